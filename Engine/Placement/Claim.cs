@@ -55,6 +55,15 @@ internal static class Claim
         var result = (int[])owners.Clone();
         AssignOrphans(result, deficit, spacing);
         TakeFromDonors(result, excess, deficit, spacing);
+
+        var claimed = new int[counts.Length];
+        foreach (var owner in result)
+        {
+            Invariant.Check(owner != Unowned);
+            claimed[owner]++;
+        }
+
+        Invariant.Check(claimed.AsSpan().SequenceEqual(targets));
         return result;
     }
 
