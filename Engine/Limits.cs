@@ -23,4 +23,17 @@ public static class Limits
 
     /// <summary>Largest replication factor N.</summary>
     public const int ReplicasMax = 16;
+
+    /// <summary>
+    /// The claim's spacing goal (Riak's <c>target_n_val</c>): where the member count allows, the owners of any this
+    /// many consecutive partitions are distinct, so preference lists up to this N need no walk past N partitions.
+    /// One more than the usual N = 3, so that one membership change does not break N = 3 spacing.
+    /// </summary>
+    public const int ClaimSpacingPartitions = 4;
+
+    /// <summary>
+    /// Most nodes one preference list holds, primaries and fallbacks together. A ring precomputes this many distinct
+    /// nodes (or every member, if fewer) for each partition, so lookups never walk the ring.
+    /// </summary>
+    public const int PreferenceListNodesMax = 2 * ReplicasMax;
 }
