@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Text;
 using Dynamo.Tests.Shared;
+using FsCheck;
+using FsCheck.Fluent;
 using NUnit.Framework;
 
 namespace Dynamo.Protocol.Tests.Framing;
@@ -49,6 +51,31 @@ public sealed class FrameWriterTests
         Assert.That(header.PayloadLength, Is.EqualTo(29));
         using var lease = FramePayload.Open(header, wire);
         Assert.That(lease.Span.SequenceEqual(payload), Is.True);
+    }
+
+    [Test]
+    public void Any_frame_round_trips_through_the_reader_at_any_split()
+    {
+        var frames =
+            from opcode in Gen.Choose(0, 255)
+            from requestId in Gen.Choose(int.MinValue, int.MaxValue).Select(high => ((ulong)(uint)high << 32) | 0x5A5A5A5A)
+            from length in Gen.Choose(0, 6000)
+            from compressible in Gen.Elements(true, false)
+            from contentSeed in Gen.Choose(0, int.MaxValue)
+            from split in Gen.Choose(0, 7000)
+            select (Opcode: (Opcode)opcode, RequestId: requestId, Compressible: compressible, Split: split,
+                Payload: compressible ? Lz4Tests.Compressible(new Random(contentSeed), length) : Lz4Tests.RandomBytes(new Random(contentSeed), length));
+
+        Prop.ForAll(frames.ToArbitrary(), frame =>
+        {
+            var bytes = Encode(frame.Opcode, frame.RequestId, frame.Payload);
+            var buffer = Sequences.SplitAt(bytes, Math.Min(frame.Split, bytes.Length));
+            var parsed = ParsedFrame.ReadAll(ref buffer);
+            return parsed.Count == 1 && buffer.IsEmpty && parsed[0].Opcode == frame.Opcode
+                && parsed[0].RequestId == frame.RequestId && parsed[0].Payload.AsSpan().SequenceEqual(frame.Payload)
+                && parsed[0].Flags == (frame.Compressible && frame.Payload.Length > ProtocolLimits.CompressionThresholdBytes
+                    ? FrameFlags.Compressed : FrameFlags.None);
+        }).Check(TestSeed.Property(1000));
     }
 
     [Test]
