@@ -1,0 +1,171 @@
+namespace Dynamo.Protocol;
+
+/// <summary>
+/// Coordinator to replica: read a key's sibling set. Reply: <see cref="ReplicaReadReply"/>.
+/// <code>
+/// +--------+-------+
+/// | bucket |  key  |
+/// | bytes  | bytes |
+/// +--------+-------+
+/// </code>
+/// </summary>
+public readonly ref struct ReplicaReadRequest : IMessage<ReplicaReadRequest>
+{
+    /// <summary>Builds a replica read; throws <see cref="ProtocolException"/> when a field is over its limit.</summary>
+    public ReplicaReadRequest(ReadOnlySpan<byte> bucket, ReadOnlySpan<byte> key)
+    {
+        MessageFields.CheckLength(bucket, ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
+        MessageFields.CheckLength(key, ProtocolLimits.KeyBytesMax, MessageFields.Key);
+        Bucket = bucket;
+        Key = key;
+    }
+
+    /// <inheritdoc/>
+    public static Opcode Opcode => Opcode.ReplicaRead;
+
+    /// <summary>The bucket, at most <see cref="ProtocolLimits.BucketBytesMax"/> bytes.</summary>
+    public ReadOnlySpan<byte> Bucket { get; }
+
+    /// <summary>The key, at most <see cref="ProtocolLimits.KeyBytesMax"/> bytes.</summary>
+    public ReadOnlySpan<byte> Key { get; }
+
+    /// <inheritdoc/>
+    public int Length => MessageWriter.BytesSize(Bucket.Length) + MessageWriter.BytesSize(Key.Length);
+
+    /// <inheritdoc/>
+    public void WriteTo(Span<byte> destination)
+    {
+        var writer = new MessageWriter(destination, Length);
+        writer.WriteBytes(Bucket);
+        writer.WriteBytes(Key);
+        writer.Finish();
+    }
+
+    /// <inheritdoc/>
+    public static ReplicaReadRequest Read(ReadOnlySpan<byte> payload)
+    {
+        var reader = new MessageReader(payload);
+        var bucket = reader.ReadBytes(ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
+        var key = reader.ReadBytes(ProtocolLimits.KeyBytesMax, MessageFields.Key);
+        reader.EnsureEnd();
+        return new ReplicaReadRequest(bucket, key);
+    }
+}
+
+/// <summary>
+/// The reply to <see cref="ReplicaReadRequest"/>.
+/// <code>
+/// +--------+
+/// | object |   opaque encoded sibling set; empty = the replica has no version of the key
+/// | bytes  |
+/// +--------+
+/// </code>
+/// </summary>
+public readonly ref struct ReplicaReadReply : IMessage<ReplicaReadReply>
+{
+    /// <summary>Builds a replica read reply; throws <see cref="ProtocolException"/> when the object is over its limit.</summary>
+    public ReplicaReadReply(ReadOnlySpan<byte> @object)
+    {
+        MessageFields.CheckLength(@object, ProtocolLimits.ObjectBytesMax, MessageFields.Object);
+        Object = @object;
+    }
+
+    /// <inheritdoc/>
+    public static Opcode Opcode => Opcode.ReplicaReadReply;
+
+    /// <summary>The encoded sibling set (defined by the engine), or empty when the key is absent.</summary>
+    public ReadOnlySpan<byte> Object { get; }
+
+    /// <summary>Whether the replica had no version of the key.</summary>
+    public bool IsAbsent => Object.IsEmpty;
+
+    /// <inheritdoc/>
+    public int Length => MessageWriter.BytesSize(Object.Length);
+
+    /// <inheritdoc/>
+    public void WriteTo(Span<byte> destination)
+    {
+        var writer = new MessageWriter(destination, Length);
+        writer.WriteBytes(Object);
+        writer.Finish();
+    }
+
+    /// <inheritdoc/>
+    public static ReplicaReadReply Read(ReadOnlySpan<byte> payload)
+    {
+        var reader = new MessageReader(payload);
+        var @object = reader.ReadBytes(ProtocolLimits.ObjectBytesMax, MessageFields.Object);
+        reader.EnsureEnd();
+        return new ReplicaReadReply(@object);
+    }
+}
+
+/// <summary>
+/// Coordinator to replica: merge a sibling set into the replica's copy of a key. Reply:
+/// <see cref="ReplicaWriteReply"/>.
+/// <code>
+/// +--------+-------+--------+
+/// | bucket |  key  | object |   object: opaque encoded sibling set, never empty
+/// | bytes  | bytes | bytes  |
+/// +--------+-------+--------+
+/// </code>
+/// </summary>
+public readonly ref struct ReplicaWriteRequest : IMessage<ReplicaWriteRequest>
+{
+    /// <summary>
+    /// Builds a replica write; throws <see cref="ProtocolException"/> when a field is over its limit or the object
+    /// is empty.
+    /// </summary>
+    public ReplicaWriteRequest(ReadOnlySpan<byte> bucket, ReadOnlySpan<byte> key, ReadOnlySpan<byte> @object)
+    {
+        MessageFields.CheckLength(bucket, ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
+        MessageFields.CheckLength(key, ProtocolLimits.KeyBytesMax, MessageFields.Key);
+        MessageFields.CheckLength(@object, ProtocolLimits.ObjectBytesMax, MessageFields.Object);
+        if (@object.IsEmpty)
+        {
+            throw MessageErrors.BadRequest("The object of a replica write is empty.");
+        }
+
+        Bucket = bucket;
+        Key = key;
+        Object = @object;
+    }
+
+    /// <inheritdoc/>
+    public static Opcode Opcode => Opcode.ReplicaWrite;
+
+    /// <summary>The bucket, at most <see cref="ProtocolLimits.BucketBytesMax"/> bytes.</summary>
+    public ReadOnlySpan<byte> Bucket { get; }
+
+    /// <summary>The key, at most <see cref="ProtocolLimits.KeyBytesMax"/> bytes.</summary>
+    public ReadOnlySpan<byte> Key { get; }
+
+    /// <summary>The encoded sibling set (defined by the engine), 1 to <see cref="ProtocolLimits.ObjectBytesMax"/> bytes.</summary>
+    public ReadOnlySpan<byte> Object { get; }
+
+    /// <inheritdoc/>
+    public int Length =>
+        MessageWriter.BytesSize(Bucket.Length) + MessageWriter.BytesSize(Key.Length)
+        + MessageWriter.BytesSize(Object.Length);
+
+    /// <inheritdoc/>
+    public void WriteTo(Span<byte> destination)
+    {
+        var writer = new MessageWriter(destination, Length);
+        writer.WriteBytes(Bucket);
+        writer.WriteBytes(Key);
+        writer.WriteBytes(Object);
+        writer.Finish();
+    }
+
+    /// <inheritdoc/>
+    public static ReplicaWriteRequest Read(ReadOnlySpan<byte> payload)
+    {
+        var reader = new MessageReader(payload);
+        var bucket = reader.ReadBytes(ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
+        var key = reader.ReadBytes(ProtocolLimits.KeyBytesMax, MessageFields.Key);
+        var @object = reader.ReadBytes(ProtocolLimits.ObjectBytesMax, MessageFields.Object);
+        reader.EnsureEnd();
+        return new ReplicaWriteRequest(bucket, key, @object);
+    }
+}

@@ -1,0 +1,104 @@
+using System.Text;
+using NUnit.Framework;
+
+namespace Dynamo.Protocol.Tests.Messages;
+
+/// <summary>
+/// One pinned encoding per message type, written by hand from docs/PROTOCOL-MESSAGES.md. A change here is a change
+/// of the wire format.
+/// </summary>
+public sealed class GoldenBytesTests
+{
+    [Test]
+    public void Empty_messages_have_empty_payloads()
+    {
+        Assert.That(Hex(Codec.Encode(default(PingRequest))), Is.Empty);
+        Assert.That(Hex(Codec.Encode(default(PongReply))), Is.Empty);
+        Assert.That(Hex(Codec.Encode(default(DeleteReply))), Is.Empty);
+        Assert.That(Hex(Codec.Encode(default(ClusterInfoRequest))), Is.Empty);
+        Assert.That(Hex(Codec.Encode(default(ReplicaWriteReply))), Is.Empty);
+    }
+
+    [Test]
+    public void Get_request_bytes_are_pinned()
+    {
+        // bucket "b" | key "k1" | r 2 | flags 0 | timeout 1000
+        var bytes = Codec.Encode(new GetRequest("b"u8, "k1"u8, r: 2, timeoutMs: 1000));
+        Assert.That(Hex(bytes), Is.EqualTo("0162026b3102" + "00" + "e8030000"));
+        Assert.That(GetRequest.Read(bytes).Key.SequenceEqual("k1"u8), Is.True);
+    }
+
+    [Test]
+    public void Put_request_bytes_are_pinned()
+    {
+        // bucket "b" | key "k" | value "v" | context c1 c2 | w 2 | flags: return context | timeout 0
+        var bytes = Codec.Encode(
+            new PutRequest("b"u8, "k"u8, "v"u8, [0xC1, 0xC2], w: 2, returnContext: true, timeoutMs: 0));
+        Assert.That(Hex(bytes), Is.EqualTo("0162016b0176" + "02c1c2" + "02" + "01" + "00000000"));
+        Assert.That(PutRequest.Read(bytes).ReturnContext, Is.True);
+    }
+
+    [Test]
+    public void Put_reply_bytes_are_pinned()
+    {
+        var bytes = Codec.Encode(new PutReply([0xC1, 0xC2, 0xC3]));
+        Assert.That(Hex(bytes), Is.EqualTo("03c1c2c3"));
+    }
+
+    [Test]
+    public void Delete_request_bytes_are_pinned()
+    {
+        // bucket "b" | key "k" | context c1 | w 3 | flags 0 | timeout 500
+        var bytes = Codec.Encode(new DeleteRequest("b"u8, "k"u8, [0xC1], w: 3, timeoutMs: 500));
+        Assert.That(Hex(bytes), Is.EqualTo("0162016b01c1" + "03" + "00" + "f4010000"));
+    }
+
+    [Test]
+    public void Get_reply_bytes_are_pinned()
+    {
+        // context c1 c2 | 2 siblings | (flags 0, "v1") | (tombstone, empty)
+        SiblingValue[] siblings = [new(Encoding.UTF8.GetBytes("v1")), SiblingValue.Tombstone];
+        var bytes = Codec.Encode(new GetReply([0xC1, 0xC2], siblings));
+        Assert.That(Hex(bytes), Is.EqualTo("02c1c2" + "02" + "00027631" + "0100"));
+    }
+
+    [Test]
+    public void Cluster_info_reply_bytes_are_pinned()
+    {
+        ClusterMember[] members = [new("a", "h:1"), new("b", "h:2")];
+        var bytes = Codec.Encode(new ClusterInfoReply(0x0102030405060708, 3, 2, 2, members, [0, 1, 1, 0]));
+        Assert.That(
+            Hex(bytes),
+            Is.EqualTo(
+                "0807060504030201" + "04000000" + "030202" + "02"
+                + "0161" + "03683a31" + "0162" + "03683a32"
+                + "0000" + "0100" + "0100" + "0000"));
+    }
+
+    [Test]
+    public void Replica_read_bytes_are_pinned()
+    {
+        Assert.That(Hex(Codec.Encode(new ReplicaReadRequest("b"u8, "k"u8))), Is.EqualTo("0162016b"));
+        Assert.That(Hex(Codec.Encode(new ReplicaReadReply("o1"u8))), Is.EqualTo("026f31"));
+    }
+
+    [Test]
+    public void Replica_write_bytes_are_pinned_with_a_two_byte_length()
+    {
+        // An object of 128 bytes: its length is the varint 80 01.
+        var @object = new byte[128];
+        @object.AsSpan().Fill(0xAB);
+        var bytes = Codec.Encode(new ReplicaWriteRequest("b"u8, "k"u8, @object));
+        Assert.That(Hex(bytes), Is.EqualTo("0162016b" + "8001" + string.Concat(Enumerable.Repeat("ab", 128))));
+    }
+
+    [Test]
+    public void Error_reply_bytes_are_pinned()
+    {
+        // code QuorumNotMet (3) | required 2 | received 1 | retry 0 | "quorum"
+        var bytes = Codec.Encode(new ErrorReply(ErrorCode.QuorumNotMet, "quorum"u8, required: 2, received: 1));
+        Assert.That(Hex(bytes), Is.EqualTo("0300" + "02" + "01" + "00000000" + "0671756f72756d"));
+    }
+
+    private static string Hex(byte[] bytes) => Convert.ToHexStringLower(bytes);
+}

@@ -1,0 +1,144 @@
+namespace Dynamo.Protocol.Tests.Messages;
+
+/// <summary>
+/// Every message type as a row: a generator of valid encodings and a decoder that walks everything the message
+/// exposes and encodes it again.
+/// </summary>
+internal sealed record MessageCodec(string Name, Func<SampleSource, byte[]> Sample, Func<byte[], byte[]> Reencode);
+
+internal static class MessageCodecs
+{
+    public static readonly MessageCodec[] All =
+    [
+        new("Ping", _ => [], b => Codec.Encode(PingRequest.Read(b))),
+        new("Pong", _ => [], b => Codec.Encode(PongReply.Read(b))),
+        new("ClusterInfo", _ => [], b => Codec.Encode(ClusterInfoRequest.Read(b))),
+        new("DeleteReply", _ => [], b => Codec.Encode(DeleteReply.Read(b))),
+        new("ReplicaWriteReply", _ => [], b => Codec.Encode(ReplicaWriteReply.Read(b))),
+        new(
+            "Get",
+            s => Codec.Encode(new GetRequest(s.Bytes(ProtocolLimits.BucketBytesMax).Span, s.Bytes(ProtocolLimits.KeyBytesMax).Span, s.U8(), s.U32())),
+            b => Codec.Encode(GetRequest.Read(b))),
+        new(
+            "Put",
+            s => Codec.Encode(new PutRequest(
+                s.Bytes(ProtocolLimits.BucketBytesMax).Span,
+                s.Bytes(ProtocolLimits.KeyBytesMax).Span,
+                s.Bytes(ProtocolLimits.ValueBytesMax).Span,
+                s.Bytes(ProtocolLimits.ContextBytesMax).Span,
+                s.U8(),
+                s.Chance(0.5),
+                s.U32())),
+            b => Codec.Encode(PutRequest.Read(b))),
+        new(
+            "PutReply",
+            s => Codec.Encode(new PutReply(s.Bytes(ProtocolLimits.ContextBytesMax).Span)),
+            b => Codec.Encode(PutReply.Read(b))),
+        new(
+            "Delete",
+            s => Codec.Encode(new DeleteRequest(
+                s.Bytes(ProtocolLimits.BucketBytesMax).Span,
+                s.Bytes(ProtocolLimits.KeyBytesMax).Span,
+                s.Bytes(ProtocolLimits.ContextBytesMax).Span,
+                s.U8(),
+                s.U32())),
+            b => Codec.Encode(DeleteRequest.Read(b))),
+        new("GetReply", SampleGetReply, ReencodeGetReply),
+        new("ClusterInfoReply", SampleClusterInfoReply, ReencodeClusterInfoReply),
+        new(
+            "ReplicaRead",
+            s => Codec.Encode(new ReplicaReadRequest(s.Bytes(ProtocolLimits.BucketBytesMax).Span, s.Bytes(ProtocolLimits.KeyBytesMax).Span)),
+            b => Codec.Encode(ReplicaReadRequest.Read(b))),
+        new(
+            "ReplicaReadReply",
+            s => Codec.Encode(new ReplicaReadReply(s.Bytes(ProtocolLimits.ObjectBytesMax).Span)),
+            b => Codec.Encode(ReplicaReadReply.Read(b))),
+        new(
+            "ReplicaWrite",
+            s => Codec.Encode(new ReplicaWriteRequest(
+                s.Bytes(ProtocolLimits.BucketBytesMax).Span,
+                s.Bytes(ProtocolLimits.KeyBytesMax).Span,
+                s.Bytes(ProtocolLimits.ObjectBytesMax, min: 1).Span)),
+            b => Codec.Encode(ReplicaWriteRequest.Read(b))),
+        new(
+            "Error",
+            s => Codec.Encode(new ErrorReply((ErrorCode)s.Int(0, 20), s.Text(ProtocolLimits.ErrorMessageBytesMax), s.U8(), s.U8(), s.U32())),
+            b => Codec.Encode(ErrorReply.Read(b))),
+    ];
+
+    private static byte[] SampleGetReply(SampleSource s)
+    {
+        var siblings = new SiblingValue[s.Int(0, 3)];
+        for (var i = 0; i < siblings.Length; i++)
+        {
+            siblings[i] = s.Chance(0.3) ? SiblingValue.Tombstone : new SiblingValue(s.Bytes(ProtocolLimits.ValueBytesMax));
+        }
+
+        return Codec.Encode(new GetReply(s.Bytes(ProtocolLimits.ContextBytesMax).Span, siblings));
+    }
+
+    private static byte[] ReencodeGetReply(byte[] payload)
+    {
+        var reply = GetReply.Read(payload);
+        var walked = 0;
+        foreach (var sibling in reply.Siblings)
+        {
+            if (sibling.IsTombstone && !sibling.Value.IsEmpty)
+            {
+                throw new InvalidOperationException("a tombstone with a value was accepted");
+            }
+
+            walked++;
+        }
+
+        if (walked != reply.SiblingCount)
+        {
+            throw new InvalidOperationException($"walked {walked} of {reply.SiblingCount} siblings");
+        }
+
+        return Codec.Encode(reply);
+    }
+
+    private static byte[] SampleClusterInfoReply(SampleSource s)
+    {
+        var members = new ClusterMember[s.Int(1, 3)];
+        for (var i = 0; i < members.Length; i++)
+        {
+            members[i] = new ClusterMember(s.Text(ProtocolLimits.NameBytesMax), s.Endpoint());
+        }
+
+        var owners = new ushort[1 << s.Int(0, 3)];
+        for (var p = 0; p < owners.Length; p++)
+        {
+            owners[p] = (ushort)s.Int(0, members.Length - 1);
+        }
+
+        var n = (byte)s.Int(1, 5);
+        return Codec.Encode(new ClusterInfoReply(s.U64(), n, (byte)s.Int(1, n), (byte)s.Int(1, n), members, owners));
+    }
+
+    private static byte[] ReencodeClusterInfoReply(byte[] payload)
+    {
+        var reply = ClusterInfoReply.Read(payload);
+        var walked = 0;
+        foreach (var member in reply.Members)
+        {
+            walked += member.NodeId.IsEmpty || member.Endpoint.IsEmpty ? 0 : 1;
+        }
+
+        for (var p = 0; p < reply.PartitionCount; p++)
+        {
+            if (reply.GetOwner(p) >= reply.MemberCount)
+            {
+                throw new InvalidOperationException($"partition {p} has owner {reply.GetOwner(p)}");
+            }
+        }
+
+        if (walked != reply.MemberCount)
+        {
+            throw new InvalidOperationException($"walked {walked} of {reply.MemberCount} members");
+        }
+
+        return Codec.Encode(reply);
+    }
+}
