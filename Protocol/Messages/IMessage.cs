@@ -7,7 +7,7 @@ namespace Dynamo.Protocol;
 /// (<see cref="ErrorScope.Request"/>; <see cref="ErrorCode.TooLarge"/> for a field over its limit,
 /// <see cref="ErrorCode.BadRequest"/> for anything else malformed) and nothing else on bad bytes.
 /// Constructors check the same limits and rules as <see cref="Read"/> and throw the same errors, so a message that
-/// could not be read cannot be built either. Layouts: docs/PROTOCOL-MESSAGES.md.
+/// could not be read cannot be built either. Layouts: docs/PROTOCOL.md.
 /// </summary>
 /// <typeparam name="TSelf">The message type itself.</typeparam>
 public interface IMessage<TSelf> : IPayload

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace Dynamo.Protocol;
 
 /// <summary>
-/// A cursor over a payload that decodes the primitives of docs/PROTOCOL-MESSAGES.md: little-endian integers,
+/// A cursor over a payload that decodes the primitives of docs/PROTOCOL.md: little-endian integers,
 /// canonical LEB128 lengths and counts, length-prefixed byte strings whose length is checked against the field's
 /// limit before anything is sliced, and flags bytes whose reserved bits must be zero.
 /// </summary>

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace Dynamo.Protocol;
 
 /// <summary>
-/// A cursor that encodes the primitives of docs/PROTOCOL-MESSAGES.md into a span. It is created for exactly the
+/// A cursor that encodes the primitives of docs/PROTOCOL.md into a span. It is created for exactly the
 /// message's <see cref="IPayload.Length"/> and <see cref="Finish"/> checks that every byte was written.
 /// </summary>
 internal ref struct MessageWriter

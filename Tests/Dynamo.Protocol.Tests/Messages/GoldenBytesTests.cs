@@ -4,7 +4,7 @@ using NUnit.Framework;
 namespace Dynamo.Protocol.Tests.Messages;
 
 /// <summary>
-/// One pinned encoding per message type, written by hand from docs/PROTOCOL-MESSAGES.md. A change here is a change
+/// One pinned encoding per message type, written by hand from docs/PROTOCOL.md. A change here is a change
 /// of the wire format.
 /// </summary>
 public sealed class GoldenBytesTests
