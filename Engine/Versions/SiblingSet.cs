@@ -18,6 +18,15 @@ public sealed class SiblingSet : IEquatable<SiblingSet>
 {
     private const int StackFlagsMax = 256;
 
+    /// <summary>Merge flag: the sibling is covered (or loses a same-dot tie) and is left out.</summary>
+    private const byte Drop = 0;
+
+    /// <summary>Merge flag: the sibling is kept.</summary>
+    private const byte Keep = 1;
+
+    /// <summary>Merge flag: both inputs hold this very sibling; it is kept once.</summary>
+    private const byte Shared = 2;
+
     private readonly Sibling[] _siblings;
     private CausalContext? _context;
 
@@ -166,33 +175,31 @@ public sealed class SiblingSet : IEquatable<SiblingSet>
 
         var a = _siblings;
         var b = other._siblings;
-        var keepA = a.Length <= StackFlagsMax ? stackalloc bool[a.Length] : new bool[a.Length];
-        var keepB = b.Length <= StackFlagsMax ? stackalloc bool[b.Length] : new bool[b.Length];
+        var keepA = a.Length <= StackFlagsMax ? stackalloc byte[a.Length] : new byte[a.Length];
+        var keepB = b.Length <= StackFlagsMax ? stackalloc byte[b.Length] : new byte[b.Length];
         // Neither input holds a sibling covered by one of its own, so only the other input can cover it.
         for (var i = 0; i < a.Length; i++)
         {
-            keepA[i] = !IsCoveredByAny(a[i], b);
+            keepA[i] = IsCoveredByAny(a[i], b) ? Drop : Keep;
         }
 
         for (var j = 0; j < b.Length; j++)
         {
-            keepB[j] = !IsCoveredByAny(b[j], a);
+            keepB[j] = IsCoveredByAny(b[j], a) ? Drop : Keep;
         }
 
         KeepOneOfEachDot(a, b, keepA, keepB);
-        var countA = keepA.Count(true);
-        var countB = keepB.Count(true);
-        if (countA == a.Length && countB == 0)
+        if (!keepA.Contains(Drop) && !keepB.Contains(Keep))
         {
             return this;
         }
 
-        if (countB == b.Length && countA == 0)
+        if (!keepB.Contains(Drop) && !keepA.Contains(Keep))
         {
             return other;
         }
 
-        return new SiblingSet(Interleave(a, keepA, b, keepB, countA + countB));
+        return new SiblingSet(Interleave(a, keepA, b, keepB));
     }
 
     /// <inheritdoc/>
@@ -317,11 +324,12 @@ public sealed class SiblingSet : IEquatable<SiblingSet>
     }
 
     /// <summary>
-    /// Where both inputs hold a dot, keeps one copy: the first input's when the two are equal, else the one that
-    /// orders first, so the choice does not depend on argument order. A dot is covered only by siblings of the
-    /// other dot, and neither input covers its own, so both copies are still kept when this runs.
+    /// Where both inputs hold a dot, keeps one copy: marks equal copies <see cref="Shared"/> (the result may be
+    /// either input), else keeps the one that orders first, so the choice does not depend on argument order. A dot
+    /// is covered only by siblings of another dot, and neither input covers its own, so both copies are still kept
+    /// when this runs.
     /// </summary>
-    private static void KeepOneOfEachDot(Sibling[] a, Sibling[] b, Span<bool> keepA, Span<bool> keepB)
+    private static void KeepOneOfEachDot(Sibling[] a, Sibling[] b, Span<byte> keepA, Span<byte> keepB)
     {
         int i = 0, j = 0;
         while (i < a.Length && j < b.Length)
@@ -329,10 +337,18 @@ public sealed class SiblingSet : IEquatable<SiblingSet>
             var order = a[i].Dot.CompareTo(b[j].Dot);
             if (order == 0)
             {
-                Invariant.Check(keepA[i] && keepB[j]);
-                var takeA = a[i].Equals(b[j]) || Sibling.CompareSameDot(a[i], b[j]) <= 0;
-                keepA[i] = takeA;
-                keepB[j] = !takeA;
+                Invariant.Check(keepA[i] == Keep && keepB[j] == Keep);
+                if (a[i].Equals(b[j]))
+                {
+                    keepA[i] = Shared;
+                    keepB[j] = Shared;
+                }
+                else
+                {
+                    var takeA = Sibling.CompareSameDot(a[i], b[j]) <= 0;
+                    keepA[i] = takeA ? Keep : Drop;
+                    keepB[j] = takeA ? Drop : Keep;
+                }
             }
 
             i += order <= 0 ? 1 : 0;
@@ -340,18 +356,20 @@ public sealed class SiblingSet : IEquatable<SiblingSet>
         }
     }
 
-    private static Sibling[] Interleave(Sibling[] a, ReadOnlySpan<bool> keepA, Sibling[] b, ReadOnlySpan<bool> keepB, int count)
+    /// <summary>The kept siblings of both inputs in dot order; a shared sibling is taken from the first input.</summary>
+    private static Sibling[] Interleave(Sibling[] a, ReadOnlySpan<byte> keepA, Sibling[] b, ReadOnlySpan<byte> keepB)
     {
+        var count = a.Length - keepA.Count(Drop) + keepB.Count(Keep);
         var result = new Sibling[count];
         int i = 0, j = 0, n = 0;
         while (true)
         {
-            while (i < a.Length && !keepA[i])
+            while (i < a.Length && keepA[i] == Drop)
             {
                 i++;
             }
 
-            while (j < b.Length && !keepB[j])
+            while (j < b.Length && keepB[j] != Keep)
             {
                 j++;
             }
