@@ -44,13 +44,13 @@ public sealed class CodecTests
     public void The_context_encoding_is_pinned()
     {
         var context = V.Ctx(V.D("a", 1, epoch: 1), V.D("a", 2, epoch: 1), V.D("a", 3, epoch: 1), V.D("b", 2));
-        const string expected =
+        const string Expected =
             "0100" + "0200" // version 1, flags 0, 2 actors
             + "016101000000" + "016200000000" // a#1, b#0
             + "0100" + "00000300000000000000" // vector: a#1 up to 3
             + "0100" + "01000200000000000000"; // cloud: b#0:2
-        Assert.That(Convert.ToHexString(V.Encode(context)), Is.EqualTo(expected.ToUpperInvariant()));
-        Assert.That(ContextCodec.Decode(Convert.FromHexString(expected)), Is.EqualTo(context));
+        Assert.That(Convert.ToHexString(V.Encode(context)), Is.EqualTo(Expected.ToUpperInvariant()));
+        Assert.That(ContextCodec.Decode(Convert.FromHexString(Expected)), Is.EqualTo(context));
     }
 
     [Test]
@@ -60,7 +60,7 @@ public sealed class CodecTests
         var past = V.Ctx(V.D("c", 1), V.D("c", 3));
         var second = new Sibling(new DottedVersion(V.D("b", 2), past), ReadOnlyMemory<byte>.Empty, isTombstone: true);
         var set = SiblingSet.FromSiblings([second, first]);
-        const string expected =
+        const string Expected =
             "0100" + "0300" // version 1, flags 0, 3 actors
             + "016101000000" + "016200000000" + "016300000000" // a#1, b#0, c#0
             + "0200" // 2 siblings
@@ -68,8 +68,8 @@ public sealed class CodecTests
             + "0100" + "0200000000000000" + "01" // b#0:2, tombstone
             + "0100" + "0200" + "0100000000000000" + "0100" + "0200" + "0300000000000000" // past {c#0:1} + [c#0:3]
             + "00000000"; // empty value
-        Assert.That(Convert.ToHexString(V.Encode(set)), Is.EqualTo(expected.ToUpperInvariant()));
-        Assert.That(SiblingSetCodec.Decode(Convert.FromHexString(expected)), Is.EqualTo(set));
+        Assert.That(Convert.ToHexString(V.Encode(set)), Is.EqualTo(Expected.ToUpperInvariant()));
+        Assert.That(SiblingSetCodec.Decode(Convert.FromHexString(Expected)), Is.EqualTo(set));
     }
 
     [Test]
