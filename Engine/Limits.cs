@@ -36,4 +36,26 @@ public static class Limits
     /// nodes (or every member, if fewer) for each partition, so lookups never walk the ring.
     /// </summary>
     public const int PreferenceListNodesMax = 2 * ReplicasMax;
+
+    /// <summary>
+    /// Most siblings a put may leave on a key (Riak's maximum). A put that would leave more is refused with
+    /// <c>VersionLimitException</c>; the client resolves by reading and writing back with the read's context.
+    /// Merges never drop a sibling to honour this bound (see docs/VERSIONS.md).
+    /// </summary>
+    public const int SiblingsMax = 100;
+
+    /// <summary>
+    /// Most siblings an encoded sibling set may hold: room for every replica of a key to have filled up to
+    /// <see cref="SiblingsMax"/> with writes concurrent to all the others. Merged sets above it cannot be encoded.
+    /// </summary>
+    public const int SiblingsStoredMax = SiblingsMax * ReplicasMax;
+
+    /// <summary>Most actors (node, epoch) one causal context may name.</summary>
+    public const int VersionEntriesMax = 256;
+
+    /// <summary>Most non-contiguous dots (the "dot cloud") one causal context may hold.</summary>
+    public const int VersionCloudDotsMax = 1024;
+
+    /// <summary>Most distinct actors in one encoded sibling set (its actor table).</summary>
+    public const int SiblingSetActorsMax = VersionEntriesMax * ReplicasMax;
 }

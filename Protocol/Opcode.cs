@@ -30,6 +30,9 @@ public enum Opcode : byte
     /// <summary>Coordinator to replica: merge a sibling set into the replica's copy.</summary>
     ReplicaWrite = 0x11,
 
+    /// <summary>Asks a node for its status as <c>field:value</c> lines.</summary>
+    Info = 0x50,
+
     /// <summary>Reply to <see cref="Ping"/>.</summary>
     Pong = 0x81,
 
@@ -51,6 +54,9 @@ public enum Opcode : byte
     /// <summary>Reply to <see cref="ReplicaWrite"/>.</summary>
     ReplicaWriteReply = 0x91,
 
+    /// <summary>Reply to <see cref="Info"/>.</summary>
+    InfoReply = 0xD0,
+
     /// <summary>A typed error answering any request.</summary>
     Error = 0xFF,
 }
@@ -65,9 +71,9 @@ public static class Opcodes
     public static bool IsDefined(Opcode opcode) => opcode switch
     {
         Opcode.Ping or Opcode.Get or Opcode.Put or Opcode.Delete or Opcode.ClusterInfo
-            or Opcode.ReplicaRead or Opcode.ReplicaWrite
+            or Opcode.ReplicaRead or Opcode.ReplicaWrite or Opcode.Info
             or Opcode.Pong or Opcode.GetReply or Opcode.PutReply or Opcode.DeleteReply or Opcode.ClusterInfoReply
-            or Opcode.ReplicaReadReply or Opcode.ReplicaWriteReply or Opcode.Error => true,
+            or Opcode.ReplicaReadReply or Opcode.ReplicaWriteReply or Opcode.InfoReply or Opcode.Error => true,
         _ => false,
     };
 

@@ -36,6 +36,9 @@ public static class ProtocolLimits
     /// <summary>Longest human-readable message in an error reply.</summary>
     public const int ErrorMessageBytesMax = 1024;
 
+    /// <summary>Longest status text of an info reply.</summary>
+    public const int InfoBytesMax = 64 * 1024;
+
     /// <summary>Longest node id or endpoint text in cluster information.</summary>
     public const int NameBytesMax = 255;
 

@@ -43,6 +43,9 @@ internal static class MessageFields
     public const string Object = "object";
     public const string Flags = "flags";
 
+    /// <summary>The text field of an info reply.</summary>
+    public const string Text = "text";
+
     /// <summary>Rejects a byte string over its limit with TooLarge.</summary>
     public static void CheckLength(ReadOnlySpan<byte> value, int max, string field)
     {

@@ -76,6 +76,13 @@ public sealed class GoldenBytesTests
     }
 
     [Test]
+    public void Info_bytes_are_pinned()
+    {
+        Assert.That(Hex(Codec.Encode(default(InfoRequest))), Is.Empty);
+        Assert.That(Hex(Codec.Encode(new InfoReply("node:n1\n"u8))), Is.EqualTo("086e6f64653a6e310a"));
+    }
+
+    [Test]
     public void Replica_read_bytes_are_pinned()
     {
         Assert.That(Hex(Codec.Encode(new ReplicaReadRequest("b"u8, "k"u8))), Is.EqualTo("0162016b"));

@@ -28,6 +28,7 @@ public sealed class LimitTests
         yield return Case("replica read key", b => ReplicaReadRequest.Read(b), [0x00], ProtocolLimits.KeyBytesMax);
         yield return Case("replica read object", b => ReplicaReadReply.Read(b), [], ProtocolLimits.ObjectBytesMax);
         yield return Case("replica write object", b => ReplicaWriteRequest.Read(b), [0x00, 0x00], ProtocolLimits.ObjectBytesMax);
+        yield return Case("info text", b => InfoReply.Read(b), [], ProtocolLimits.InfoBytesMax);
         yield return Case("error message", b => ErrorReply.Read(b), s_errorHead, ProtocolLimits.ErrorMessageBytesMax);
         yield return Case("member count", b => ClusterInfoReply.Read(b), s_clusterHead, ProtocolLimits.MembersMax);
         yield return Case("node id", b => ClusterInfoReply.Read(b), [.. s_clusterHead, 0x01], ProtocolLimits.NameBytesMax);

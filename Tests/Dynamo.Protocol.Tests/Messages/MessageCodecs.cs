@@ -15,6 +15,11 @@ internal static class MessageCodecs
         new("ClusterInfo", _ => [], b => Codec.Encode(ClusterInfoRequest.Read(b))),
         new("DeleteReply", _ => [], b => Codec.Encode(DeleteReply.Read(b))),
         new("ReplicaWriteReply", _ => [], b => Codec.Encode(ReplicaWriteReply.Read(b))),
+        new("Info", _ => [], b => Codec.Encode(InfoRequest.Read(b))),
+        new(
+            "InfoReply",
+            s => Codec.Encode(new InfoReply(s.Text(ProtocolLimits.InfoBytesMax))),
+            b => Codec.Encode(InfoReply.Read(b))),
         new(
             "Get",
             s => Codec.Encode(new GetRequest(s.Bytes(ProtocolLimits.BucketBytesMax).Span, s.Bytes(ProtocolLimits.KeyBytesMax).Span, s.U8(), s.U32())),

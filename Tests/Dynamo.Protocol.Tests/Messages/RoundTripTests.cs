@@ -19,6 +19,7 @@ public sealed class RoundTripTests
         Assert.That(Codec.Encode(default(DeleteReply)), Is.Empty);
         Assert.That(Codec.Encode(default(ClusterInfoRequest)), Is.Empty);
         Assert.That(Codec.Encode(default(ReplicaWriteReply)), Is.Empty);
+        Assert.That(Codec.Encode(default(InfoRequest)), Is.Empty);
         Assert.DoesNotThrow(() =>
         {
             PingRequest.Read([]);
@@ -26,7 +27,21 @@ public sealed class RoundTripTests
             DeleteReply.Read([]);
             ClusterInfoRequest.Read([]);
             ReplicaWriteReply.Read([]);
+            InfoRequest.Read([]);
         });
+    }
+
+    [Test]
+    public void Info_replies_round_trip()
+    {
+        var source = new SampleSource(TestSeed.NewRandom(), ProtocolLimits.InfoBytesMax);
+        for (var i = 0; i < Cases; i++)
+        {
+            var text = source.Text(ProtocolLimits.InfoBytesMax);
+            var reply = Codec.Encode(new InfoReply(text));
+            Assert.That(Codec.Same(InfoReply.Read(reply).Text, text), Is.True, $"case {i}");
+            Codec.AssertReencodes<InfoReply>(reply);
+        }
     }
 
     [Test]

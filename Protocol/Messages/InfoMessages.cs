@@ -1,0 +1,72 @@
+namespace Dynamo.Protocol;
+
+/// <summary>
+/// Asks a node for its status: the administration family's first message. Its payload is empty.
+/// Reply: <see cref="InfoReply"/>.
+/// </summary>
+public readonly ref struct InfoRequest : IMessage<InfoRequest>
+{
+    /// <inheritdoc/>
+    public static Opcode Opcode => Opcode.Info;
+
+    /// <inheritdoc/>
+    public int Length => 0;
+
+    /// <inheritdoc/>
+    public void WriteTo(Span<byte> destination)
+    {
+    }
+
+    /// <inheritdoc/>
+    public static InfoRequest Read(ReadOnlySpan<byte> payload)
+    {
+        new MessageReader(payload).EnsureEnd();
+        return default;
+    }
+}
+
+/// <summary>
+/// The reply to <see cref="InfoRequest"/>: the node's status as UTF-8 text, one <c>field:value</c> per line
+/// (lines end with <c>\n</c>), as Redis's INFO prints it.
+/// <code>
+/// +-------+
+/// | text  |   UTF-8, at most ProtocolLimits.InfoBytesMax bytes
+/// | bytes |
+/// +-------+
+/// </code>
+/// </summary>
+public readonly ref struct InfoReply : IMessage<InfoReply>
+{
+    /// <summary>Builds an info reply; throws <see cref="ProtocolException"/> when the text is too long or not UTF-8.</summary>
+    public InfoReply(ReadOnlySpan<byte> text)
+    {
+        MessageFields.CheckText(text, ProtocolLimits.InfoBytesMax, required: false, MessageFields.Text);
+        Text = text;
+    }
+
+    /// <inheritdoc/>
+    public static Opcode Opcode => Opcode.InfoReply;
+
+    /// <summary>The status text: <c>field:value</c> lines.</summary>
+    public ReadOnlySpan<byte> Text { get; }
+
+    /// <inheritdoc/>
+    public int Length => MessageWriter.BytesSize(Text.Length);
+
+    /// <inheritdoc/>
+    public void WriteTo(Span<byte> destination)
+    {
+        var writer = new MessageWriter(destination, Length);
+        writer.WriteBytes(Text);
+        writer.Finish();
+    }
+
+    /// <inheritdoc/>
+    public static InfoReply Read(ReadOnlySpan<byte> payload)
+    {
+        var reader = new MessageReader(payload);
+        var text = reader.ReadBytes(ProtocolLimits.InfoBytesMax, MessageFields.Text);
+        reader.EnsureEnd();
+        return new InfoReply(text);
+    }
+}
