@@ -32,6 +32,16 @@ public class FrameEncodeBenchmarks
         _context = Samples.Context;
         _compressible = Samples.CompressibleValue;
         _siblings = [new SiblingValue(Samples.Value)];
+
+        // The 4 KiB case measures the compression path only if the frame really goes out compressed.
+        WriteCompressedPutRequest();
+        var frame = new ReadOnlySequence<byte>(_writer.WrittenMemory);
+        if (!FrameReader.TryReadFrame(ref frame, out var header, out _) || !header.IsCompressed)
+        {
+            throw new InvalidOperationException("The 4 KiB sample was not sent compressed.");
+        }
+
+        Console.WriteLine($"// 4 KiB put: {header.FrameLength} bytes on the wire, header included.");
     }
 
     /// <summary>A Get request with a 16-byte key.</summary>
