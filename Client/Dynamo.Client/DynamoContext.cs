@@ -59,8 +59,13 @@ public sealed class DynamoContext : IEquatable<DynamoContext>
             return false;
         }
 
-        var buffer = new byte[Base64Url.GetMaxDecodedLength(text.Length)];
-        if (!Base64Url.TryDecodeFromChars(text, buffer, out var written) || written > ProtocolLimits.ContextBytesMax)
+        if (!Base64Url.IsValid(text, out var length) || length > ProtocolLimits.ContextBytesMax)
+        {
+            return false;
+        }
+
+        var buffer = new byte[length];
+        if (!Base64Url.TryDecodeFromChars(text, buffer, out var written))
         {
             return false;
         }

@@ -77,6 +77,11 @@ internal sealed class PendingRequest<T> : PendingRequest
         {
             _completion.TrySetException(ErrorReplies.FromReplyDecoding(error));
         }
+        catch (DynamoException error)
+        {
+            // A reply that decodes but makes no sense (cluster information describing no valid ring).
+            _completion.TrySetException(error);
+        }
     }
 
     public override void Fail(Exception error) => _completion.TrySetException(error);
