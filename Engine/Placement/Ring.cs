@@ -59,9 +59,67 @@ public sealed class Ring : IEquatable<Ring>
     /// <exception cref="ArgumentException">The members or the partition count are not valid.</exception>
     public static Ring Create(IEnumerable<NodeId> members, int partitionCount = Limits.PartitionsDefault)
     {
-        CheckPartitionCount(partitionCount);
+        CheckPartitionCount(partitionCount, nameof(partitionCount));
         var sorted = SortedMembers(members, partitionCount);
         return new Ring(sorted, Claim.Initial(sorted.Length, partitionCount, Limits.ClaimSpacingPartitions));
+    }
+
+    /// <summary>
+    /// Rebuilds a ring another node described: its members and the owner of every partition, as
+    /// <see cref="Members"/> and <see cref="CopyOwnerIndexesTo"/> give them (and as cluster information carries them).
+    /// The result equals the described ring: same preference lists, same <see cref="Fingerprint"/>.
+    /// </summary>
+    /// <param name="members">The members, sorted ordinally and distinct, exactly as <see cref="Members"/> lists them.</param>
+    /// <param name="owners">Entry p is the index in <paramref name="members"/> of the owner of partition p; the
+    /// length is Q, a power of two from <see cref="Limits.PartitionsMin"/> to <see cref="Limits.PartitionsMax"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The partition count is not valid.</exception>
+    /// <exception cref="ArgumentException">A member is default, duplicated or out of order, an owner index is not
+    /// a member's, or a member owns no partition (no ring built by <see cref="Create"/> or <see cref="WithMembers"/>
+    /// has such a member, and preference lists need every member on the ring).</exception>
+    public static Ring FromOwners(IReadOnlyList<NodeId> members, ReadOnlySpan<ushort> owners)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        CheckPartitionCount(owners.Length, nameof(owners));
+        var sorted = members.ToArray();
+        if (sorted.Length == 0 || sorted.Length > Math.Min(Limits.MembersMax, owners.Length))
+        {
+            throw new ArgumentException(
+                $"A ring of {owners.Length} partitions holds 1 to {Math.Min(Limits.MembersMax, owners.Length)} "
+                + $"members; {sorted.Length} were given.",
+                nameof(members));
+        }
+
+        for (var i = 0; i < sorted.Length; i++)
+        {
+            if (sorted[i].IsDefault || (i > 0 && sorted[i - 1] >= sorted[i]))
+            {
+                throw new ArgumentException(
+                    $"Members must be distinct, set and sorted ordinally; member {i} is '{sorted[i]}'.", nameof(members));
+            }
+        }
+
+        var indexes = new int[owners.Length];
+        var counts = new int[sorted.Length];
+        for (var p = 0; p < owners.Length; p++)
+        {
+            if (owners[p] >= sorted.Length)
+            {
+                throw new ArgumentException(
+                    $"Partition {p} names owner {owners[p]}, but there are {sorted.Length} members.", nameof(owners));
+            }
+
+            indexes[p] = owners[p];
+            counts[owners[p]]++;
+        }
+
+        var idle = Array.IndexOf(counts, 0);
+        if (idle >= 0)
+        {
+            throw new ArgumentException(
+                $"Member '{sorted[idle]}' owns no partition; every member of a ring owns at least one.", nameof(members));
+        }
+
+        return new Ring(sorted, indexes);
     }
 
     /// <summary>
@@ -103,6 +161,34 @@ public sealed class Ring : IEquatable<Ring>
         ArgumentOutOfRangeException.ThrowIfNegative(partition);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(partition, PartitionCount);
         return _members[_owners[partition]];
+    }
+
+    /// <summary>The index in <see cref="Members"/> of the member that owns <paramref name="partition"/>.</summary>
+    public int OwnerIndexOf(int partition)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(partition);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(partition, PartitionCount);
+        return _owners[partition];
+    }
+
+    /// <summary>
+    /// Writes, for every partition, the index in <see cref="Members"/> of its owner: the owners table that
+    /// <see cref="FromOwners"/> takes back. <paramref name="destination"/> holds at least Q entries.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than Q.</exception>
+    public void CopyOwnerIndexesTo(Span<ushort> destination)
+    {
+        if (destination.Length < _owners.Length)
+        {
+            throw new ArgumentException(
+                $"The destination holds {destination.Length} entries; the ring has {_owners.Length} partitions.",
+                nameof(destination));
+        }
+
+        for (var p = 0; p < _owners.Length; p++)
+        {
+            destination[p] = (ushort)_owners[p];
+        }
     }
 
     /// <summary>How many partitions <paramref name="node"/> owns (0 for a node that is not a member).</summary>
@@ -167,13 +253,13 @@ public sealed class Ring : IEquatable<Ring>
     public override string ToString() =>
         $"Ring(Q={PartitionCount}, members={_members.Length}, fingerprint={Fingerprint:X16})";
 
-    private static void CheckPartitionCount(int partitionCount)
+    private static void CheckPartitionCount(int partitionCount, string paramName)
     {
         if (partitionCount < Limits.PartitionsMin || partitionCount > Limits.PartitionsMax
             || !BitOperations.IsPow2(partitionCount))
         {
             throw new ArgumentOutOfRangeException(
-                nameof(partitionCount),
+                paramName,
                 partitionCount,
                 $"The partition count must be a power of two from {Limits.PartitionsMin} to {Limits.PartitionsMax}.");
         }

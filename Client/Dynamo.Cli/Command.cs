@@ -1,0 +1,101 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Text;
+using Dynamo.Client;
+
+namespace Dynamo.Cli;
+
+/// <summary>The commands of the CLI.</summary>
+internal enum CommandKind
+{
+    Ping,
+    Get,
+    Set,
+    Delete,
+    Ring,
+    Info,
+    Help,
+    Quit,
+}
+
+/// <summary>A parsed command: its kind, key, value and options (R or W, context).</summary>
+internal sealed record Command(
+    CommandKind Kind, byte[]? Key = null, byte[]? Value = null, int? Quorum = null, DynamoContext? Context = null);
+
+/// <summary>Parses tokenized arguments into a <see cref="Command"/>; command names and option names ignore case.</summary>
+internal static class CommandParser
+{
+    public static bool TryParse(IReadOnlyList<byte[]> arguments, [NotNullWhen(true)] out Command? command, [NotNullWhen(false)] out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        command = null;
+        if (arguments.Count == 0)
+        {
+            error = "empty command";
+            return false;
+        }
+
+        var name = Encoding.UTF8.GetString(arguments[0]).ToUpperInvariant();
+        var rest = arguments.Skip(1).ToList();
+        (command, error) = name switch
+        {
+            "PING" => Exact(rest, 0, "PING", new Command(CommandKind.Ping)),
+            "INFO" => Exact(rest, 0, "INFO", new Command(CommandKind.Info)),
+            "HELP" => Exact(rest, 0, "HELP", new Command(CommandKind.Help)),
+            "QUIT" or "EXIT" => Exact(rest, 0, name, new Command(CommandKind.Quit)),
+            "RING" => rest.Count <= 1
+                ? (new Command(CommandKind.Ring, rest.Count == 1 ? rest[0] : null), null)
+                : (null, "wrong number of arguments: RING [key]"),
+            "GET" => Keyed(rest, CommandKind.Get, "GET key [R=n]", hasValue: false, quorumName: "R", allowContext: false),
+            "SET" or "PUT" => Keyed(rest, CommandKind.Set, name + " key value [W=n] [CTX=context]", hasValue: true, quorumName: "W", allowContext: true),
+            "DEL" or "DELETE" => Keyed(rest, CommandKind.Delete, name + " key [W=n] [CTX=context]", hasValue: false, quorumName: "W", allowContext: true),
+            _ => (null, $"unknown command '{Output.FormatValue(arguments[0])}', try HELP"),
+        };
+        return command is not null;
+    }
+
+    private static (Command?, string?) Exact(List<byte[]> rest, int count, string usage, Command command) =>
+        rest.Count == count ? (command, null) : (null, $"wrong number of arguments: {usage}");
+
+    private static (Command?, string?) Keyed(
+        List<byte[]> rest, CommandKind kind, string usage, bool hasValue, string quorumName, bool allowContext)
+    {
+        var fixedCount = hasValue ? 2 : 1;
+        if (rest.Count < fixedCount)
+        {
+            return (null, $"wrong number of arguments: {usage}");
+        }
+
+        int? quorum = null;
+        DynamoContext? context = null;
+        foreach (var option in rest.Skip(fixedCount))
+        {
+            var text = Encoding.UTF8.GetString(option);
+            var equals = text.IndexOf('=', StringComparison.Ordinal);
+            var optionName = equals > 0 ? text[..equals].ToUpperInvariant() : string.Empty;
+            var optionValue = equals > 0 ? text[(equals + 1)..] : string.Empty;
+            if (optionName == quorumName && quorum is null)
+            {
+                if (!int.TryParse(optionValue, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1 || n > Engine.Limits.ReplicasMax)
+                {
+                    return (null, $"{quorumName} must be a number from 1 to {Engine.Limits.ReplicasMax}, not '{optionValue}'");
+                }
+
+                quorum = n;
+            }
+            else if (optionName == "CTX" && allowContext && context is null)
+            {
+                if (!DynamoContext.TryParse(optionValue, out context))
+                {
+                    return (null, "CTX must be a context as GET prints it (base64url)");
+                }
+            }
+            else
+            {
+                return (null, $"unknown or repeated option '{text}': {usage}");
+            }
+        }
+
+        return (new Command(kind, rest[0], hasValue ? rest[1] : null, quorum, context), null);
+    }
+}

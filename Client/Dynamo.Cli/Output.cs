@@ -1,0 +1,109 @@
+using System.Globalization;
+using System.Text;
+using Dynamo.Client;
+
+namespace Dynamo.Cli;
+
+/// <summary>How replies are printed.</summary>
+internal static class Output
+{
+    public const string Help = """
+        Commands (names and options ignore case):
+          PING                              check the node answers: PONG
+          GET key [R=n]                     the value; (nil) when missing; concurrent values as
+                                            1) value 2) value ... then (context) <ctx>
+          SET key value [W=n] [CTX=ctx]     write (alias PUT); pass CTX from a GET to resolve siblings
+          DEL key [W=n] [CTX=ctx]           delete (writes a tombstone)
+          RING [key]                        partitions and owners; with a key, its partition,
+                                            primaries and fallbacks
+          INFO                              the node's field:value status lines
+          HELP                              this text
+          QUIT, EXIT                        leave the prompt
+        Quoting: "double quotes" take \" \\ \n \r \t \b \a and \xHH (any byte); 'single quotes' are
+        literal (\' for a quote). Values print as text; control characters and bytes that are not
+        UTF-8 print as \xHH.
+        """;
+
+    /// <summary>
+    /// A value as text: UTF-8 as it is, except control characters and bytes that are not valid UTF-8, which print
+    /// as <c>\xHH</c> (as redis-cli does), so one reply stays on one line.
+    /// </summary>
+    public static string FormatValue(ReadOnlySpan<byte> value)
+    {
+        var text = new StringBuilder(value.Length);
+        while (!value.IsEmpty)
+        {
+            if (Rune.DecodeFromUtf8(value, out var rune, out var consumed) == System.Buffers.OperationStatus.Done
+                && !Rune.IsControl(rune))
+            {
+                text.Append(rune.ToString());
+            }
+            else
+            {
+                consumed = Math.Max(consumed, 1);
+                foreach (var b in value[..consumed])
+                {
+                    text.Append(CultureInfo.InvariantCulture, $"\\x{b:x2}");
+                }
+            }
+
+            value = value[consumed..];
+        }
+
+        return text.ToString();
+    }
+
+    public static string FormatGet(GetResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (!result.Found)
+        {
+            return "(nil)";
+        }
+
+        if (!result.HasSiblings)
+        {
+            return FormatValue(result.Values[0].Span);
+        }
+
+        var text = new StringBuilder();
+        for (var i = 0; i < result.Values.Count; i++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{i + 1}) {FormatValue(result.Values[i].Span)}\n");
+        }
+
+        return text.Append(CultureInfo.InvariantCulture, $"(context) {result.Context}").ToString();
+    }
+
+    public static string FormatError(string message) => "(error) " + message.ReplaceLineEndings(" ");
+
+    public static string FormatRing(ClusterInfo cluster, byte[]? key)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        var text = new StringBuilder();
+        if (key is null)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"partitions: {cluster.PartitionCount}\n");
+            text.Append(CultureInfo.InvariantCulture, $"fingerprint: {cluster.Fingerprint:x16}\n");
+            text.Append(CultureInfo.InvariantCulture, $"defaults: N={cluster.DefaultN} R={cluster.DefaultR} W={cluster.DefaultW}\n");
+            text.Append(CultureInfo.InvariantCulture, $"members: {cluster.Members.Count}");
+            for (var i = 0; i < cluster.Members.Count; i++)
+            {
+                var member = cluster.Members[i];
+                text.Append(CultureInfo.InvariantCulture, $"\n{i + 1}) {member.NodeId} {member.Endpoint} partitions={member.PartitionCount}");
+            }
+
+            return text.ToString();
+        }
+
+        var placement = cluster.GetPlacement([], key);
+        text.Append(CultureInfo.InvariantCulture, $"key: {FormatValue(key)}\n");
+        text.Append(CultureInfo.InvariantCulture, $"partition: {placement.Partition} of {cluster.PartitionCount}\n");
+        text.Append(CultureInfo.InvariantCulture, $"primaries: {Nodes(placement.Primaries)}\n");
+        text.Append(CultureInfo.InvariantCulture, $"fallbacks: {Nodes(placement.Fallbacks)}");
+        return text.ToString();
+    }
+
+    private static string Nodes(IReadOnlyList<ClusterNode> nodes) =>
+        nodes.Count == 0 ? "(none)" : string.Join(", ", nodes.Select(node => $"{node.NodeId} {node.Endpoint}"));
+}

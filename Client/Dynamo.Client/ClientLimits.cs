@@ -1,0 +1,38 @@
+namespace Dynamo.Client;
+
+/// <summary>
+/// Every limit and default of the driver, in one place; each name ends with its unit. Wire limits (key, value,
+/// bucket and context sizes) are <c>Dynamo.Protocol.ProtocolLimits</c>'s.
+/// </summary>
+public static class ClientLimits
+{
+    /// <summary>Default most requests in flight on one connection; more wait for a slot (backpressure).</summary>
+    public const int InFlightRequestsDefault = 1024;
+
+    /// <summary>Largest accepted <see cref="DynamoClientOptions.MaxInFlightPerConnection"/>.</summary>
+    public const int InFlightRequestsMax = 65536;
+
+    /// <summary>Default deadline of a request, from the call to its reply.</summary>
+    public const int RequestTimeoutDefaultMs = 5000;
+
+    /// <summary>Longest accepted request deadline (it travels as a u32 of milliseconds).</summary>
+    public const int RequestTimeoutMaxMs = 24 * 60 * 60 * 1000;
+
+    /// <summary>Default deadline for opening a TCP connection to a node.</summary>
+    public const int ConnectTimeoutDefaultMs = 2000;
+
+    /// <summary>Default interval between two re-reads of the cluster information (0 turns them off).</summary>
+    public const int RingRefreshIntervalDefaultMs = 30_000;
+
+    /// <summary>How long a node is left alone after its first connection failure.</summary>
+    public const int ReconnectBackoffMinMs = 100;
+
+    /// <summary>Longest pause before a node that keeps failing is tried again; the pause doubles up to it.</summary>
+    public const int ReconnectBackoffMaxMs = 5000;
+
+    /// <summary>The writer loop flushes a batch early when this many bytes wait unflushed.</summary>
+    public const int WriteBatchBytesMax = 256 * 1024;
+
+    /// <summary>Most seed endpoints in the options.</summary>
+    public const int EndpointsMax = 64;
+}

@@ -1,0 +1,180 @@
+using System.Text;
+using Dynamo.Engine;
+using Dynamo.Engine.Placement;
+using Dynamo.Protocol;
+
+namespace Dynamo.Client;
+
+/// <summary>
+/// What a node says about the cluster: the ring (partitions and their owners), the default N, R and W, and each
+/// member's endpoint. Immutable; <see cref="GetPlacement(string, string, int)"/> computes a key's preference list
+/// exactly as the nodes do.
+/// </summary>
+public sealed class ClusterInfo
+{
+    private readonly Dictionary<NodeId, ClusterNode> _nodes;
+
+    /// <summary>Builds cluster information from a ring and the endpoint of each of its members.</summary>
+    /// <param name="fingerprint">The fingerprint the node reported for its ring.</param>
+    /// <param name="ring">The ring.</param>
+    /// <param name="defaultN">The default replication factor.</param>
+    /// <param name="defaultR">The default read quorum.</param>
+    /// <param name="defaultW">The default write quorum.</param>
+    /// <param name="endpoints">"host:port" of each member, in the order of <see cref="Ring.Members"/>.</param>
+    /// <exception cref="ArgumentException">The endpoints do not match the members, or N, R, W are out of range.</exception>
+    public ClusterInfo(ulong fingerprint, Ring ring, int defaultN, int defaultR, int defaultW, IReadOnlyList<string> endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(ring);
+        ArgumentNullException.ThrowIfNull(endpoints);
+        if (endpoints.Count != ring.Members.Length)
+        {
+            throw new ArgumentException($"{endpoints.Count} endpoints for {ring.Members.Length} members.", nameof(endpoints));
+        }
+
+        if (defaultN < 1 || defaultN > Limits.ReplicasMax || defaultR < 1 || defaultR > defaultN || defaultW < 1 || defaultW > defaultN)
+        {
+            throw new ArgumentException($"N = {defaultN}, R = {defaultR}, W = {defaultW}: need 1 <= R, W <= N <= {Limits.ReplicasMax}.");
+        }
+
+        Fingerprint = fingerprint;
+        Ring = ring;
+        DefaultN = defaultN;
+        DefaultR = defaultR;
+        DefaultW = defaultW;
+        var members = new ClusterNode[ring.Members.Length];
+        _nodes = new Dictionary<NodeId, ClusterNode>(members.Length);
+        for (var i = 0; i < members.Length; i++)
+        {
+            var id = ring.Members[i];
+            members[i] = new ClusterNode(id.Value, endpoints[i], ring.CountOwnedBy(id));
+            _nodes.Add(id, members[i]);
+        }
+
+        Members = members;
+    }
+
+    /// <summary>The fingerprint of the ring as the node reported it: it changes when the ring does.</summary>
+    public ulong Fingerprint { get; }
+
+    /// <summary>The number of partitions Q.</summary>
+    public int PartitionCount => Ring.PartitionCount;
+
+    /// <summary>The default replication factor N.</summary>
+    public int DefaultN { get; }
+
+    /// <summary>The default read quorum R.</summary>
+    public int DefaultR { get; }
+
+    /// <summary>The default write quorum W.</summary>
+    public int DefaultW { get; }
+
+    /// <summary>The members, sorted by node id, with their endpoints and partition counts.</summary>
+    public IReadOnlyList<ClusterNode> Members { get; }
+
+    /// <summary>The ring, rebuilt with the nodes' own placement code.</summary>
+    public Ring Ring { get; }
+
+    /// <summary>
+    /// The preference list of <paramref name="key"/> in <paramref name="bucket"/> (both UTF-8): its partition, its
+    /// N primaries and the fallbacks after them.
+    /// </summary>
+    /// <param name="key">The key.</param>
+    /// <param name="bucket">The bucket; the empty bucket by default.</param>
+    /// <param name="n">The replication factor; 0 for <see cref="DefaultN"/>. Capped at the member count.</param>
+    public KeyPlacement GetPlacement(string key, string bucket = "", int n = 0)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(bucket);
+        return GetPlacement(Encoding.UTF8.GetBytes(bucket), Encoding.UTF8.GetBytes(key), n);
+    }
+
+    /// <summary>The preference list of a key given as bytes (see <see cref="GetPlacement(string, string, int)"/>).</summary>
+    public KeyPlacement GetPlacement(ReadOnlySpan<byte> bucket, ReadOnlySpan<byte> key, int n = 0)
+    {
+        var hash = KeyHash.Of(bucket, key);
+        var list = Ring.GetPreferenceList(hash, RoutingN(n == 0 ? DefaultN : n));
+        return new KeyPlacement(hash, list.Partition, ToNodes(list.Primaries), ToNodes(list.Fallbacks));
+    }
+
+    /// <summary>The member named <paramref name="nodeId"/>.</summary>
+    internal ClusterNode NodeOf(NodeId nodeId) => _nodes[nodeId];
+
+    /// <summary>N as far as routing goes: the preference list cannot hold more nodes than there are members.</summary>
+    internal int RoutingN(int n) => Math.Min(n, Ring.Members.Length);
+
+    /// <summary>
+    /// Decodes a ClusterInfoReply payload. Members are sorted by node id and owner indexes remapped, so a node
+    /// may list its members in any order.
+    /// </summary>
+    /// <exception cref="ProtocolException">The payload is malformed.</exception>
+    /// <exception cref="DynamoProtocolException">The content does not describe a valid ring.</exception>
+    internal static ClusterInfo Decode(ReadOnlySpan<byte> payload)
+    {
+        var reply = ClusterInfoReply.Read(payload);
+        var ids = new NodeId[reply.MemberCount];
+        var endpoints = new string[reply.MemberCount];
+        var index = 0;
+        foreach (var member in reply.Members)
+        {
+            if (!NodeId.TryParse(member.NodeIdText, out ids[index], out var error))
+            {
+                throw Invalid(error);
+            }
+
+            endpoints[index++] = member.EndpointText;
+        }
+
+        var order = Enumerable.Range(0, ids.Length).ToArray();
+        Array.Sort(ids.ToArray(), order);
+        var newIndex = new ushort[ids.Length];
+        for (var i = 0; i < order.Length; i++)
+        {
+            newIndex[order[i]] = (ushort)i;
+        }
+
+        var owners = new ushort[reply.PartitionCount];
+        for (var p = 0; p < owners.Length; p++)
+        {
+            owners[p] = newIndex[reply.GetOwner(p)];
+        }
+
+        try
+        {
+            var ring = Ring.FromOwners([.. order.Select(i => ids[i])], owners);
+            return new ClusterInfo(
+                reply.RingFingerprint, ring, reply.DefaultN, reply.DefaultR, reply.DefaultW, [.. order.Select(i => endpoints[i])]);
+        }
+        catch (ArgumentException error)
+        {
+            throw Invalid(error.Message);
+        }
+    }
+
+    private static DynamoProtocolException Invalid(string reason) =>
+        new(ErrorCode.BadRequest, "the node's cluster information does not describe a valid ring: " + reason);
+
+    private ClusterNode[] ToNodes(ReadOnlySpan<NodeId> ids)
+    {
+        var nodes = new ClusterNode[ids.Length];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            nodes[i] = _nodes[ids[i]];
+        }
+
+        return nodes;
+    }
+}
+
+/// <summary>A member of the cluster.</summary>
+/// <param name="NodeId">The node's id.</param>
+/// <param name="Endpoint">Its client endpoint, "host:port".</param>
+/// <param name="PartitionCount">How many partitions it owns.</param>
+public sealed record ClusterNode(string NodeId, string Endpoint, int PartitionCount);
+
+/// <summary>Where a key lives: its hash, partition, primaries and fallbacks.</summary>
+/// <param name="Hash">The key's XXH64 position on the ring.</param>
+/// <param name="Partition">The partition holding the hash.</param>
+/// <param name="Primaries">The N nodes holding the key's replicas, the partition's owner first.</param>
+/// <param name="Fallbacks">The next distinct nodes clockwise, used in their order when a primary is unreachable.</param>
+public sealed record KeyPlacement(
+    ulong Hash, int Partition, IReadOnlyList<ClusterNode> Primaries, IReadOnlyList<ClusterNode> Fallbacks);

@@ -1,0 +1,32 @@
+namespace Dynamo.Client;
+
+/// <summary>
+/// The operations of a Dynamo client, as <see cref="DynamoClient"/> implements them; an interface so that code over
+/// the driver (the CLI, applications) can be tested without a cluster.
+/// </summary>
+public interface IDynamoClient
+{
+    /// <summary>Reads a key: its live values (several when writes were concurrent) and the context to write back with.</summary>
+    Task<GetResult> GetAsync(ReadOnlyMemory<byte> key, GetOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Writes a value; <paramref name="context"/> (from a get) says which versions it supersedes.</summary>
+    Task<PutResult> PutAsync(
+        ReadOnlyMemory<byte> key,
+        ReadOnlyMemory<byte> value,
+        DynamoContext? context = null,
+        PutOptions? options = null,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a key (writes a tombstone superseding the versions <paramref name="context"/> names).</summary>
+    Task DeleteAsync(
+        ReadOnlyMemory<byte> key, DynamoContext? context = null, DeleteOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Checks that a node answers; returns the round-trip time.</summary>
+    Task<TimeSpan> PingAsync(string? endpoint = null, CancellationToken cancellationToken = default);
+
+    /// <summary>A node's status as <c>field:value</c> lines.</summary>
+    Task<string> GetInfoAsync(string? endpoint = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Asks a node for the cluster information (members, ring, defaults).</summary>
+    Task<ClusterInfo> GetClusterInfoAsync(CancellationToken cancellationToken = default);
+}

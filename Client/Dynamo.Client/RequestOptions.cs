@@ -1,0 +1,46 @@
+namespace Dynamo.Client;
+
+/// <summary>What every request may set for itself; unset fields take the client's or the cluster's defaults.</summary>
+public abstract class RequestOptions
+{
+    /// <summary>Only the driver's own option types derive from this.</summary>
+    private protected RequestOptions()
+    {
+    }
+
+    /// <summary>The bucket (UTF-8, at most 255 bytes); <see cref="DynamoClientOptions.DefaultBucket"/> when null.</summary>
+    public string? Bucket { get; set; }
+
+    /// <summary>The request's deadline; <see cref="DynamoClientOptions.DefaultTimeout"/> when null.</summary>
+    public TimeSpan? Timeout { get; set; }
+
+    /// <summary>
+    /// The replication factor N the bucket uses, for routing and for checking R and W; the cluster's default N when
+    /// null. Nodes apply their own bucket settings: this does not change how many replicas the node writes.
+    /// </summary>
+    public int? N { get; set; }
+}
+
+/// <summary>Per-request settings of a get.</summary>
+public sealed class GetOptions : RequestOptions
+{
+    /// <summary>Replicas that must answer, from 1 to N; the bucket's default when null.</summary>
+    public int? R { get; set; }
+}
+
+/// <summary>Per-request settings of a put.</summary>
+public sealed class PutOptions : RequestOptions
+{
+    /// <summary>Replicas that must acknowledge, from 1 to N; the bucket's default when null.</summary>
+    public int? W { get; set; }
+
+    /// <summary>Asks the node for the new version's context, returned in <see cref="PutResult.Context"/>.</summary>
+    public bool ReturnContext { get; set; }
+}
+
+/// <summary>Per-request settings of a delete.</summary>
+public sealed class DeleteOptions : RequestOptions
+{
+    /// <summary>Replicas that must acknowledge the tombstone, from 1 to N; the bucket's default when null.</summary>
+    public int? W { get; set; }
+}
