@@ -19,13 +19,13 @@ internal static class ServerLimits
     public const int PeerOperationsPendingMax = 64 * 1024;
 
     /// <summary>
-    /// How long a peer link keeps an operation without a reply before failing it. Longer than any request deadline
-    /// the core may set, so the core's own timeout speaks first; this only keeps the link from leaking entries.
+    /// Slack a peer link adds to an operation's deadline before it fails the operation itself. The core's own
+    /// deadline speaks first; this only keeps a link whose peer never answers from leaking entries.
     /// </summary>
-    public const int PeerOperationTimeoutMs = RequestTimeoutMsMax + 5_000;
+    public const int PeerDeadlineSlackMs = 1_000;
 
-    /// <summary>Longest request deadline a client may ask for; longer ones are cut to it.</summary>
-    public const int RequestTimeoutMsMax = 120_000;
+    /// <summary>How often the node loop looks for peer operations past their deadline.</summary>
+    public const int PeerSweepIntervalMs = 250;
 
     /// <summary>The period of the node loop's tick, which lets the core fail operations whose deadline passed.</summary>
     public const int TickIntervalMs = 5;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Numerics;
 using System.Text;
 using Dynamo.Engine;
+using Dynamo.Engine.Cluster;
 using Dynamo.Protocol;
 using Microsoft.Extensions.Logging;
 
@@ -37,7 +38,7 @@ internal static class OptionsParser
           --version                print the version
         """;
 
-    private delegate bool Setter(string value, Builder builder, [NotNullWhen(false)] out string? error);
+    private delegate bool Setter(string value, Builder builder, out string? error);
 
     private static readonly Dictionary<string, Setter> s_setters = new(StringComparer.Ordinal)
     {
@@ -45,11 +46,11 @@ internal static class OptionsParser
         ["--listen"] = (string v, Builder b, out string? e) => TryParseEndpoint(v, allowAnyPort: true, out b.Listen, out e),
         ["--peers"] = SetPeers,
         ["--data"] = SetData,
-        ["--partitions"] = (string v, Builder b, out string? e) => TryParseInt(v, "--partitions", out b.Partitions, out e),
-        ["--n"] = (string v, Builder b, out string? e) => TryParseInt(v, "--n", out b.N, out e),
-        ["--r"] = (string v, Builder b, out string? e) => TryParseInt(v, "--r", out b.R, out e),
-        ["--w"] = (string v, Builder b, out string? e) => TryParseInt(v, "--w", out b.W, out e),
-        ["--timeout-ms"] = (string v, Builder b, out string? e) => TryParseInt(v, "--timeout-ms", out b.TimeoutMs, out e),
+        ["--partitions"] = (string v, Builder b, out string? e) => TryParseOptionalInt(v, "--partitions", out b.Partitions, out e),
+        ["--n"] = (string v, Builder b, out string? e) => TryParseOptionalInt(v, "--n", out b.N, out e),
+        ["--r"] = (string v, Builder b, out string? e) => TryParseOptionalInt(v, "--r", out b.R, out e),
+        ["--w"] = (string v, Builder b, out string? e) => TryParseOptionalInt(v, "--w", out b.W, out e),
+        ["--timeout-ms"] = (string v, Builder b, out string? e) => TryParseOptionalInt(v, "--timeout-ms", out b.TimeoutMs, out e),
         ["--bucket"] = (string v, Builder b, out string? e) =>
         {
             b.BucketTexts.Add(v);
@@ -91,8 +92,9 @@ internal static class OptionsParser
                 return false;
             }
 
-            if (!setter(value, builder, out error))
+            if (!setter(value, builder, out var reason))
             {
+                error = reason ?? $"Option {name}: '{value}' is not valid.";
                 return false;
             }
 
@@ -281,29 +283,32 @@ internal static class OptionsParser
         return true;
     }
 
-    private static bool TryParseInt(string value, string option, out int? result, [NotNullWhen(false)] out string? error)
+    private static bool TryParseOptionalInt(string value, string option, out int? result, out string? error)
     {
         var ok = TryParseInt(value, option, out int parsed, out error);
         result = ok ? parsed : null;
         return ok;
     }
 
-    /// <summary>Checks N, R, W and the deadline; <paramref name="what"/> names them in the message.</summary>
-    internal static bool TryValidate(QuorumSettings settings, string what, [NotNullWhen(false)] out string? error)
+    /// <summary>Builds bucket settings, or says which one is out of range; <paramref name="what"/> names them.</summary>
+    internal static bool TryCreate(
+        int n, int r, int w, int timeoutMs, string what, [NotNullWhen(true)] out BucketProps? props, [NotNullWhen(false)] out string? error)
     {
-        var (n, r, w, timeout) = settings;
-        error = n < 1 || n > Limits.ReplicasMax ? $"{what}: N = {n} is out of range 1 to {Limits.ReplicasMax}."
-            : r < 1 || r > n ? $"{what}: R = {r} is out of range 1 to N = {n}."
-            : w < 1 || w > n ? $"{what}: W = {w} is out of range 1 to N = {n}."
-            : timeout < 1 || timeout > ServerLimits.RequestTimeoutMsMax
-                ? $"{what}: the timeout {timeout} ms is out of range 1 to {ServerLimits.RequestTimeoutMsMax}."
-            : null;
-        return error is null;
+        props = null;
+        if (!BucketProps.TryValidate(n, r, w, timeoutMs, out var reason))
+        {
+            error = $"{what}: {reason.Message}";
+            return false;
+        }
+
+        props = new BucketProps(n, r, w, timeoutMs);
+        error = null;
+        return true;
     }
 
     /// <summary>Parses <c>name:n=3,r=2,w=2,timeout-ms=5000</c>; fields left out take <paramref name="defaults"/>.</summary>
     internal static bool TryParseBucket(
-        string text, QuorumSettings defaults, out string name, [NotNullWhen(true)] out QuorumSettings? settings, [NotNullWhen(false)] out string? error)
+        string text, BucketProps defaults, out string name, [NotNullWhen(true)] out BucketProps? settings, [NotNullWhen(false)] out string? error)
     {
         settings = null;
         var colon = text.LastIndexOf(':');
@@ -314,7 +319,7 @@ internal static class OptionsParser
             return false;
         }
 
-        var result = defaults;
+        var (n, r, w, timeout) = (defaults.N, defaults.R, defaults.W, defaults.TimeoutMs);
         var fields = colon < 0 ? [] : text[(colon + 1)..].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         foreach (var field in fields)
         {
@@ -327,23 +332,17 @@ internal static class OptionsParser
 
             switch (parts[0])
             {
-                case "n": result = result with { N = number }; break;
-                case "r": result = result with { R = number }; break;
-                case "w": result = result with { W = number }; break;
-                case "timeout-ms": result = result with { TimeoutMs = number }; break;
+                case "n": n = number; break;
+                case "r": r = number; break;
+                case "w": w = number; break;
+                case "timeout-ms": timeout = number; break;
                 default:
                     error = $"--bucket {name}: unknown field '{parts[0]}' (expected n, r, w or timeout-ms).";
                     return false;
             }
         }
 
-        if (!TryValidate(result, $"--bucket {name}", out error))
-        {
-            return false;
-        }
-
-        settings = result;
-        return true;
+        return TryCreate(n, r, w, timeout, $"--bucket {name}", out settings, out error);
     }
 
     private sealed class Builder
@@ -385,14 +384,14 @@ internal static class OptionsParser
                 return false;
             }
 
-            var fallback = QuorumSettings.Default;
-            var defaults = new QuorumSettings(N ?? fallback.N, R ?? fallback.R, W ?? fallback.W, TimeoutMs ?? fallback.TimeoutMs);
-            if (!TryValidate(defaults, "defaults (--n, --r, --w, --timeout-ms)", out error))
+            var fallback = BucketProps.Default;
+            if (!TryCreate(
+                N ?? fallback.N, R ?? fallback.R, W ?? fallback.W, TimeoutMs ?? fallback.TimeoutMs, "--n, --r, --w, --timeout-ms", out var defaults, out error))
             {
                 return false;
             }
 
-            var buckets = new Dictionary<string, QuorumSettings>(StringComparer.Ordinal);
+            var buckets = new Dictionary<string, BucketProps>(StringComparer.Ordinal);
             foreach (var text in BucketTexts)
             {
                 if (!TryParseBucket(text, defaults, out var name, out var settings, out error))

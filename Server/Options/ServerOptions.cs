@@ -1,4 +1,5 @@
 using Dynamo.Engine;
+using Dynamo.Engine.Cluster;
 using Microsoft.Extensions.Logging;
 
 namespace Dynamo.Server.Options;
@@ -20,17 +21,6 @@ internal sealed record HostPort(string Host, int Port)
 /// <param name="Endpoint">Its endpoint.</param>
 internal sealed record MemberAddress(NodeId Id, HostPort Endpoint);
 
-/// <summary>N, R, W and the request deadline of a bucket (or of the defaults), before the core validates them.</summary>
-/// <param name="N">Replicas per key.</param>
-/// <param name="R">Replicas that must answer a get.</param>
-/// <param name="W">Replicas that must acknowledge a put or delete.</param>
-/// <param name="TimeoutMs">A request's deadline, in milliseconds.</param>
-internal sealed record QuorumSettings(int N, int R, int W, int TimeoutMs)
-{
-    /// <summary>N = 3, R = 2, W = 2, 5,000 ms: the Dynamo paper's common configuration.</summary>
-    public static QuorumSettings Default { get; } = new(3, 2, 2, 5_000);
-}
-
 /// <summary>Everything <c>dynamo-server</c> was started with, validated.</summary>
 internal sealed record ServerOptions
 {
@@ -50,10 +40,10 @@ internal sealed record ServerOptions
     public int Partitions { get; init; } = Limits.PartitionsDefault;
 
     /// <summary>The settings of buckets not named in <see cref="Buckets"/>.</summary>
-    public QuorumSettings Defaults { get; init; } = QuorumSettings.Default;
+    public BucketProps Defaults { get; init; } = BucketProps.Default;
 
     /// <summary>Settings per bucket name.</summary>
-    public IReadOnlyDictionary<string, QuorumSettings> Buckets { get; init; } = new Dictionary<string, QuorumSettings>();
+    public IReadOnlyDictionary<string, BucketProps> Buckets { get; init; } = new Dictionary<string, BucketProps>();
 
     /// <summary>When set, the node stops when this process is gone (<c>dev</c> sets it for its children).</summary>
     public int? ParentProcessId { get; init; }
