@@ -332,10 +332,18 @@ internal static class OptionsParser
 
             switch (parts[0])
             {
-                case "n": n = number; break;
-                case "r": r = number; break;
-                case "w": w = number; break;
-                case "timeout-ms": timeout = number; break;
+                case "n":
+                    n = number;
+                    break;
+                case "r":
+                    r = number;
+                    break;
+                case "w":
+                    w = number;
+                    break;
+                case "timeout-ms":
+                    timeout = number;
+                    break;
                 default:
                     error = $"--bucket {name}: unknown field '{parts[0]}' (expected n, r, w or timeout-ms).";
                     return false;
