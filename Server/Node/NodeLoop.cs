@@ -225,7 +225,10 @@ internal sealed class NodeLoop
         Line("operations_in_flight", stats.OperationsInFlight);
         Line("uptime_ms", NowMs);
         var bytes = Encoding.UTF8.GetBytes(text.ToString());
-        return bytes.Length <= ProtocolLimits.InfoBytesMax ? bytes : bytes[..ProtocolLimits.InfoBytesMax];
+        var reply = new InfoReply(bytes.Length <= ProtocolLimits.InfoBytesMax ? bytes : bytes[..ProtocolLimits.InfoBytesMax]);
+        var payload = new byte[reply.Length];
+        reply.WriteTo(payload);
+        return payload;
     }
 
     private readonly record struct ReplyRoute(IReplySink Sink, ulong RequestId, Opcode Opcode, bool ReturnContext);
