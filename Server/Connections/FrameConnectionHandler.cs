@@ -1,5 +1,6 @@
 using Dynamo.Server.Node;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Dynamo.Server.Connections;
@@ -11,9 +12,12 @@ internal sealed class FrameConnectionHandler : ConnectionHandler
     private readonly NodeStatus _status;
     private readonly ILogger<FrameConnection> _logger;
     private readonly ConnectionRegistry _registry;
+    private readonly IHostApplicationLifetime _lifetime;
 
-    public FrameConnectionHandler(NodeLoop loop, NodeStatus status, ConnectionRegistry registry, ILogger<FrameConnection> logger)
+    public FrameConnectionHandler(
+        NodeLoop loop, NodeStatus status, ConnectionRegistry registry, IHostApplicationLifetime lifetime, ILogger<FrameConnection> logger)
     {
+        _lifetime = lifetime;
         _loop = loop;
         _status = status;
         _registry = registry;
@@ -30,7 +34,10 @@ internal sealed class FrameConnectionHandler : ConnectionHandler
         Log.ConnectionOpened(_logger, connection.ConnectionId, connection.RemoteEndPoint);
         try
         {
-            await frames.RunAsync(connection.ConnectionClosed).ConfigureAwait(false);
+            // A stopping node stops reading at once (peers' links never close by themselves), answers what it
+            // has in flight, and closes.
+            using var closing = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, _lifetime.ApplicationStopping);
+            await frames.RunAsync(closing.Token).ConfigureAwait(false);
         }
         finally
         {

@@ -245,10 +245,13 @@ internal sealed class NodeHost : IAsyncDisposable
 
     private static async Task WatchParentAsync(int pid, IHostApplicationLifetime lifetime, ILogger logger, CancellationToken cancellationToken)
     {
+        // When the watched process is the real parent, adoption says it died even if it lingers as a zombie that
+        // nobody reaps (kill(pid, 0) still succeeds on a zombie).
+        var direct = Libc.ParentProcessId() == pid;
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(ServerLimits.ParentCheckIntervalMs));
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (!Libc.ProcessExists(pid))
+            if (direct ? Libc.ParentProcessId() != pid : !Libc.ProcessExists(pid))
             {
                 Log.ParentGone(logger, pid);
                 lifetime.StopApplication();

@@ -36,6 +36,12 @@ internal static partial class Libc
     [LibraryImport(Library, EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
 
+    [LibraryImport(Library, EntryPoint = "getppid")]
+    private static partial int GetParentProcessId();
+
+    /// <summary>This process's parent: it changes when the parent dies and the process is adopted.</summary>
+    public static int ParentProcessId() => GetParentProcessId();
+
     /// <summary>Flushes a directory's entries to disk: open(O_RDONLY | O_DIRECTORY), fsync, close.</summary>
     /// <exception cref="IOException">A call failed; the message names it and the errno.</exception>
     public static void FsyncDirectory(string path)
