@@ -189,6 +189,7 @@ internal sealed class Simulation
                 return false;
             }
 
+            NowMs = due.TimeMs;
             _events.Dequeue()();
         }
 
