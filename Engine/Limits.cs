@@ -58,4 +58,25 @@ public static class Limits
 
     /// <summary>Most distinct actors in one encoded sibling set (its actor table).</summary>
     public const int SiblingSetActorsMax = VersionEntriesMax * ReplicasMax;
+
+    /// <summary>Default replication factor N of a bucket.</summary>
+    public const int ReplicasDefault = 3;
+
+    /// <summary>Default read quorum R of a bucket.</summary>
+    public const int ReadQuorumDefault = 2;
+
+    /// <summary>Default write quorum W of a bucket.</summary>
+    public const int WriteQuorumDefault = 2;
+
+    /// <summary>Default deadline of a client request.</summary>
+    public const int RequestTimeoutDefaultMs = 5000;
+
+    /// <summary>Longest deadline a client request or a bucket may set (one hour): every request ends.</summary>
+    public const int RequestTimeoutMaxMs = 3_600_000;
+
+    /// <summary>
+    /// Most coordinator operations (gets, puts, deletes, forwards) one node core keeps in flight; beyond it a client
+    /// command is refused as Overloaded. Each holds a deadline, so the bound also bounds the pending-request map.
+    /// </summary>
+    public const int OperationsInFlightMax = 65_536;
 }

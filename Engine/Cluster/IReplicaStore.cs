@@ -1,0 +1,19 @@
+using Dynamo.Engine.Versions;
+
+namespace Dynamo.Engine.Cluster;
+
+/// <summary>
+/// Where a node keeps its replicas' sibling sets. Only the node loop touches it, so it need not be thread-safe.
+/// A <see cref="Write"/> is applied before the core emits any acknowledgement that depends on it.
+/// </summary>
+public interface IReplicaStore
+{
+    /// <summary>How many keys the store holds.</summary>
+    long KeyCount { get; }
+
+    /// <summary>The stored set of a key, or null when the store holds nothing for it.</summary>
+    SiblingSet? Read(byte[] bucket, byte[] key);
+
+    /// <summary>Replaces the stored set of a key.</summary>
+    void Write(byte[] bucket, byte[] key, SiblingSet set);
+}

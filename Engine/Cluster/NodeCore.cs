@@ -1,0 +1,531 @@
+using System.Text;
+using Dynamo.Engine.Placement;
+using Dynamo.Engine.Versions;
+
+namespace Dynamo.Engine.Cluster;
+
+/// <summary>
+/// The request logic of one node as a deterministic state machine (the etcd raft <c>Ready</c> shape, Riak's
+/// <c>*_core</c> modules): the shell feeds it requests, responses and ticks, and carries out the effects it drains.
+/// No clock, randomness, threads or I/O; not thread-safe (one node loop drives it).
+/// </summary>
+/// <remarks>
+/// Gets are coordinated by any node; puts and deletes only by a primary of the key, which mints the new dot on its
+/// own copy (docs/VERSIONS.md), so other nodes forward them. Every coordinator operation has a deadline, and at most
+/// <see cref="NodeOptions.OperationsInFlightMax"/> are in flight, so the pending maps are bounded.
+/// </remarks>
+public sealed class NodeCore
+{
+    private static readonly ReplicaWriteAck s_ack = new();
+
+    private readonly IReplicaStore _store;
+    private readonly List<NodeEffect> _effects = [];
+    private readonly Dictionary<byte[], BucketProps> _buckets = new(ByteArrayComparer.Instance);
+    private readonly Dictionary<ulong, Operation> _operations = [];
+    private readonly Dictionary<ulong, (Operation Operation, int Slot)> _sends = [];
+    private readonly PriorityQueue<Operation, (long DeadlineMs, ulong Id)> _deadlines = new();
+    private readonly Actor _actor;
+    private ulong _lastId;
+
+    /// <summary>Creates the core of a node.</summary>
+    /// <exception cref="ArgumentException">The options are incomplete or out of range.</exception>
+    public NodeCore(NodeOptions options, IReplicaStore store)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(options.Ring);
+        ArgumentNullException.ThrowIfNull(options.Defaults);
+        ArgumentNullException.ThrowIfNull(options.Buckets);
+        if (options.Self.IsDefault)
+        {
+            throw new ArgumentException("The node's own id (Self) is not set.", nameof(options));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.OperationsInFlightMax, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.OperationsInFlightMax, Limits.OperationsInFlightMax, nameof(options));
+        foreach (var (name, props) in options.Buckets)
+        {
+            ArgumentNullException.ThrowIfNull(props);
+            _buckets.Add(Encoding.UTF8.GetBytes(name), props);
+        }
+
+        Options = options;
+        _store = store;
+        _actor = options.Actor;
+    }
+
+    /// <summary>The node's configuration.</summary>
+    public NodeOptions Options { get; }
+
+    /// <summary>The node's counters.</summary>
+    public NodeStats Stats { get; } = new();
+
+    /// <summary>Sends whose response is still awaited (for tests: finished operations leave none behind).</summary>
+    internal int PendingSendCount => _sends.Count;
+
+    /// <summary>
+    /// A request arrived (from a client, or from a peer acting as coordinator). The core answers with a
+    /// <see cref="Reply"/> effect carrying <paramref name="replyToken"/>, maybe much later.
+    /// </summary>
+    /// <exception cref="ArgumentException">The request is of a kind the core does not know (a shell bug).</exception>
+    public void OnRequest(ulong replyToken, NodeRequest request, long nowMs)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        switch (request)
+        {
+            case ClientCommand command:
+                OnClientCommand(replyToken, command, nowMs);
+                break;
+            case ReplicaRead read:
+                Stats.ReplicaReads++;
+                Emit(new Reply(replyToken, new ReplicaReadResult(_store.Read(read.Bucket, read.Key))));
+                break;
+            case ReplicaWrite write:
+                Stats.ReplicaWrites++;
+                MergeLocal(write.Bucket, write.Key, write.Set);
+                Emit(new Reply(replyToken, s_ack));
+                break;
+            default:
+                throw new ArgumentException($"Unknown request {request.GetType().Name}.", nameof(request));
+        }
+    }
+
+    /// <summary>
+    /// The response to the <see cref="Send"/> effect with <paramref name="operationId"/>, sent to <paramref name="from"/>:
+    /// the decoded reply, or a <see cref="PeerFailure"/>. Responses for finished operations are ignored.
+    /// </summary>
+    public void OnResponse(NodeId from, ulong operationId, NodeResponse response, long nowMs)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        if (!_sends.Remove(operationId, out var pending))
+        {
+            Stats.LateResponses++;
+            return;
+        }
+
+        var (operation, slot) = pending;
+        Invariant.Check(operation.Replicas[slot] == from);
+        Invariant.Check(operation.SendIds[slot] == operationId);
+        operation.SendIds[slot] = 0;
+        switch (operation)
+        {
+            case GetOperation get:
+                var read = response as ReplicaReadResult;
+                OnReplicaRead(get, slot, read is not null, read?.Set);
+                break;
+            case PutOperation put:
+                OnReplicaAck(put, slot, response is ReplicaWriteAck);
+                break;
+            case ForwardOperation forward:
+                OnForwardResult(forward, slot, response, nowMs);
+                break;
+            default:
+                Invariant.Check(false);
+                break;
+        }
+    }
+
+    /// <summary>Time passes: operations whose deadline passed end (Timeout, or read repair) and are cleaned up.</summary>
+    public void OnTick(long nowMs)
+    {
+        while (_deadlines.TryPeek(out var operation, out var due) && due.DeadlineMs <= nowMs)
+        {
+            _deadlines.Dequeue();
+            if (operation.Finished)
+            {
+                continue;
+            }
+
+            switch (operation)
+            {
+                case GetOperation get:
+                    ReplyIfOpen(get, ClientStatus.Timeout, get.R, get.Successes, TimeoutMessage(get.R, get.Successes, "answered"));
+                    break;
+                case PutOperation put:
+                    ReplyIfOpen(put, ClientStatus.Timeout, put.W, put.Acks, TimeoutMessage(put.W, put.Acks, "acknowledged"));
+                    break;
+                case ForwardOperation forward:
+                    ReplyIfOpen(forward, ClientStatus.Timeout, forward.W, 0, "The deadline passed before the coordinating primary answered.");
+                    break;
+                default:
+                    Invariant.Check(false);
+                    break;
+            }
+
+            Finish(operation);
+        }
+    }
+
+    /// <summary>Appends the pending effects to <paramref name="into"/>, in the order they arose, and clears them.</summary>
+    public void DrainEffects(List<NodeEffect> into)
+    {
+        ArgumentNullException.ThrowIfNull(into);
+        into.AddRange(_effects);
+        _effects.Clear();
+    }
+
+    private static string TimeoutMessage(int required, int received, string verb) =>
+        $"The deadline passed with {received} of the {required} required replicas {verb}.";
+
+    private static ClientResult Failure(ClientStatus status, int required, int received, string message) =>
+        new(status, null, CausalContext.Empty, required, received, message);
+
+    private void OnClientCommand(ulong replyToken, ClientCommand command, long nowMs)
+    {
+        ArgumentNullException.ThrowIfNull(command.Bucket);
+        ArgumentNullException.ThrowIfNull(command.Key);
+        switch (command.Operation)
+        {
+            case ClientOperation.Get:
+                Stats.Gets++;
+                break;
+            case ClientOperation.Put:
+                Stats.Puts++;
+                break;
+            default:
+                Stats.Deletes++;
+                break;
+        }
+
+        var props = _buckets.GetValueOrDefault(command.Bucket, Options.Defaults);
+        var isGet = command.Operation == ClientOperation.Get;
+        var quorum = isGet ? (command.R == 0 ? props.R : command.R) : (command.W == 0 ? props.W : command.W);
+        var timeoutMs = command.TimeoutMs == 0 ? props.TimeoutMs : command.TimeoutMs;
+        var error = Validate(command, props.N, quorum, timeoutMs);
+        if (error is not null)
+        {
+            Stats.BadRequests++;
+            Emit(new Reply(replyToken, Failure(ClientStatus.BadRequest, 0, 0, error)));
+            return;
+        }
+
+        if (!Options.Ring.TryGetPreferenceList(KeyHash.Of(command.Bucket, command.Key), props.N, out var list))
+        {
+            Stats.Unavailable++;
+            var members = Options.Ring.Members.Length;
+            Emit(new Reply(replyToken, Failure(ClientStatus.Unavailable, props.N, members,
+                $"The bucket keeps N = {props.N} replicas; the ring has only {members} members.")));
+            return;
+        }
+
+        if (_operations.Count >= Options.OperationsInFlightMax)
+        {
+            Stats.Overloads++;
+            Emit(new Reply(replyToken, Failure(ClientStatus.Overloaded, 0, 0,
+                $"The node has {_operations.Count} operations in flight, its limit; retry later.")));
+            return;
+        }
+
+        var deadlineMs = nowMs + timeoutMs;
+        var primaries = list.Primaries.ToArray();
+        if (isGet)
+        {
+            StartGet(new GetOperation(NextId(), replyToken, deadlineMs, command, primaries, quorum));
+        }
+        else if (Array.IndexOf(primaries, Options.Self) >= 0)
+        {
+            StartPut(replyToken, command, primaries, quorum, deadlineMs);
+        }
+        else
+        {
+            Stats.Forwarded++;
+            var forward = new ForwardOperation(NextId(), replyToken, deadlineMs, command, primaries, quorum);
+            Register(forward);
+            ForwardToNext(forward, nowMs);
+        }
+    }
+
+    private static string? Validate(ClientCommand command, int n, int quorum, int timeoutMs)
+    {
+        if (command.Operation is not (ClientOperation.Get or ClientOperation.Put or ClientOperation.Delete))
+        {
+            return $"Unknown operation {(int)command.Operation}.";
+        }
+
+        if (quorum < 1 || quorum > n)
+        {
+            var name = command.Operation == ClientOperation.Get ? "R" : "W";
+            return $"{name} must be from 1 to N = {n}; it is {quorum}.";
+        }
+
+        return timeoutMs < 1 || timeoutMs > Limits.RequestTimeoutMaxMs
+            ? $"The timeout must be from 1 to {Limits.RequestTimeoutMaxMs} ms; it is {timeoutMs}."
+            : null;
+    }
+
+    private void StartGet(GetOperation get)
+    {
+        Register(get);
+        var read = new ReplicaRead(get.Command.Bucket, get.Command.Key);
+        var local = -1;
+        for (var slot = 0; slot < get.Replicas.Length; slot++)
+        {
+            if (get.Replicas[slot] == Options.Self)
+            {
+                local = slot;
+            }
+            else
+            {
+                SendFor(get, slot, read);
+            }
+        }
+
+        if (local >= 0)
+        {
+            OnReplicaRead(get, local, succeeded: true, _store.Read(get.Command.Bucket, get.Command.Key));
+        }
+    }
+
+    private void OnReplicaRead(GetOperation get, int slot, bool succeeded, SiblingSet? set)
+    {
+        Invariant.Check(get.States[slot] == SlotState.Pending);
+        if (succeeded)
+        {
+            get.States[slot] = SlotState.Succeeded;
+            get.Sets[slot] = set;
+            get.Successes++;
+            if (set is not null)
+            {
+                get.Merged = get.Merged.Merge(set);
+            }
+        }
+        else
+        {
+            get.States[slot] = SlotState.Failed;
+            get.Failures++;
+        }
+
+        if (!get.Replied && get.Successes >= get.R)
+        {
+            get.Replied = true;
+            Emit(new Reply(get.ReplyToken, new ClientResult(
+                ClientStatus.Ok, get.Merged, get.Merged.Context, get.R, get.Successes, null)));
+        }
+        else if (!get.Replied && get.Failures > get.Replicas.Length - get.R)
+        {
+            Stats.QuorumFailures++;
+            ReplyIfOpen(get, ClientStatus.QuorumNotMet, get.R, get.Successes,
+                $"{get.Failures} of {get.Replicas.Length} replicas failed; R = {get.R} cannot be reached.");
+        }
+
+        if (get.Successes + get.Failures == get.Replicas.Length)
+        {
+            Finish(get);
+        }
+    }
+
+    /// <summary>
+    /// Read repair (Dynamo paper, section 4.7): every replica that answered with a missing or different copy gets the
+    /// final merge. Replicas that did not answer are left to anti-entropy.
+    /// </summary>
+    private void ReadRepair(GetOperation get)
+    {
+        if (get.Merged.Count == 0)
+        {
+            return;
+        }
+
+        ReplicaWrite? repair = null;
+        for (var slot = 0; slot < get.Replicas.Length; slot++)
+        {
+            if (get.States[slot] != SlotState.Succeeded || get.Merged.Equals(get.Sets[slot]))
+            {
+                continue;
+            }
+
+            Stats.ReadRepairs++;
+            if (get.Replicas[slot] == Options.Self)
+            {
+                MergeLocal(get.Command.Bucket, get.Command.Key, get.Merged);
+            }
+            else
+            {
+                repair ??= new ReplicaWrite(get.Command.Bucket, get.Command.Key, get.Merged);
+                Emit(new Send(get.Replicas[slot], NextId(), repair));
+            }
+        }
+    }
+
+    private void StartPut(ulong replyToken, ClientCommand command, NodeId[] primaries, int w, long deadlineMs)
+    {
+        var local = _store.Read(command.Bucket, command.Key) ?? SiblingSet.Empty;
+        var isTombstone = command.Operation == ClientOperation.Delete;
+        var value = isTombstone ? ReadOnlyMemory<byte>.Empty : command.Value;
+        if (!local.TryPut(_actor, command.Context ?? CausalContext.Empty, value, isTombstone, out var written, out var error))
+        {
+            Stats.VersionLimits++;
+            Emit(new Reply(replyToken, Failure(ClientStatus.VersionLimit, w, 0, error.Message)));
+            return;
+        }
+
+        // The local write is applied before any acknowledgement that depends on it leaves the node.
+        _store.Write(command.Bucket, command.Key, written);
+        var put = new PutOperation(NextId(), replyToken, deadlineMs, command, primaries, w, written);
+        Register(put);
+        var replicate = new ReplicaWrite(command.Bucket, command.Key, written);
+        var localSlot = Array.IndexOf(primaries, Options.Self);
+        for (var slot = 0; slot < primaries.Length; slot++)
+        {
+            if (slot != localSlot)
+            {
+                SendFor(put, slot, replicate);
+            }
+        }
+
+        OnReplicaAck(put, localSlot, succeeded: true);
+    }
+
+    private void OnReplicaAck(PutOperation put, int slot, bool succeeded)
+    {
+        Invariant.Check(put.States[slot] == SlotState.Pending);
+        put.States[slot] = succeeded ? SlotState.Succeeded : SlotState.Failed;
+        if (succeeded)
+        {
+            put.Acks++;
+        }
+        else
+        {
+            put.Failures++;
+        }
+
+        if (!put.Replied && put.Acks >= put.W)
+        {
+            put.Replied = true;
+            var context = put.Command.ReturnContext ? put.Written.Context : CausalContext.Empty;
+            Emit(new Reply(put.ReplyToken, new ClientResult(ClientStatus.Ok, null, context, put.W, put.Acks, null)));
+        }
+        else if (!put.Replied && put.Failures > put.Replicas.Length - put.W)
+        {
+            Stats.QuorumFailures++;
+            ReplyIfOpen(put, ClientStatus.QuorumNotMet, put.W, put.Acks,
+                $"{put.Failures} of {put.Replicas.Length} replicas failed; W = {put.W} cannot be reached.");
+        }
+
+        if (put.Acks + put.Failures == put.Replicas.Length)
+        {
+            Finish(put);
+        }
+    }
+
+    private void ForwardToNext(ForwardOperation forward, long nowMs)
+    {
+        var remainingMs = forward.DeadlineMs - nowMs;
+        if (remainingMs <= 0)
+        {
+            // The tick that ends this operation has not come yet; its outcome is already decided.
+            ReplyIfOpen(forward, ClientStatus.Timeout, forward.W, 0, "The deadline passed before a primary answered.");
+            Finish(forward);
+            return;
+        }
+
+        if (forward.Next == forward.Replicas.Length)
+        {
+            Stats.QuorumFailures++;
+            ReplyIfOpen(forward, ClientStatus.QuorumNotMet, forward.W, 0,
+                $"None of the key's {forward.Replicas.Length} primaries could be reached to coordinate the write.");
+            Finish(forward);
+            return;
+        }
+
+        var slot = forward.Next++;
+        forward.States[slot] = SlotState.Pending;
+        SendFor(forward, slot, forward.Command with { W = forward.W, TimeoutMs = (int)remainingMs });
+    }
+
+    private void OnForwardResult(ForwardOperation forward, int slot, NodeResponse response, long nowMs)
+    {
+        if (response is ClientResult result)
+        {
+            forward.States[slot] = SlotState.Succeeded;
+            forward.Replied = true;
+            Emit(new Reply(forward.ReplyToken, result));
+            Finish(forward);
+            return;
+        }
+
+        forward.States[slot] = SlotState.Failed;
+        ForwardToNext(forward, nowMs);
+    }
+
+    private void ReplyIfOpen(Operation operation, ClientStatus status, int required, int received, string message)
+    {
+        if (operation.Replied)
+        {
+            return;
+        }
+
+        if (status == ClientStatus.Timeout)
+        {
+            Stats.Timeouts++;
+        }
+
+        operation.Replied = true;
+        Emit(new Reply(operation.ReplyToken, Failure(status, required, received, message)));
+    }
+
+    private void MergeLocal(byte[] bucket, byte[] key, SiblingSet set)
+    {
+        var local = _store.Read(bucket, key);
+        var merged = local is null ? set : local.Merge(set);
+        if (!ReferenceEquals(merged, local) && (local is not null || merged.Count > 0))
+        {
+            _store.Write(bucket, key, merged);
+        }
+    }
+
+    private void SendFor(Operation operation, int slot, NodeRequest request)
+    {
+        var id = NextId();
+        operation.SendIds[slot] = id;
+        _sends.Add(id, (operation, slot));
+        Emit(new Send(operation.Replicas[slot], id, request));
+    }
+
+    private void Register(Operation operation)
+    {
+        // Finished operations stay in the deadline queue until their deadline; rebuild it when they dominate, so it
+        // stays within a constant factor of the operations in flight.
+        if (_deadlines.Count >= (2 * _operations.Count) + 1024)
+        {
+            _deadlines.Clear();
+            foreach (var live in _operations.Values)
+            {
+                _deadlines.Enqueue(live, (live.DeadlineMs, live.Id));
+            }
+        }
+
+        _operations.Add(operation.Id, operation);
+        _deadlines.Enqueue(operation, (operation.DeadlineMs, operation.Id));
+        Stats.OperationsInFlight = _operations.Count;
+    }
+
+    private void Finish(Operation operation)
+    {
+        if (operation.Finished)
+        {
+            return;
+        }
+
+        operation.Finished = true;
+        if (operation is GetOperation get)
+        {
+            ReadRepair(get);
+        }
+
+        for (var slot = 0; slot < operation.SendIds.Length; slot++)
+        {
+            if (operation.SendIds[slot] != 0)
+            {
+                _sends.Remove(operation.SendIds[slot]);
+                operation.SendIds[slot] = 0;
+            }
+        }
+
+        _operations.Remove(operation.Id);
+        Stats.OperationsInFlight = _operations.Count;
+    }
+
+    private ulong NextId() => ++_lastId;
+
+    private void Emit(NodeEffect effect) => _effects.Add(effect);
+}

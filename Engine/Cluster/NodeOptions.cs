@@ -1,0 +1,28 @@
+using Dynamo.Engine.Placement;
+
+namespace Dynamo.Engine.Cluster;
+
+/// <summary>
+/// What a node core needs to know: who it is, its data epoch, the ring, and the settings of each bucket.
+/// </summary>
+/// <param name="Self">This node's id (need not be a ring member: any node may coordinate a get).</param>
+/// <param name="Epoch">This node's data epoch; writes it coordinates carry the actor (Self, Epoch).</param>
+/// <param name="Ring">The ring that places keys.</param>
+/// <param name="Defaults">The settings of buckets not named in <paramref name="Buckets"/>.</param>
+/// <param name="Buckets">Settings per bucket, keyed by the bucket's name as a UTF-8 string.</param>
+public sealed record NodeOptions(
+    NodeId Self,
+    uint Epoch,
+    Ring Ring,
+    BucketProps Defaults,
+    IReadOnlyDictionary<string, BucketProps> Buckets)
+{
+    /// <summary>
+    /// Most coordinator operations this node keeps in flight at once, from 1 to
+    /// <see cref="Limits.OperationsInFlightMax"/> (the default); requests beyond it are refused as Overloaded.
+    /// </summary>
+    public int OperationsInFlightMax { get; init; } = Limits.OperationsInFlightMax;
+
+    /// <summary>The actor of the writes this node coordinates.</summary>
+    public Versions.Actor Actor => new(Self, Epoch);
+}

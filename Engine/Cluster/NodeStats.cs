@@ -1,0 +1,51 @@
+namespace Dynamo.Engine.Cluster;
+
+/// <summary>Counters of one node core, for the shell's Info reply and for tests. Counts only ever grow, except
+/// <see cref="OperationsInFlight"/>.</summary>
+public sealed class NodeStats
+{
+    /// <summary>Client gets received.</summary>
+    public long Gets { get; internal set; }
+
+    /// <summary>Client puts received.</summary>
+    public long Puts { get; internal set; }
+
+    /// <summary>Client deletes received.</summary>
+    public long Deletes { get; internal set; }
+
+    /// <summary>Puts and deletes this node forwarded to a primary because it is not one.</summary>
+    public long Forwarded { get; internal set; }
+
+    /// <summary>Read-repair writes sent to (or applied on) replicas that answered a get with a stale copy.</summary>
+    public long ReadRepairs { get; internal set; }
+
+    /// <summary>Client commands that ended QuorumNotMet.</summary>
+    public long QuorumFailures { get; internal set; }
+
+    /// <summary>Client commands that ended Timeout.</summary>
+    public long Timeouts { get; internal set; }
+
+    /// <summary>Client commands refused as Overloaded.</summary>
+    public long Overloads { get; internal set; }
+
+    /// <summary>Client commands refused as BadRequest.</summary>
+    public long BadRequests { get; internal set; }
+
+    /// <summary>Client commands refused as Unavailable.</summary>
+    public long Unavailable { get; internal set; }
+
+    /// <summary>Puts and deletes refused at a version bound.</summary>
+    public long VersionLimits { get; internal set; }
+
+    /// <summary>Replica reads served to coordinators.</summary>
+    public long ReplicaReads { get; internal set; }
+
+    /// <summary>Replica writes applied for coordinators and read repair.</summary>
+    public long ReplicaWrites { get; internal set; }
+
+    /// <summary>Responses that arrived for operations already finished (late acks, read-repair acks).</summary>
+    public long LateResponses { get; internal set; }
+
+    /// <summary>Coordinator operations in flight now.</summary>
+    public int OperationsInFlight { get; internal set; }
+}

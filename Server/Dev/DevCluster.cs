@@ -1,0 +1,339 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using Dynamo.Server.Storage;
+
+namespace Dynamo.Server.Dev;
+
+/// <summary>
+/// <c>dynamo-server dev</c>: a local cluster of separate node processes (this same executable) on 127.0.0.1, ports
+/// base to base + n − 1, ids n1..nN, data directories &lt;dir&gt;/n1... It waits until every node answers a ping and
+/// holds a link to every other, prints how to connect, forwards the nodes' logs with a prefix, and stops them all on
+/// Ctrl-C or SIGTERM. Each node watches this process (<c>--parent-pid</c>) and stops by itself if it dies.
+/// </summary>
+internal static class DevCluster
+{
+    private const string DevUsage = """
+        Usage: dynamo-server dev [--nodes 3] [--base-port 7101] [--data <dir>] [--partitions 64] [--log-level information]
+        """;
+
+    private const string Loopback = "127.0.0.1";
+
+    /// <summary>Runs the cluster until a signal; returns the process exit code.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Any(a => a is "--help" or "-h"))
+        {
+            Console.WriteLine(DevUsage);
+            return 0;
+        }
+
+        if (!TryParse(args, out var settings, out var error))
+        {
+            await Console.Error.WriteLineAsync($"dynamo-server dev: {error}\n{DevUsage}").ConfigureAwait(false);
+            return Program.BadOptionsExitCode;
+        }
+
+        if (FirstPortInUse(settings) is { } busy)
+        {
+            await Console.Error.WriteLineAsync(
+                $"dynamo-server dev: port {busy} on {Loopback} is already in use; stop what holds it or choose another --base-port.").ConfigureAwait(false);
+            return Program.FailureExitCode;
+        }
+
+        using var stop = new CancellationTokenSource();
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        Console.WriteLine($"dynamo-server dev: starting {settings.Nodes} nodes; data in {settings.DataDirectory}");
+        var nodes = StartNodes(settings);
+        try
+        {
+            if (!await WaitUntilReadyAsync(nodes, settings, stop.Token).ConfigureAwait(false))
+            {
+                return Program.FailureExitCode;
+            }
+
+            PrintReady(nodes, settings);
+            await WaitForStopAsync(nodes, stop.Token).ConfigureAwait(false);
+            Console.WriteLine("dynamo-server dev: stopping");
+            return 0;
+        }
+        finally
+        {
+            await StopNodesAsync(nodes).ConfigureAwait(false);
+        }
+
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+    }
+
+    private static bool TryParse(string[] args, out DevSettings settings, out string? error)
+    {
+        settings = new DevSettings();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (i + 1 >= args.Length)
+            {
+                error = $"Option {args[i]} needs a value (or is unknown).";
+                return false;
+            }
+
+            var value = args[++i];
+            var number = int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : -1;
+            switch (args[i - 1])
+            {
+                case "--nodes" when number is >= 1 and <= ServerLimits.DevNodesMax:
+                    settings = settings with { Nodes = number };
+                    break;
+                case "--base-port" when number is >= 1 and <= 65535:
+                    settings = settings with { BasePort = number };
+                    break;
+                case "--partitions" when number > 0:
+                    settings = settings with { Partitions = number };
+                    break;
+                case "--data":
+                    settings = settings with { DataDirectory = Path.GetFullPath(value) };
+                    break;
+                case "--log-level":
+                    settings = settings with { LogLevel = value };
+                    break;
+                case "--nodes" or "--base-port" or "--partitions":
+                    error = $"{args[i - 1]}: '{value}' is out of range (--nodes 1 to {ServerLimits.DevNodesMax}, --base-port 1 to 65535).";
+                    return false;
+                default:
+                    error = $"Unknown option '{args[i - 1]}'.";
+                    return false;
+            }
+        }
+
+        if (settings.BasePort + settings.Nodes - 1 > 65535)
+        {
+            error = $"--base-port {settings.BasePort} leaves no room for {settings.Nodes} ports.";
+            return false;
+        }
+
+        error = null;
+        return true;
+    }
+
+    private static int? FirstPortInUse(DevSettings settings)
+    {
+        for (var port = settings.BasePort; port < settings.BasePort + settings.Nodes; port++)
+        {
+            var listener = new TcpListener(IPAddress.Loopback, port);
+            try
+            {
+                listener.Start();
+            }
+            catch (SocketException)
+            {
+                return port;
+            }
+            finally
+            {
+                listener.Stop();
+                listener.Dispose();
+            }
+        }
+
+        return null;
+    }
+
+    private static List<DevNode> StartNodes(DevSettings settings)
+    {
+        var ids = Enumerable.Range(1, settings.Nodes).Select(i => $"n{i}").ToArray();
+        var peers = string.Join(",", ids.Select((id, i) => $"{id}@{Loopback}:{settings.BasePort + i}"));
+        var n = Math.Min(3, settings.Nodes);
+        var quorum = (n / 2) + 1;
+        var (executable, prefix) = SelfCommand();
+        var nodes = new List<DevNode>();
+        for (var i = 0; i < ids.Length; i++)
+        {
+            var start = new ProcessStartInfo(executable)
+            {
+                UseShellExecute = false,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            foreach (var arg in prefix.Concat(
+            [
+                "--node", ids[i], "--listen", $"{Loopback}:{settings.BasePort + i}", "--peers", peers,
+                "--data", Path.Combine(settings.DataDirectory, ids[i]), "--partitions", settings.Partitions.ToString(CultureInfo.InvariantCulture),
+                "--n", n.ToString(CultureInfo.InvariantCulture), "--r", quorum.ToString(CultureInfo.InvariantCulture),
+                "--w", quorum.ToString(CultureInfo.InvariantCulture), "--log-level", settings.LogLevel,
+                "--parent-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
+            ]))
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+            var tag = $"[{ids[i]}] ";
+            process.OutputDataReceived += (_, e) => Forward(tag, e.Data, Console.Out);
+            process.ErrorDataReceived += (_, e) => Forward(tag, e.Data, Console.Error);
+            process.Start();
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            nodes.Add(new DevNode(ids[i], settings.BasePort + i, process));
+        }
+
+        return nodes;
+    }
+
+    /// <summary>
+    /// This executable: the apphost when there is one, otherwise the <c>dotnet</c> host with the entry assembly
+    /// (as under <c>dotnet dynamo-server.dll</c>).
+    /// </summary>
+    private static (string Executable, string[] Prefix) SelfCommand()
+    {
+        var path = Environment.ProcessPath ?? throw new InvalidOperationException("The process path is unknown.");
+        if (string.Equals(Path.GetFileNameWithoutExtension(path), "dotnet", StringComparison.OrdinalIgnoreCase))
+        {
+            var assembly = Assembly.GetEntryAssembly()?.Location;
+            if (string.IsNullOrEmpty(assembly))
+            {
+                throw new InvalidOperationException("The entry assembly's path is unknown.");
+            }
+
+            return (path, [assembly]);
+        }
+
+        return (path, []);
+    }
+
+    private static void Forward(string tag, string? line, TextWriter to)
+    {
+        if (line is not null)
+        {
+            to.WriteLine(tag + line);
+        }
+    }
+
+    private static async Task<bool> WaitUntilReadyAsync(List<DevNode> nodes, DevSettings settings, CancellationToken stop)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        deadline.CancelAfter(ServerLimits.DevStartTimeoutMs);
+        foreach (var node in nodes)
+        {
+            while (true)
+            {
+                if (node.Process.HasExited)
+                {
+                    await Console.Error.WriteLineAsync(
+                        $"dynamo-server dev: node {node.Id} exited with code {node.Process.ExitCode} during start; see its log above.").ConfigureAwait(false);
+                    return false;
+                }
+
+                if (await IsReadyAsync(node, settings.Nodes - 1, deadline.Token).ConfigureAwait(false))
+                {
+                    break;
+                }
+
+                if (deadline.IsCancellationRequested)
+                {
+                    if (!stop.IsCancellationRequested)
+                    {
+                        await Console.Error.WriteLineAsync(
+                            $"dynamo-server dev: node {node.Id} did not become ready within {ServerLimits.DevStartTimeoutMs} ms.").ConfigureAwait(false);
+                    }
+
+                    return false;
+                }
+
+                await Task.WhenAny(Task.Delay(100, CancellationToken.None), node.Process.WaitForExitAsync(deadline.Token)).ConfigureAwait(false);
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Ready: the node answers a ping, and its links to every other node are up.</summary>
+    private static async Task<bool> IsReadyAsync(DevNode node, int peers, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await NodeProbe.PingAsync(Loopback, node.Port, cancellationToken).ConfigureAwait(false);
+            var info = await NodeProbe.InfoAsync(Loopback, node.Port, cancellationToken).ConfigureAwait(false);
+            return info.TryGetValue("peers_connected", out var connected)
+                && int.TryParse(connected, CultureInfo.InvariantCulture, out var count) && count >= peers;
+        }
+        catch (Exception error) when (error is SocketException or IOException or OperationCanceledException or Protocol.ProtocolException)
+        {
+            return false;
+        }
+    }
+
+    private static void PrintReady(List<DevNode> nodes, DevSettings settings)
+    {
+        Console.WriteLine($"dynamo-server dev: {nodes.Count} nodes ready (N = {Math.Min(3, nodes.Count)}, Q = {settings.Partitions}):");
+        foreach (var node in nodes)
+        {
+            Console.WriteLine($"  {node.Id}  {Loopback}:{node.Port}  pid {node.Process.Id}  data {Path.Combine(settings.DataDirectory, node.Id)}");
+        }
+
+        Console.WriteLine($"Connect the CLI with:  dotnet run --project Client/Dynamo.Cli -- -p {settings.BasePort}");
+        Console.WriteLine("Press Ctrl-C to stop the cluster.");
+    }
+
+    private static async Task WaitForStopAsync(List<DevNode> nodes, CancellationToken stop)
+    {
+        var exits = nodes.Select(async node =>
+        {
+            await node.Process.WaitForExitAsync(stop).ConfigureAwait(false);
+            Console.WriteLine($"dynamo-server dev: node {node.Id} exited with code {node.Process.ExitCode}");
+        }).ToList();
+        try
+        {
+            await Task.WhenAll(exits).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl-C or SIGTERM.
+        }
+    }
+
+    private static async Task StopNodesAsync(List<DevNode> nodes)
+    {
+        foreach (var node in nodes.Where(n => !n.Process.HasExited))
+        {
+            Libc.Terminate(node.Process.Id);
+        }
+
+        using var timeout = new CancellationTokenSource(ServerLimits.DevStopTimeoutMs);
+        foreach (var node in nodes)
+        {
+            try
+            {
+                await node.Process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                node.Process.Kill(entireProcessTree: true);
+            }
+
+            node.Process.Dispose();
+        }
+    }
+
+    private sealed record DevSettings
+    {
+        public int Nodes { get; init; } = 3;
+
+        public int BasePort { get; init; } = 7101;
+
+        public int Partitions { get; init; } = 64;
+
+        public string LogLevel { get; init; } = "information";
+
+        public string DataDirectory { get; init; } = Path.Combine(
+            Path.GetTempPath(), "dynamo-dev-" + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+    }
+
+    private sealed record DevNode(string Id, int Port, Process Process);
+}

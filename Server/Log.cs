@@ -1,0 +1,57 @@
+using System.Net;
+using Dynamo.Engine;
+using Dynamo.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace Dynamo.Server;
+
+/// <summary>The shell's log messages, source-generated: no formatting work unless the level is enabled.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information,
+        "Node {Node} epoch {Epoch} listening on {Listen}; members {Members}; Q = {Partitions}; defaults N = {N}, R = {R}, W = {W}, timeout {TimeoutMs} ms; data {DataDirectory}")]
+    public static partial void NodeStarted(
+        ILogger logger, NodeId node, uint epoch, EndPoint listen, string members, int partitions, int n, int r, int w, int timeoutMs, string dataDirectory);
+
+    [LoggerMessage(2, LogLevel.Warning, "No --data directory given: using the temporary directory {DataDirectory}; the epoch restarts from 1 when it is gone")]
+    public static partial void TemporaryDataDirectory(ILogger logger, string dataDirectory);
+
+    [LoggerMessage(3, LogLevel.Information, "Node {Node} stopping")]
+    public static partial void NodeStopping(ILogger logger, NodeId node);
+
+    [LoggerMessage(4, LogLevel.Warning, "The parent process {ParentPid} is gone; stopping")]
+    public static partial void ParentGone(ILogger logger, int parentPid);
+
+    [LoggerMessage(10, LogLevel.Debug, "Connection {ConnectionId} from {Remote} opened")]
+    public static partial void ConnectionOpened(ILogger logger, string connectionId, EndPoint? remote);
+
+    [LoggerMessage(11, LogLevel.Debug, "Connection {ConnectionId} closed")]
+    public static partial void ConnectionClosed(ILogger logger, string connectionId);
+
+    [LoggerMessage(12, LogLevel.Debug, "Connection {ConnectionId}: request {RequestId} refused with {Code}: {Reason}")]
+    public static partial void RequestRefused(ILogger logger, string connectionId, ulong requestId, ErrorCode code, string reason);
+
+    [LoggerMessage(13, LogLevel.Warning, "Connection {ConnectionId}: closing after a framing error {Code}: {Reason}")]
+    public static partial void FramingError(ILogger logger, string connectionId, ErrorCode code, string reason);
+
+    [LoggerMessage(14, LogLevel.Debug, "Connection {ConnectionId} failed")]
+    public static partial void ConnectionFailed(ILogger logger, string connectionId, Exception exception);
+
+    [LoggerMessage(20, LogLevel.Information, "Peer link to {Peer} at {Endpoint} connected")]
+    public static partial void PeerConnected(ILogger logger, NodeId peer, string endpoint);
+
+    [LoggerMessage(21, LogLevel.Warning, "Peer link to {Peer} at {Endpoint} lost ({Failed} operations failed); reconnecting")]
+    public static partial void PeerLost(ILogger logger, NodeId peer, string endpoint, int failed, Exception? exception);
+
+    [LoggerMessage(22, LogLevel.Debug, "Peer link to {Peer} at {Endpoint}: connect failed, next attempt in {DelayMs} ms: {Reason}")]
+    public static partial void PeerConnectFailed(ILogger logger, NodeId peer, string endpoint, int delayMs, string reason);
+
+    [LoggerMessage(23, LogLevel.Warning, "Peer link to {Peer}: closing after a bad reply: {Reason}")]
+    public static partial void PeerProtocolError(ILogger logger, NodeId peer, string reason);
+
+    [LoggerMessage(30, LogLevel.Critical, "The node loop failed; the node stops")]
+    public static partial void NodeLoopFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(31, LogLevel.Error, "A reply to request {RequestId} could not be encoded; answering Internal")]
+    public static partial void ReplyEncodingFailed(ILogger logger, ulong requestId, Exception exception);
+}

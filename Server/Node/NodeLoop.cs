@@ -1,0 +1,238 @@
+using System.Globalization;
+using System.Text;
+using System.Threading.Channels;
+using Dynamo.Engine;
+using Dynamo.Engine.Cluster;
+using Dynamo.Protocol;
+using Dynamo.Server.Peers;
+using Dynamo.Server.Wire;
+
+namespace Dynamo.Server.Node;
+
+/// <summary>
+/// The one thread of execution that drives the <see cref="NodeCore"/>. Connections, peer links and the ticker post
+/// inputs to a bounded queue; the loop feeds a batch of them to the core, then drains the core's effects and carries
+/// them out: a <see cref="Reply"/> goes to the connection its request came on (by reply token), a <see cref="Send"/>
+/// to the peer link of its node. A send the link refuses (down, or full) is answered at once with a
+/// <see cref="PeerFailure"/>, in the same turn, so the core learns of a dead peer without waiting for a deadline.
+/// </summary>
+internal sealed class NodeLoop
+{
+    /// <summary>Inputs handled before the effects are drained; bounds the latency one busy turn adds.</summary>
+    private const int InputsPerTurnMax = 256;
+
+    private readonly NodeCore _core;
+    private readonly IReplicaStore _store;
+    private readonly PeerLinks _links;
+    private readonly NodeStatus _status;
+    private readonly TimeProvider _time;
+    private readonly long _start;
+    private readonly Channel<NodeInput> _inputs;
+    private readonly Dictionary<ulong, ReplyRoute> _routes = [];
+    private readonly List<NodeEffect> _effects = [];
+    private readonly List<PeerResponse> _failures = [];
+    private ulong _nextToken;
+    private int _tickQueued;
+    private long _lastSweepMs;
+
+    public NodeLoop(NodeCore core, IReplicaStore store, PeerLinks links, NodeStatus status, TimeProvider time)
+    {
+        _core = core;
+        _store = store;
+        _links = links;
+        _status = status;
+        _time = time;
+        _start = time.GetTimestamp();
+        _inputs = Channel.CreateBounded<NodeInput>(new BoundedChannelOptions(ServerLimits.NodeInputsQueuedMax)
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            FullMode = BoundedChannelFullMode.Wait,
+            AllowSynchronousContinuations = false,
+        });
+    }
+
+    /// <summary>Milliseconds since the loop was created, from the monotonic clock.</summary>
+    public long NowMs => (long)_time.GetElapsedTime(_start).TotalMilliseconds;
+
+    /// <summary>Requests the core has not answered yet (for tests and Info).</summary>
+    public int PendingReplies => Volatile.Read(ref _pendingReplies);
+
+    private int _pendingReplies;
+
+    /// <summary>Queues an input without waiting; false when the queue is full.</summary>
+    public bool TryPost(in NodeInput input) => _inputs.Writer.TryWrite(input);
+
+    /// <summary>Queues an input, waiting while the queue is full (backpressure on the caller's socket).</summary>
+    public ValueTask PostAsync(NodeInput input, CancellationToken cancellationToken) =>
+        _inputs.Writer.WriteAsync(input, cancellationToken);
+
+    /// <summary>Queues a tick unless one is already waiting, so a slow loop never piles them up.</summary>
+    public void PostTick()
+    {
+        if (Interlocked.Exchange(ref _tickQueued, 1) == 0 && !_inputs.Writer.TryWrite(NodeInput.Tick))
+        {
+            Volatile.Write(ref _tickQueued, 0);
+        }
+    }
+
+    /// <summary>Runs until cancelled. An exception from the core is a broken invariant: it ends the loop.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var reader = _inputs.Reader;
+        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var now = NowMs;
+            for (var handled = 0; handled < InputsPerTurnMax && reader.TryRead(out var input); handled++)
+            {
+                Handle(input, now);
+            }
+
+            Dispatch(now);
+        }
+    }
+
+    /// <summary>Runs the loop on a thread of its own, so the core never shares one with socket work.</summary>
+    public Task StartAsync(CancellationToken cancellationToken) =>
+        Task.Factory.StartNew(
+            () => RunAsync(cancellationToken),
+            cancellationToken,
+            TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach,
+            TaskScheduler.Default).Unwrap();
+
+    private void Handle(in NodeInput input, long now)
+    {
+        switch (input.Kind)
+        {
+            case NodeInputKind.Request:
+                var token = ++_nextToken;
+                _routes.Add(token, new ReplyRoute(input.Sink!, input.RequestId, input.Opcode, input.Request is ClientCommand { ReturnContext: true }));
+                _pendingReplies = _routes.Count;
+                _core.OnRequest(token, input.Request!, now);
+                break;
+            case NodeInputKind.Response:
+                _core.OnResponse(input.From, input.OperationId, input.Response!, now);
+                break;
+            case NodeInputKind.Info:
+                input.Sink!.Enqueue(new OutboundReply(input.RequestId, ReplyKind.Payload, Opcode.Info, Payload: InfoPayload()));
+                break;
+            default:
+                Volatile.Write(ref _tickQueued, 0);
+                _core.OnTick(now);
+                if (now - _lastSweepMs >= ServerLimits.PeerSweepIntervalMs)
+                {
+                    _lastSweepMs = now;
+                    _links.CollectOverdue(now, _failures);
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>Carries out the core's effects until it has none left (a refused send is answered in the same turn).</summary>
+    private void Dispatch(long now)
+    {
+        while (true)
+        {
+            foreach (var failure in _failures)
+            {
+                _core.OnResponse(failure.From, failure.OperationId, failure.Response, now);
+            }
+
+            _failures.Clear();
+            _core.DrainEffects(_effects);
+            if (_effects.Count == 0)
+            {
+                return;
+            }
+
+            foreach (var effect in _effects)
+            {
+                Carry(effect, now);
+            }
+
+            _effects.Clear();
+        }
+    }
+
+    private void Carry(NodeEffect effect, long now)
+    {
+        switch (effect)
+        {
+            case Reply reply:
+                if (_routes.Remove(reply.ReplyToken, out var route))
+                {
+                    _pendingReplies = _routes.Count;
+                    route.Sink.Enqueue(new OutboundReply(
+                        route.RequestId, ReplyKind.Response, route.Opcode, route.ReturnContext, reply.Response));
+                }
+
+                break;
+            case Send send:
+                var deadline = now + DeadlineMs(send.Request) + ServerLimits.PeerDeadlineSlackMs;
+                if (!_links.TrySend(send.To, send.OperationId, send.Request, deadline, out var reason))
+                {
+                    _failures.Add(new PeerResponse(send.To, send.OperationId, new PeerFailure(reason)));
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>The longest the core can wait for this request: its own timeout, or its bucket's.</summary>
+    private int DeadlineMs(NodeRequest request)
+    {
+        var options = _core.Options;
+        var bucket = request switch
+        {
+            ClientCommand command => command.Bucket,
+            ReplicaRead read => read.Bucket,
+            ReplicaWrite write => write.Bucket,
+            _ => [],
+        };
+        var props = options.Buckets.Count > 0 && options.Buckets.TryGetValue(Encoding.UTF8.GetString(bucket), out var named)
+            ? named
+            : options.Defaults;
+        return request is ClientCommand { TimeoutMs: > 0 } c ? Math.Max(c.TimeoutMs, props.TimeoutMs) : props.TimeoutMs;
+    }
+
+    /// <summary>The Info reply: one <c>field:value</c> per line (docs/SERVER.md lists the fields).</summary>
+    private byte[] InfoPayload()
+    {
+        var stats = _core.Stats;
+        var options = _core.Options;
+        var text = new StringBuilder(512);
+        void Line<T>(string field, T value)
+            where T : IFormattable =>
+            text.Append(field).Append(':').Append(value.ToString(null, CultureInfo.InvariantCulture)).Append('\n');
+        text.Append("node:").Append(options.Self.Value).Append('\n');
+        text.Append("address:").Append(_status.Address).Append('\n');
+        Line("epoch", options.Epoch);
+        Line("members", options.Ring.Members.Length);
+        Line("partitions", options.Ring.PartitionCount);
+        Line("partitions_owned", options.Ring.CountOwnedBy(options.Self));
+        Line("keys", _store.KeyCount);
+        Line("clients", _status.OpenConnections);
+        Line("peers_connected", _links.ConnectedCount);
+        Line("gets", stats.Gets);
+        Line("puts", stats.Puts);
+        Line("deletes", stats.Deletes);
+        Line("forwarded", stats.Forwarded);
+        Line("read_repairs", stats.ReadRepairs);
+        Line("quorum_failures", stats.QuorumFailures);
+        Line("timeouts", stats.Timeouts);
+        Line("overloads", stats.Overloads);
+        Line("operations_in_flight", stats.OperationsInFlight);
+        Line("uptime_ms", NowMs);
+        var bytes = Encoding.UTF8.GetBytes(text.ToString());
+        var reply = new InfoReply(bytes.Length <= ProtocolLimits.InfoBytesMax ? bytes : bytes[..ProtocolLimits.InfoBytesMax]);
+        var payload = new byte[reply.Length];
+        reply.WriteTo(payload);
+        return payload;
+    }
+
+    private readonly record struct ReplyRoute(IReplySink Sink, ulong RequestId, Opcode Opcode, bool ReturnContext);
+}
+
+/// <summary>A response for the core from a peer (or the shell's failure in its name).</summary>
+internal readonly record struct PeerResponse(NodeId From, ulong OperationId, NodeResponse Response);

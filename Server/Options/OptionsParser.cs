@@ -1,0 +1,433 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Numerics;
+using System.Text;
+using Dynamo.Engine;
+using Dynamo.Engine.Cluster;
+using Dynamo.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace Dynamo.Server.Options;
+
+/// <summary>
+/// Parses <c>dynamo-server</c>'s command line. Every mistake is reported with what was wrong and what is allowed;
+/// the caller prints it and exits with code 2.
+/// </summary>
+internal static class OptionsParser
+{
+    /// <summary>The usage text printed by <c>--help</c> and after an error.</summary>
+    public const string Usage = """
+        Usage:
+          dynamo-server --node <id> --peers <id@host:port,...> [options]
+          dynamo-server dev [--nodes 3] [--base-port 7101] [--data <dir>]
+
+        Node options:
+          --node <id>              this node's id (letters, digits, '.', '_', '-')
+          --peers <list>           every member, this node included: id@host:port,id@host:port,...
+                                   (every node must be given the same list and the same --partitions)
+          --listen <host:port>     where to listen (default: this node's endpoint in --peers; port 0 = any)
+          --data <dir>             data directory; holds the node's epoch (default: a new temporary directory)
+          --partitions <Q>         ring partitions, a power of two from 8 to 65536 (default 1024)
+          --n <N> --r <R> --w <W>  default replication and quorums (default 3, 2, 2)
+          --timeout-ms <ms>        default request deadline (default 5000)
+          --bucket <name>:n=3,r=2,w=2,timeout-ms=5000
+                                   settings of one bucket (repeatable; omitted fields take the defaults)
+          --log-level <level>      trace, debug, information, warning, error (default information)
+          --parent-pid <pid>       stop when that process exits
+          --help                   print this text
+          --version                print the version
+        """;
+
+    private delegate bool Setter(string value, Builder builder, out string? error);
+
+    private static readonly Dictionary<string, Setter> s_setters = new(StringComparer.Ordinal)
+    {
+        ["--node"] = SetNode,
+        ["--listen"] = (string v, Builder b, out string? e) => TryParseEndpoint(v, allowAnyPort: true, out b.Listen, out e),
+        ["--peers"] = SetPeers,
+        ["--data"] = SetData,
+        ["--partitions"] = (string v, Builder b, out string? e) => TryParseOptionalInt(v, "--partitions", out b.Partitions, out e),
+        ["--n"] = (string v, Builder b, out string? e) => TryParseOptionalInt(v, "--n", out b.N, out e),
+        ["--r"] = (string v, Builder b, out string? e) => TryParseOptionalInt(v, "--r", out b.R, out e),
+        ["--w"] = (string v, Builder b, out string? e) => TryParseOptionalInt(v, "--w", out b.W, out e),
+        ["--timeout-ms"] = (string v, Builder b, out string? e) => TryParseOptionalInt(v, "--timeout-ms", out b.TimeoutMs, out e),
+        ["--bucket"] = (string v, Builder b, out string? e) =>
+        {
+            b.BucketTexts.Add(v);
+            e = null;
+            return true;
+        },
+        ["--log-level"] = SetLogLevel,
+        ["--parent-pid"] = SetParentPid,
+    };
+
+    /// <summary>
+    /// Parses node options. Returns false with <paramref name="error"/> saying what is wrong. <c>--help</c> is
+    /// handled by the caller before this is called.
+    /// </summary>
+    public static bool TryParse(
+        IReadOnlyList<string> args, [NotNullWhen(true)] out ServerOptions? options, [NotNullWhen(false)] out string? error)
+    {
+        options = null;
+        var builder = new Builder();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Count; i++)
+        {
+            var (name, value, consumed) = SplitOption(args, i);
+            if (!s_setters.TryGetValue(name, out var setter))
+            {
+                error = $"Unknown option '{args[i]}'.";
+                return false;
+            }
+
+            if (name != "--bucket" && !seen.Add(name))
+            {
+                error = $"Option {name} is given twice.";
+                return false;
+            }
+
+            if (value is null)
+            {
+                error = $"Option {name} needs a value.";
+                return false;
+            }
+
+            if (!setter(value, builder, out var reason))
+            {
+                error = reason ?? $"Option {name}: '{value}' is not valid.";
+                return false;
+            }
+
+            i += consumed;
+        }
+
+        return builder.TryBuild(out options, out error);
+    }
+
+    /// <summary>
+    /// Parses <c>host:port</c>: the port follows the last colon (so <c>[::1]:7000</c> works), decimal without
+    /// leading zeros, 1 to 65535 (0 too when <paramref name="allowAnyPort"/>).
+    /// </summary>
+    public static bool TryParseEndpoint(
+        string text, bool allowAnyPort, [NotNullWhen(true)] out HostPort? endpoint, [NotNullWhen(false)] out string? error)
+    {
+        endpoint = null;
+        var colon = text.LastIndexOf(':');
+        if (colon <= 0 || colon == text.Length - 1)
+        {
+            error = $"'{text}' is not an endpoint: expected host:port.";
+            return false;
+        }
+
+        var host = text[..colon];
+        var portText = text[(colon + 1)..];
+        var lowest = allowAnyPort ? 0 : 1;
+        if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port)
+            || port < lowest || port > 65535 || (portText.Length > 1 && portText[0] == '0'))
+        {
+            error = $"'{text}' has a bad port '{portText}': expected a number from {lowest} to 65535.";
+            return false;
+        }
+
+        if (host.Contains(':', StringComparison.Ordinal) && !(host.StartsWith('[') && host.EndsWith(']')))
+        {
+            error = $"'{text}' has an IPv6 host without brackets: write [{host}]:{portText}.";
+            return false;
+        }
+
+        if (host.Any(char.IsWhiteSpace) || Encoding.UTF8.GetByteCount(text) > ProtocolLimits.NameBytesMax)
+        {
+            error = $"'{text}' is not a valid endpoint (no spaces, at most {ProtocolLimits.NameBytesMax} bytes).";
+            return false;
+        }
+
+        endpoint = new HostPort(host, port);
+        error = null;
+        return true;
+    }
+
+    private static (string Name, string? Value, int Consumed) SplitOption(IReadOnlyList<string> args, int i)
+    {
+        var arg = args[i];
+        var equals = arg.IndexOf('=', StringComparison.Ordinal);
+        if (arg.StartsWith("--", StringComparison.Ordinal) && equals > 0)
+        {
+            return (arg[..equals], arg[(equals + 1)..], 0);
+        }
+
+        return i + 1 < args.Count ? (arg, args[i + 1], 1) : (arg, null, 0);
+    }
+
+    private static bool SetNode(string value, Builder builder, [NotNullWhen(false)] out string? error)
+    {
+        if (!NodeId.TryParse(value, out var id, out var reason))
+        {
+            error = $"--node: {reason}";
+            return false;
+        }
+
+        builder.Node = id;
+        error = null;
+        return true;
+    }
+
+    private static bool SetPeers(string value, Builder builder, [NotNullWhen(false)] out string? error)
+    {
+        var members = new List<MemberAddress>();
+        foreach (var entry in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var at = entry.IndexOf('@', StringComparison.Ordinal);
+            if (at <= 0)
+            {
+                error = $"--peers: '{entry}' is not id@host:port.";
+                return false;
+            }
+
+            if (!NodeId.TryParse(entry[..at], out var id, out var reason))
+            {
+                error = $"--peers: {reason}";
+                return false;
+            }
+
+            if (!TryParseEndpoint(entry[(at + 1)..], allowAnyPort: false, out var endpoint, out reason))
+            {
+                error = $"--peers: {reason}";
+                return false;
+            }
+
+            if (members.Any(m => m.Id == id))
+            {
+                error = $"--peers: node id '{id}' appears twice.";
+                return false;
+            }
+
+            if (members.Any(m => m.Endpoint == endpoint))
+            {
+                error = $"--peers: endpoint {endpoint} appears twice.";
+                return false;
+            }
+
+            members.Add(new MemberAddress(id, endpoint));
+        }
+
+        if (members.Count == 0)
+        {
+            error = "--peers: the list is empty.";
+            return false;
+        }
+
+        if (members.Count > Limits.MembersMax)
+        {
+            error = $"--peers: {members.Count} members; at most {Limits.MembersMax}.";
+            return false;
+        }
+
+        builder.Members = members;
+        error = null;
+        return true;
+    }
+
+    private static bool SetData(string value, Builder builder, [NotNullWhen(false)] out string? error)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            error = "--data: the directory is empty.";
+            return false;
+        }
+
+        builder.DataDirectory = value;
+        error = null;
+        return true;
+    }
+
+    private static bool SetLogLevel(string value, Builder builder, [NotNullWhen(false)] out string? error)
+    {
+        if (!Enum.TryParse<LogLevel>(value, ignoreCase: true, out var level) || !Enum.IsDefined(level)
+            || int.TryParse(value, CultureInfo.InvariantCulture, out _))
+        {
+            error = $"--log-level: '{value}' is not one of trace, debug, information, warning, error, critical, none.";
+            return false;
+        }
+
+        builder.LogLevel = level;
+        error = null;
+        return true;
+    }
+
+    private static bool SetParentPid(string value, Builder builder, [NotNullWhen(false)] out string? error)
+    {
+        if (!TryParseInt(value, "--parent-pid", out var pid, out error))
+        {
+            return false;
+        }
+
+        if (pid <= 0)
+        {
+            error = $"--parent-pid: {pid} is not a process id.";
+            return false;
+        }
+
+        builder.ParentProcessId = pid;
+        return true;
+    }
+
+    private static bool TryParseInt(string value, string option, out int result, [NotNullWhen(false)] out string? error)
+    {
+        if (!int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out result))
+        {
+            error = $"{option}: '{value}' is not a whole number.";
+            return false;
+        }
+
+        error = null;
+        return true;
+    }
+
+    private static bool TryParseOptionalInt(string value, string option, out int? result, out string? error)
+    {
+        var ok = TryParseInt(value, option, out int parsed, out error);
+        result = ok ? parsed : null;
+        return ok;
+    }
+
+    /// <summary>Builds bucket settings, or says which one is out of range; <paramref name="what"/> names them.</summary>
+    internal static bool TryCreate(
+        int n, int r, int w, int timeoutMs, string what, [NotNullWhen(true)] out BucketProps? props, [NotNullWhen(false)] out string? error)
+    {
+        props = null;
+        if (!BucketProps.TryValidate(n, r, w, timeoutMs, out var reason))
+        {
+            error = $"{what}: {reason.Message}";
+            return false;
+        }
+
+        props = new BucketProps(n, r, w, timeoutMs);
+        error = null;
+        return true;
+    }
+
+    /// <summary>Parses <c>name:n=3,r=2,w=2,timeout-ms=5000</c>; fields left out take <paramref name="defaults"/>.</summary>
+    internal static bool TryParseBucket(
+        string text, BucketProps defaults, out string name, [NotNullWhen(true)] out BucketProps? settings, [NotNullWhen(false)] out string? error)
+    {
+        settings = null;
+        var colon = text.LastIndexOf(':');
+        name = colon < 0 ? text : text[..colon];
+        if (name.Length == 0 || Encoding.UTF8.GetByteCount(name) > ProtocolLimits.BucketBytesMax)
+        {
+            error = $"--bucket: '{text}' needs a name of 1 to {ProtocolLimits.BucketBytesMax} bytes before ':'.";
+            return false;
+        }
+
+        var (n, r, w, timeout) = (defaults.N, defaults.R, defaults.W, defaults.TimeoutMs);
+        var fields = colon < 0 ? [] : text[(colon + 1)..].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        foreach (var field in fields)
+        {
+            var parts = field.Split('=', 2);
+            if (parts.Length != 2 || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+            {
+                error = $"--bucket {name}: '{field}' is not field=number.";
+                return false;
+            }
+
+            switch (parts[0])
+            {
+                case "n":
+                    n = number;
+                    break;
+                case "r":
+                    r = number;
+                    break;
+                case "w":
+                    w = number;
+                    break;
+                case "timeout-ms":
+                    timeout = number;
+                    break;
+                default:
+                    error = $"--bucket {name}: unknown field '{parts[0]}' (expected n, r, w or timeout-ms).";
+                    return false;
+            }
+        }
+
+        return TryCreate(n, r, w, timeout, $"--bucket {name}", out settings, out error);
+    }
+
+    private sealed class Builder
+    {
+        public NodeId Node;
+        public HostPort? Listen;
+        public List<MemberAddress>? Members;
+        public string? DataDirectory;
+        public int? Partitions;
+        public int? N;
+        public int? R;
+        public int? W;
+        public int? TimeoutMs;
+        public int? ParentProcessId;
+        public LogLevel LogLevel = LogLevel.Information;
+        public readonly List<string> BucketTexts = [];
+
+        public bool TryBuild([NotNullWhen(true)] out ServerOptions? options, [NotNullWhen(false)] out string? error)
+        {
+            options = null;
+            if (Node.IsDefault || Members is null)
+            {
+                error = Node.IsDefault ? "--node is required." : "--peers is required.";
+                return false;
+            }
+
+            var self = Members.FirstOrDefault(m => m.Id == Node);
+            if (self is null)
+            {
+                error = $"--node '{Node}' is not in --peers ({string.Join(", ", Members.Select(m => m.Id))}).";
+                return false;
+            }
+
+            var partitions = Partitions ?? Limits.PartitionsDefault;
+            if (partitions < Limits.PartitionsMin || partitions > Limits.PartitionsMax || !BitOperations.IsPow2(partitions)
+                || partitions < Members.Count)
+            {
+                error = $"--partitions: {partitions} must be a power of two from {Limits.PartitionsMin} to {Limits.PartitionsMax}, and at least the member count ({Members.Count}).";
+                return false;
+            }
+
+            var fallback = BucketProps.Default;
+            if (!TryCreate(
+                N ?? fallback.N, R ?? fallback.R, W ?? fallback.W, TimeoutMs ?? fallback.TimeoutMs, "--n, --r, --w, --timeout-ms", out var defaults, out error))
+            {
+                return false;
+            }
+
+            var buckets = new Dictionary<string, BucketProps>(StringComparer.Ordinal);
+            foreach (var text in BucketTexts)
+            {
+                if (!TryParseBucket(text, defaults, out var name, out var settings, out error))
+                {
+                    return false;
+                }
+
+                if (!buckets.TryAdd(name, settings))
+                {
+                    error = $"--bucket {name} is given twice.";
+                    return false;
+                }
+            }
+
+            options = new ServerOptions
+            {
+                Node = Node,
+                Listen = Listen ?? self.Endpoint,
+                Members = Members,
+                DataDirectory = DataDirectory,
+                Partitions = partitions,
+                Defaults = defaults,
+                Buckets = buckets,
+                ParentProcessId = ParentProcessId,
+                LogLevel = LogLevel,
+            };
+            error = null;
+            return true;
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using Dynamo.Engine;
+using Dynamo.Engine.Cluster;
+using Microsoft.Extensions.Logging;
+
+namespace Dynamo.Server.Options;
+
+/// <summary>A <c>host:port</c> pair as given on the command line. The port follows the last colon.</summary>
+/// <param name="Host">A name, an IPv4 address or a bracketed IPv6 address.</param>
+/// <param name="Port">The TCP port (0 only for a listen address: any free port).</param>
+internal sealed record HostPort(string Host, int Port)
+{
+    /// <summary>The host without IPv6 brackets, as the resolver and the socket layer want it.</summary>
+    public string BareHost => Host.StartsWith('[') && Host.EndsWith(']') ? Host[1..^1] : Host;
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Host}:{Port}";
+}
+
+/// <summary>A member of the static member list: its node id and the endpoint other nodes and clients reach it at.</summary>
+/// <param name="Id">The node id.</param>
+/// <param name="Endpoint">Its endpoint.</param>
+internal sealed record MemberAddress(NodeId Id, HostPort Endpoint);
+
+/// <summary>Everything <c>dynamo-server</c> was started with, validated.</summary>
+internal sealed record ServerOptions
+{
+    /// <summary>This node's id.</summary>
+    public required NodeId Node { get; init; }
+
+    /// <summary>Where the node listens (port 0: any free port).</summary>
+    public required HostPort Listen { get; init; }
+
+    /// <summary>The static member list, this node included, in the order given.</summary>
+    public required IReadOnlyList<MemberAddress> Members { get; init; }
+
+    /// <summary>The data directory (holds the epoch file); null means a fresh temporary directory.</summary>
+    public string? DataDirectory { get; init; }
+
+    /// <summary>Q, the ring's partition count.</summary>
+    public int Partitions { get; init; } = Limits.PartitionsDefault;
+
+    /// <summary>The settings of buckets not named in <see cref="Buckets"/>.</summary>
+    public BucketProps Defaults { get; init; } = BucketProps.Default;
+
+    /// <summary>Settings per bucket name.</summary>
+    public IReadOnlyDictionary<string, BucketProps> Buckets { get; init; } = new Dictionary<string, BucketProps>();
+
+    /// <summary>When set, the node stops when this process is gone (<c>dev</c> sets it for its children).</summary>
+    public int? ParentProcessId { get; init; }
+
+    /// <summary>The least severe level logged for the node's own categories.</summary>
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary>This node's entry in <see cref="Members"/>.</summary>
+    public MemberAddress Self => Members.First(m => m.Id == Node);
+}

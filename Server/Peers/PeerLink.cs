@@ -1,0 +1,379 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Dynamo.Engine;
+using Dynamo.Engine.Cluster;
+using Dynamo.Engine.Versions;
+using Dynamo.Protocol;
+using Dynamo.Server.Node;
+using Dynamo.Server.Options;
+using Dynamo.Server.Wire;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace Dynamo.Server.Peers;
+
+/// <summary>
+/// One long-lived outbound connection to a peer, multiplexed: many operations in flight at once, each frame's
+/// request id the core's operation id, replies matched back in any order (StackExchange.Redis's shape). Frames queued
+/// while the writer is busy go out together under one flush. The link reconnects with exponential backoff and
+/// jitter; while it is down, <see cref="TrySend"/> refuses at once, and when a connection drops every operation
+/// pending on it fails, so the core hears of a dead peer without waiting for a deadline.
+/// </summary>
+/// <remarks>
+/// Thread-safety: <see cref="TrySend"/> and <see cref="CollectOverdue"/> run on the node loop; the reader and writer
+/// run on the pool. <see cref="_lock"/> guards the connection state and the pending map, so an operation is either
+/// accepted by a live connection or refused, and failed exactly once.
+/// </remarks>
+internal sealed class PeerLink
+{
+    private readonly object _lock = new();
+    private readonly Dictionary<ulong, PendingOperation> _pending = [];
+    private readonly Channel<Outgoing> _queue = Channel.CreateUnbounded<Outgoing>(
+        new UnboundedChannelOptions { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = false });
+
+    private readonly SocketConnectionContextFactory _factory;
+    private readonly Random _random;
+    private readonly ILogger _logger;
+    private NodeLoop? _loop;
+    private volatile bool _connected;
+
+    public PeerLink(MemberAddress peer, SocketConnectionContextFactory factory, Random random, ILogger logger)
+    {
+        Peer = peer.Id;
+        Endpoint = peer.Endpoint;
+        _factory = factory;
+        _random = random;
+        _logger = logger;
+    }
+
+    /// <summary>The peer's node id.</summary>
+    public NodeId Peer { get; }
+
+    /// <summary>The peer's endpoint.</summary>
+    public HostPort Endpoint { get; }
+
+    /// <summary>Whether a connection is up now.</summary>
+    public bool IsConnected => _connected;
+
+    /// <summary>
+    /// Queues <paramref name="request"/> under <paramref name="operationId"/>, to fail by
+    /// <paramref name="deadlineMs"/> at the latest. False, with the reason, when the link is down or full: the
+    /// caller answers the core with a <see cref="PeerFailure"/> at once.
+    /// </summary>
+    public bool TrySend(ulong operationId, NodeRequest request, long deadlineMs, out string reason)
+    {
+        lock (_lock)
+        {
+            if (!_connected)
+            {
+                reason = $"The link to {Peer} at {Endpoint} is down.";
+                return false;
+            }
+
+            if (_pending.Count >= ServerLimits.PeerOperationsPendingMax)
+            {
+                reason = $"The link to {Peer} has {_pending.Count} operations pending, its limit.";
+                return false;
+            }
+
+            if (!_pending.TryAdd(operationId, new PendingOperation(PeerCodec.OpcodeOf(request), deadlineMs)))
+            {
+                reason = $"Operation {operationId} is already pending on the link to {Peer}.";
+                return false;
+            }
+
+            var queued = _queue.Writer.TryWrite(new Outgoing(operationId, request));
+            Invariant.Check(queued);
+        }
+
+        reason = string.Empty;
+        return true;
+    }
+
+    /// <summary>Fails the operations whose deadline passed (a peer that never answers must not leak entries).</summary>
+    public void CollectOverdue(long nowMs, List<PeerResponse> into)
+    {
+        lock (_lock)
+        {
+            var first = into.Count;
+            foreach (var (operationId, pending) in _pending)
+            {
+                if (pending.DeadlineMs <= nowMs)
+                {
+                    into.Add(new PeerResponse(Peer, operationId, new PeerFailure($"{Peer} did not answer in time.")));
+                }
+            }
+
+            for (var i = first; i < into.Count; i++)
+            {
+                _pending.Remove(into[i].OperationId);
+            }
+        }
+    }
+
+    /// <summary>Connects, serves and reconnects until <paramref name="cancellationToken"/> is cancelled.</summary>
+    public async Task RunAsync(NodeLoop loop, CancellationToken cancellationToken)
+    {
+        _loop = loop;
+        var attempt = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            ConnectionContext connection;
+            try
+            {
+                connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception error) when (error is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                var delay = BackoffMs(attempt++);
+                Log.PeerConnectFailed(_logger, Peer, Endpoint.ToString(), delay, error.Message);
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            attempt = 0;
+            Exception? failure = null;
+            try
+            {
+                await ServeAsync(connection, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception error) when (!cancellationToken.IsCancellationRequested)
+            {
+                failure = error;
+            }
+            finally
+            {
+                var failed = await FailAllAsync($"The connection to {Peer} dropped.", cancellationToken).ConfigureAwait(false);
+                await connection.DisposeAsync().ConfigureAwait(false);
+                if (!cancellationToken.IsCancellationRequested)
+                {
+                    Log.PeerLost(_logger, Peer, Endpoint.ToString(), failed, failure);
+                }
+            }
+        }
+    }
+
+    private async Task<ConnectionContext> ConnectAsync(CancellationToken cancellationToken)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(ServerLimits.ConnectTimeoutMs);
+            await socket.ConnectAsync(Endpoint.BareHost, Endpoint.Port, timeout.Token).ConfigureAwait(false);
+            return _factory.Create(socket);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private async Task ServeAsync(ConnectionContext connection, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, connection.ConnectionClosed);
+        lock (_lock)
+        {
+            _connected = true;
+        }
+
+        Log.PeerConnected(_logger, Peer, Endpoint.ToString());
+        var writer = WriteLoopAsync(connection.Transport.Output, stop.Token);
+        try
+        {
+            await ReadLoopAsync(connection.Transport.Input, stop.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _connected = false;
+            }
+
+            await stop.CancelAsync().ConfigureAwait(false);
+            connection.Abort();
+            try
+            {
+                await writer.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The writer stops by cancellation when the reader ends first.
+            }
+        }
+    }
+
+    private async Task WriteLoopAsync(PipeWriter output, CancellationToken cancellationToken)
+    {
+        var scratch = new ArrayBufferWriter<byte>(4096);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            for (var written = 0; written < ServerLimits.RepliesPerFlushMax && reader.TryRead(out var item);)
+            {
+                if (!IsPending(item.OperationId))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    PeerCodec.WriteRequest(output, item.OperationId, item.Request, scratch);
+                    written++;
+                }
+                catch (Exception error) when (error is ProtocolException or VersionLimitException)
+                {
+                    if (TryRemove(item.OperationId, out _))
+                    {
+                        await _loop!.PostAsync(
+                            NodeInput.ForResponse(Peer, item.OperationId, new PeerFailure(error.Message)), cancellationToken).ConfigureAwait(false);
+                    }
+                }
+            }
+
+            var flush = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (flush.IsCompleted || flush.IsCanceled)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task ReadLoopAsync(PipeReader input, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            try
+            {
+                while (TryReadReply(ref buffer, out var response))
+                {
+                    if (response is { } ready)
+                    {
+                        var posted = NodeInput.ForResponse(ready.From, ready.OperationId, ready.Response);
+                        if (!_loop!.TryPost(posted))
+                        {
+                            await _loop.PostAsync(posted, cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+                }
+
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    return;
+                }
+            }
+            finally
+            {
+                input.AdvanceTo(buffer.Start, buffer.End);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads one reply frame. <paramref name="response"/> is null for a reply nobody waits for any more (the
+    /// operation failed or timed out already). A connection-scoped framing error propagates: the link closes.
+    /// </summary>
+    private bool TryReadReply(ref ReadOnlySequence<byte> buffer, out PeerResponse? response)
+    {
+        response = null;
+        FrameHeader header;
+        ReadOnlySequence<byte> payload;
+        try
+        {
+            if (!FrameReader.TryReadFrame(ref buffer, out header, out payload))
+            {
+                return false;
+            }
+        }
+        catch (ProtocolException error) when (error.Scope == ErrorScope.Request)
+        {
+            if (TryRemove(error.RequestId, out _))
+            {
+                response = new PeerResponse(Peer, error.RequestId, new PeerFailure(error.Message));
+            }
+
+            return true;
+        }
+
+        if (!TryRemove(header.RequestId, out var pending))
+        {
+            return true;
+        }
+
+        NodeResponse decoded;
+        try
+        {
+            using var lease = FramePayload.Open(header, payload);
+            decoded = PeerCodec.ReadReply(pending.Opcode, header.Opcode, lease.Span);
+        }
+        catch (ProtocolException error)
+        {
+            decoded = new PeerFailure(error.Message);
+        }
+
+        response = new PeerResponse(Peer, header.RequestId, decoded);
+        return true;
+    }
+
+    private bool IsPending(ulong operationId)
+    {
+        lock (_lock)
+        {
+            return _pending.ContainsKey(operationId);
+        }
+    }
+
+    private bool TryRemove(ulong operationId, out PendingOperation pending)
+    {
+        lock (_lock)
+        {
+            return _pending.Remove(operationId, out pending);
+        }
+    }
+
+    /// <summary>Fails every pending operation and drops the queue; returns how many failed.</summary>
+    private async Task<int> FailAllAsync(string reason, CancellationToken cancellationToken)
+    {
+        List<ulong> failed;
+        lock (_lock)
+        {
+            _connected = false;
+            failed = [.. _pending.Keys];
+            _pending.Clear();
+            while (_queue.Reader.TryRead(out _))
+            {
+            }
+        }
+
+        try
+        {
+            foreach (var operationId in failed)
+            {
+                await _loop!.PostAsync(NodeInput.ForResponse(Peer, operationId, new PeerFailure(reason)), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The node is stopping: nobody waits for these answers any more.
+        }
+
+        return failed.Count;
+    }
+
+    /// <summary>50 ms doubling to 2 s, each delay drawn from its upper half (jitter keeps nodes from reconnecting in step).</summary>
+    private int BackoffMs(int attempt)
+    {
+        var ceiling = (int)Math.Min(ServerLimits.ReconnectDelayMaxMs, (long)ServerLimits.ReconnectDelayMinMs << Math.Min(attempt, 16));
+        return (ceiling / 2) + _random.Next((ceiling / 2) + 1);
+    }
+
+    private readonly record struct PendingOperation(Opcode Opcode, long DeadlineMs);
+
+    private readonly record struct Outgoing(ulong OperationId, NodeRequest Request);
+}

@@ -1,0 +1,171 @@
+using System.Buffers;
+using Dynamo.Engine.Cluster;
+using Dynamo.Engine.Versions;
+using Dynamo.Protocol;
+
+namespace Dynamo.Server.Wire;
+
+/// <summary>
+/// The outbound half of a peer link's wire mapping: a <see cref="NodeRequest"/> the core sends to a peer becomes a
+/// request frame, and the peer's reply frame becomes the <see cref="NodeResponse"/> the core is given back. A
+/// <see cref="ClientCommand"/> is a forward: it travels as an ordinary client Put or Delete, and the peer's reply,
+/// an error included, becomes a <see cref="ClientResult"/>.
+/// </summary>
+internal static class PeerCodec
+{
+    /// <summary>The opcode a request travels under.</summary>
+    public static Opcode OpcodeOf(NodeRequest request) => request switch
+    {
+        ReplicaRead => Opcode.ReplicaRead,
+        ReplicaWrite => Opcode.ReplicaWrite,
+        ClientCommand { Operation: ClientOperation.Get } => Opcode.Get,
+        ClientCommand { Operation: ClientOperation.Put } => Opcode.Put,
+        ClientCommand => Opcode.Delete,
+        _ => throw new ArgumentException($"No frame carries a {request.GetType().Name}.", nameof(request)),
+    };
+
+    /// <summary>
+    /// Writes the request frame. Throws <see cref="ProtocolException"/> or <see cref="VersionLimitException"/>
+    /// (nothing written) when the request does not fit the protocol's limits.
+    /// </summary>
+    public static void WriteRequest(IBufferWriter<byte> output, ulong operationId, NodeRequest request, ArrayBufferWriter<byte> scratch)
+    {
+        scratch.ResetWrittenCount();
+        switch (request)
+        {
+            case ReplicaRead read:
+                FrameWriter.Write(output, Opcode.ReplicaRead, operationId, new ReplicaReadRequest(read.Bucket, read.Key));
+                break;
+            case ReplicaWrite write:
+                SiblingSetCodec.Encode(write.Set, scratch);
+                FrameWriter.Write(
+                    output, Opcode.ReplicaWrite, operationId, new ReplicaWriteRequest(write.Bucket, write.Key, scratch.WrittenSpan));
+                break;
+            case ClientCommand command:
+                WriteCommand(output, operationId, command, scratch);
+                break;
+            default:
+                throw new ArgumentException($"No frame carries a {request.GetType().Name}.", nameof(request));
+        }
+    }
+
+    /// <summary>
+    /// Maps a peer's reply to the request it answers. A reply of the wrong kind or with bad bytes is a
+    /// <see cref="PeerFailure"/>: the core treats it as a replica that did not answer.
+    /// </summary>
+    public static NodeResponse ReadReply(Opcode requestOpcode, Opcode replyOpcode, ReadOnlySpan<byte> payload)
+    {
+        try
+        {
+            if (replyOpcode == Opcode.Error)
+            {
+                return ReadError(requestOpcode, ErrorReply.Read(payload));
+            }
+
+            if (replyOpcode != Opcodes.ReplyTo(requestOpcode))
+            {
+                return new PeerFailure($"The peer answered {requestOpcode} with {replyOpcode}.");
+            }
+
+            return replyOpcode switch
+            {
+                Opcode.ReplicaReadReply => ReadReplicaReadReply(payload),
+                Opcode.ReplicaWriteReply => Ack(payload),
+                Opcode.PutReply => ReadPutReply(payload),
+                Opcode.DeleteReply => Deleted(payload),
+                _ => new PeerFailure($"A {replyOpcode} reply cannot be relayed to the core."),
+            };
+        }
+        catch (ProtocolException error)
+        {
+            return new PeerFailure($"The peer's {replyOpcode} reply is malformed: {error.Message}");
+        }
+    }
+
+    /// <summary>The core's status for a forwarded command the peer refused with <paramref name="code"/>, if any.</summary>
+    public static ClientStatus? ToClientStatus(ErrorCode code) => code switch
+    {
+        ErrorCode.BadRequest or ErrorCode.TooLarge => ClientStatus.BadRequest,
+        ErrorCode.QuorumNotMet => ClientStatus.QuorumNotMet,
+        ErrorCode.Timeout => ClientStatus.Timeout,
+        ErrorCode.Unavailable => ClientStatus.Unavailable,
+        ErrorCode.VersionLimit => ClientStatus.VersionLimit,
+        ErrorCode.Overloaded => ClientStatus.Overloaded,
+        _ => null,
+    };
+
+    private static void WriteCommand(IBufferWriter<byte> output, ulong operationId, ClientCommand command, ArrayBufferWriter<byte> scratch)
+    {
+        if (!command.Context.IsEmpty)
+        {
+            ContextCodec.Encode(command.Context, scratch);
+        }
+
+        var timeout = (uint)Math.Max(command.TimeoutMs, 0);
+        var w = (byte)Math.Clamp(command.W, 0, byte.MaxValue);
+        switch (command.Operation)
+        {
+            case ClientOperation.Get:
+                var r = (byte)Math.Clamp(command.R, 0, byte.MaxValue);
+                FrameWriter.Write(output, Opcode.Get, operationId, new GetRequest(command.Bucket, command.Key, r, timeout));
+                break;
+            case ClientOperation.Put:
+                FrameWriter.Write(output, Opcode.Put, operationId, new PutRequest(
+                    command.Bucket, command.Key, command.Value.Span, scratch.WrittenSpan, w, command.ReturnContext, timeout));
+                break;
+            default:
+                FrameWriter.Write(
+                    output, Opcode.Delete, operationId, new DeleteRequest(command.Bucket, command.Key, scratch.WrittenSpan, w, timeout));
+                break;
+        }
+    }
+
+    private static NodeResponse ReadError(Opcode requestOpcode, ErrorReply error)
+    {
+        var forwarded = requestOpcode is Opcode.Get or Opcode.Put or Opcode.Delete;
+        if (forwarded && ToClientStatus(error.Code) is { } status)
+        {
+            return new ClientResult(status, null, CausalContext.Empty, error.Required, error.Received, error.MessageText);
+        }
+
+        return new PeerFailure($"The peer answered {requestOpcode} with {error.Code}: {error.MessageText}");
+    }
+
+    private static NodeResponse ReadReplicaReadReply(ReadOnlySpan<byte> payload)
+    {
+        var reply = ReplicaReadReply.Read(payload);
+        if (reply.IsAbsent)
+        {
+            return new ReplicaReadResult(null);
+        }
+
+        return SiblingSetCodec.TryDecode(reply.Object, out var set, out var error)
+            ? new ReplicaReadResult(set)
+            : new PeerFailure("The peer's replica object is not valid: " + error);
+    }
+
+    private static ReplicaWriteAck Ack(ReadOnlySpan<byte> payload)
+    {
+        _ = ReplicaWriteReply.Read(payload);
+        return new ReplicaWriteAck();
+    }
+
+    private static NodeResponse ReadPutReply(ReadOnlySpan<byte> payload)
+    {
+        var reply = PutReply.Read(payload);
+        if (reply.Context.IsEmpty)
+        {
+            return new ClientResult(ClientStatus.Ok, null, CausalContext.Empty, 0, 0, null);
+        }
+
+        return ContextCodec.TryDecode(reply.Context, out var context, out var error)
+            ? new ClientResult(ClientStatus.Ok, null, context, 0, 0, null)
+            : new PeerFailure("The peer's context is not valid: " + error);
+    }
+
+    private static ClientResult Deleted(ReadOnlySpan<byte> payload)
+    {
+        _ = DeleteReply.Read(payload);
+        return new ClientResult(ClientStatus.Ok, null, CausalContext.Empty, 0, 0, null);
+    }
+}

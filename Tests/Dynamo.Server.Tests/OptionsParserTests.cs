@@ -1,0 +1,86 @@
+using Dynamo.Engine;
+using Dynamo.Server.Options;
+using Microsoft.Extensions.Logging;
+using NUnit.Framework;
+
+namespace Dynamo.Server.Tests;
+
+public sealed class OptionsParserTests
+{
+    private const string Peers = "n1@127.0.0.1:7101,n2@127.0.0.1:7102,n3@[::1]:7103";
+
+    [Test]
+    public void A_full_command_line_gives_every_setting()
+    {
+        var ok = OptionsParser.TryParse(
+            [
+                "--node", "n2", "--listen", "0.0.0.0:7102", "--peers", Peers, "--data", "/tmp/d2", "--partitions", "64",
+                "--n", "3", "--r", "1", "--w", "3", "--timeout-ms", "900", "--bucket", "carts:n=2,r=1,w=2",
+                "--bucket=logs:timeout-ms=100", "--log-level", "debug", "--parent-pid", "42",
+            ],
+            out var options,
+            out var error);
+
+        Assert.That(ok, Is.True, error);
+        Assert.That(options!.Node, Is.EqualTo(NodeId.Parse("n2")));
+        Assert.That(options.Listen, Is.EqualTo(new HostPort("0.0.0.0", 7102)));
+        Assert.That(options.Members.Select(m => m.Endpoint.ToString()), Is.EqualTo(new[] { "127.0.0.1:7101", "127.0.0.1:7102", "[::1]:7103" }));
+        Assert.That(options.DataDirectory, Is.EqualTo("/tmp/d2"));
+        Assert.That(options.Partitions, Is.EqualTo(64));
+        Assert.That((options.Defaults.N, options.Defaults.R, options.Defaults.W, options.Defaults.TimeoutMs), Is.EqualTo((3, 1, 3, 900)));
+        Assert.That((options.Buckets["carts"].N, options.Buckets["carts"].R, options.Buckets["carts"].W), Is.EqualTo((2, 1, 2)));
+        Assert.That(options.Buckets["carts"].TimeoutMs, Is.EqualTo(900), "fields left out take the defaults");
+        Assert.That((options.Buckets["logs"].N, options.Buckets["logs"].TimeoutMs), Is.EqualTo((3, 100)));
+        Assert.That(options.LogLevel, Is.EqualTo(LogLevel.Debug));
+        Assert.That(options.ParentProcessId, Is.EqualTo(42));
+    }
+
+    [Test]
+    public void Without_listen_the_node_listens_on_its_own_member_endpoint_with_the_paper_defaults()
+    {
+        Assert.That(OptionsParser.TryParse(["--node", "n3", "--peers", Peers], out var options, out var error), Is.True, error);
+        Assert.That(options!.Listen, Is.EqualTo(new HostPort("[::1]", 7103)));
+        Assert.That(options.Listen.BareHost, Is.EqualTo("::1"));
+        Assert.That((options.Defaults.N, options.Defaults.R, options.Defaults.W), Is.EqualTo((3, 2, 2)));
+        Assert.That(options.Partitions, Is.EqualTo(Limits.PartitionsDefault));
+        Assert.That(options.DataDirectory, Is.Null);
+    }
+
+    [TestCase("--node n1 --peers n1@h:1 --bogus 1", "Unknown option '--bogus'")]
+    [TestCase("--node n1 --peers n1@h:1 --data", "needs a value")]
+    [TestCase("--peers n1@h:1", "--node is required")]
+    [TestCase("--node n1", "--peers is required")]
+    [TestCase("--node n9 --peers n1@h:1,n2@h:2", "'n9' is not in --peers")]
+    [TestCase("--node n1 --peers n1@h:1,n1@h:2", "'n1' appears twice")]
+    [TestCase("--node n1 --peers n1@h:1,n2@h:1", "h:1 appears twice")]
+    [TestCase("--node n1 --peers n1@h", "not an endpoint")]
+    [TestCase("--node n1 --peers n1@h:0", "bad port")]
+    [TestCase("--node n1 --peers n1@h:65536", "bad port")]
+    [TestCase("--node n1 --peers n1@h:07", "bad port")]
+    [TestCase("--node n1 --peers n1@::1:7000", "IPv6 host without brackets")]
+    [TestCase("--node n1 --peers n1", "not id@host:port")]
+    [TestCase("--node bad/id --peers n1@h:1", "--node")]
+    [TestCase("--node n1 --peers n1@h:1 --listen nowhere", "not an endpoint")]
+    [TestCase("--node n1 --peers n1@h:1 --r 4", "R must be from 1 to N = 3")]
+    [TestCase("--node n1 --peers n1@h:1 --w 0", "W must be from 1 to N = 3")]
+    [TestCase("--node n1 --peers n1@h:1 --n 17", "N must be from 1 to 16")]
+    [TestCase("--node n1 --peers n1@h:1 --timeout-ms 0", "timeout")]
+    [TestCase("--node n1 --peers n1@h:1 --n x", "not a whole number")]
+    [TestCase("--node n1 --peers n1@h:1 --partitions 100", "power of two")]
+    [TestCase("--node n1 --peers n1@h:1 --partitions 4", "power of two")]
+    [TestCase("--node n1 --peers n1@h:1 --bucket b:n=2,r=3", "--bucket b: R must be from 1 to N = 2")]
+    [TestCase("--node n1 --peers n1@h:1 --bucket b:q=2", "unknown field 'q'")]
+    [TestCase("--node n1 --peers n1@h:1 --bucket :n=2", "needs a name")]
+    [TestCase("--node n1 --peers n1@h:1 --bucket b:n=2 --bucket b:n=1,r=1,w=1", "given twice")]
+    [TestCase("--node n1 --node n1 --peers n1@h:1", "--node is given twice")]
+    [TestCase("--node n1 --peers n1@h:1 --log-level loud", "--log-level")]
+    [TestCase("--node n1 --peers n1@h:1 --parent-pid 0", "not a process id")]
+    public void A_bad_command_line_is_refused_with_the_reason(string commandLine, string expected)
+    {
+        var ok = OptionsParser.TryParse(commandLine.Split(' '), out var options, out var error);
+
+        Assert.That(ok, Is.False);
+        Assert.That(options, Is.Null);
+        Assert.That(error, Does.Contain(expected));
+    }
+}
