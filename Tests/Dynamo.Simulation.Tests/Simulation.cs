@@ -14,13 +14,13 @@ namespace Dynamo.Simulation.Tests;
 internal readonly record struct Message(NodeId From, NodeId To, object Payload);
 
 /// <summary>One node of the simulation: its core, its store, and whether it is stopped.</summary>
-internal sealed class SimNode(NodeCore core, InMemoryReplicaStore store)
+internal sealed class SimNode(NodeCore core, IReplicaStore store)
 {
     public NodeId Id => Core.Options.Self;
 
     public NodeCore Core { get; } = core;
 
-    public InMemoryReplicaStore Store { get; } = store;
+    public IReplicaStore Store { get; } = store;
 
     public bool Stopped { get; set; }
 
@@ -65,7 +65,12 @@ internal sealed class Simulation
     private long _sequence;
     private int _pendingMessages;
 
-    public Simulation(ulong seed, int nodeCount, BucketProps? defaults = null, int operationsInFlightMax = Limits.OperationsInFlightMax)
+    public Simulation(
+        ulong seed,
+        int nodeCount,
+        BucketProps? defaults = null,
+        int operationsInFlightMax = Limits.OperationsInFlightMax,
+        Func<IReplicaStore>? newStore = null)
     {
         _random = new Random(unchecked((int)seed ^ (int)(seed >> 32)));
         var ids = Enumerable.Range(1, nodeCount).Select(i => NodeId.Parse($"n{i}")).ToArray();
@@ -77,7 +82,7 @@ internal sealed class Simulation
             {
                 OperationsInFlightMax = operationsInFlightMax,
             };
-            var store = new InMemoryReplicaStore();
+            var store = newStore?.Invoke() ?? new InMemoryReplicaStore();
             _nodes.Add(id, new SimNode(new NodeCore(options, store), store));
             ScheduleTick(id, TickMs);
         }
@@ -104,6 +109,9 @@ internal sealed class Simulation
 
     /// <summary>Messages this rule matches are lost (in addition to random drops and partitions).</summary>
     public Func<Message, bool>? DropRule { get; set; }
+
+    /// <summary>Sees every peer request a core sends, before the network decides whether it arrives.</summary>
+    public Action<NodeId, Send>? Observer { get; set; }
 
     public ulong HistoryHash { get; private set; } = 0x9E3779B97F4A7C15UL;
 
@@ -274,6 +282,7 @@ internal sealed class Simulation
     private void Transmit(NodeId from, Send send)
     {
         Record($"send {from}->{send.To} #{send.OperationId} {Describe(send.Request)}");
+        Observer?.Invoke(from, send);
         if (Lost(new Message(from, send.To, send.Request)))
         {
             return;
