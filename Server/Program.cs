@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Dynamo.Protocol;
 using Dynamo.Server.Dev;
 using Dynamo.Server.Hosting;
 using Dynamo.Server.Options;
@@ -24,6 +25,16 @@ internal static class Program
         {
             Console.WriteLine("dynamo-server " + typeof(Program).Assembly.GetName().Version);
             return 0;
+        }
+
+        try
+        {
+            Lz4.EnsureAvailable();
+        }
+        catch (Lz4UnavailableException missing)
+        {
+            await Console.Error.WriteLineAsync($"dynamo-server: {missing.Message}").ConfigureAwait(false);
+            return FailureExitCode;
         }
 
         if (args.Length > 0 && args[0] == "dev")

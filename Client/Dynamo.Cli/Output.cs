@@ -12,8 +12,10 @@ internal static class Output
           PING                              check the node answers: PONG
           GET key [R=n]                     the value; (nil) when missing; concurrent values as
                                             1) value 2) value ... then (context) <ctx>
-          SET key value [W=n] [CTX=ctx]     write (alias PUT); pass CTX from a GET to resolve siblings
-          DEL key [W=n] [CTX=ctx]           delete (writes a tombstone)
+          SET key value [W=n] [CTX=ctx]     write (alias PUT); without CTX a write to an existing key
+                                            adds a sibling; pass CTX from a GET to replace what it showed
+          DEL key [W=n] [CTX=ctx]           delete (writes a tombstone); without CTX it deletes every
+                                            value a read of the key sees
           RING [key]                        partitions and owners; with a key, its partition,
                                             primaries and fallbacks
           INFO                              the node's field:value status lines

@@ -145,7 +145,23 @@ public sealed class DynamoClient : IDynamoClient, IAsyncDisposable
         var cluster = Cluster;
         var n = RequestChecks.CheckN(options?.N, cluster.DefaultN);
         var w = RequestChecks.CheckQuorum(options?.W, n, "W");
-        var frame = new RequestFrame(Opcode.Delete, BucketOf(options), key, Context: context?.Bytes ?? default, Quorum: w);
+        if (context is null)
+        {
+            // Delete what is there, as a user expects: read the key's context first (at the bucket's R), so the
+            // tombstone supersedes every version the read saw instead of becoming one more sibling.
+            var read = await GetAsync(
+                key,
+                new GetOptions { Bucket = options?.Bucket, N = options?.N, Timeout = options?.Timeout },
+                cancellationToken).ConfigureAwait(false);
+            if (read.Context.Bytes.IsEmpty)
+            {
+                return;
+            }
+
+            context = read.Context;
+        }
+
+        var frame = new RequestFrame(Opcode.Delete, BucketOf(options), key, Context: context.Bytes, Quorum: w);
         await SendToKeyAsync(frame, n, TimeoutOf(options), DecodeEmpty<DeleteReply>, cancellationToken).ConfigureAwait(false);
     }
 

@@ -47,6 +47,7 @@ internal static class DevCluster
         using var stop = new CancellationTokenSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        var parentWatch = StopWhenAdoptedAsync(stop);
         Console.WriteLine($"dynamo-server dev: starting {settings.Nodes} nodes; data in {settings.DataDirectory}");
         var nodes = StartNodes(settings);
         try
@@ -64,12 +65,39 @@ internal static class DevCluster
         finally
         {
             await StopNodesAsync(nodes).ConfigureAwait(false);
+            await stop.CancelAsync().ConfigureAwait(false);
+            await parentWatch.ConfigureAwait(false);
         }
 
         void OnSignal(PosixSignalContext context)
         {
             context.Cancel = true;
             stop.Cancel();
+        }
+    }
+
+    /// <summary>
+    /// Stops the cluster when this process is adopted, i.e. when whatever started it (a shell, <c>dotnet run</c>, a
+    /// test) died without signalling it: the nodes must not outlive the command that owns them.
+    /// </summary>
+    private static async Task StopWhenAdoptedAsync(CancellationTokenSource stop)
+    {
+        var parent = Libc.ParentProcessId();
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(ServerLimits.ParentCheckIntervalMs));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop.Token).ConfigureAwait(false))
+            {
+                if (Libc.ParentProcessId() != parent)
+                {
+                    Console.WriteLine("dynamo-server dev: the process that started the cluster is gone; stopping");
+                    await stop.CancelAsync().ConfigureAwait(false);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 

@@ -140,6 +140,10 @@ internal sealed class PeerLink
             {
                 await ServeAsync(connection, cancellationToken).ConfigureAwait(false);
             }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The peer closed the connection: reading stopped by cancellation, which is not a fault to report.
+            }
             catch (Exception error) when (!cancellationToken.IsCancellationRequested)
             {
                 failure = error;

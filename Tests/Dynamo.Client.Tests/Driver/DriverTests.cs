@@ -253,6 +253,36 @@ public sealed class DriverTests
     }
 
     [Test]
+    public async Task A_delete_without_a_context_reads_first_and_supersedes_what_the_read_saw()
+    {
+        await using var node = new TestResponder();
+        var deletes = new System.Collections.Concurrent.ConcurrentQueue<byte[]>();
+        node.Handler = request =>
+        {
+            if (request.Opcode == Opcode.Get && request.Key == "present")
+            {
+                request.ReplyValues([0xD1, 0xD2], new SiblingValue("a"u8.ToArray()), new SiblingValue("b"u8.ToArray()));
+            }
+            else if (request.Opcode == Opcode.Delete)
+            {
+                deletes.Enqueue(DeleteRequest.Read(request.Payload).Context.ToArray());
+                request.Reply(Opcode.DeleteReply, []);
+            }
+            else
+            {
+                request.ReplyAsEmptyNode();
+            }
+        };
+        await using var client = await Connect(node);
+
+        await client.DeleteAsync("present").WaitAsync(s_wait);
+        await client.DeleteAsync("absent").WaitAsync(s_wait);
+        await client.DeleteAsync("given", DynamoContext.FromBytes([0xE1])).WaitAsync(s_wait);
+
+        Assert.That(deletes, Is.EqualTo(new[] { new byte[] { 0xD1, 0xD2 }, new byte[] { 0xE1 } }), "the absent key is not written");
+    }
+
+    [Test]
     public async Task Locally_invalid_input_is_an_ArgumentException_before_anything_is_sent()
     {
         await using var node = new TestResponder();
