@@ -13,7 +13,8 @@ internal static class Output
           GET key [R=n]                     the value; (nil) when missing; concurrent values as
                                             1) value 2) value ... then (context) <ctx>
           SET key value [W=n] [CTX=ctx]     write (alias PUT); pass CTX from a GET to resolve siblings
-          DEL key [W=n] [CTX=ctx]           delete (writes a tombstone)
+          DEL key [W=n] [CTX=ctx]           delete (writes a tombstone) what a read finds now,
+                                            or only what CTX names
           RING [key]                        partitions and owners; with a key, its partition,
                                             primaries and fallbacks
           INFO                              the node's field:value status lines
