@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Dynamo.Client;
 
 namespace Dynamo.Cli;
@@ -12,15 +13,16 @@ internal sealed record Reply(string Text, bool IsError)
 internal static class Executor
 {
     /// <summary>Tokenizes, parses and runs one command line; syntax errors are replies too.</summary>
-    public static Task<Reply> RunLineAsync(string line, IDynamoClient client, CancellationToken cancellationToken)
-    {
-        if (!Tokenizer.TryTokenize(line, out var arguments, out var error)
-            || !CommandParser.TryParse(arguments, out var command, out error))
-        {
-            return Task.FromResult(Reply.Error(error));
-        }
+    public static Task<Reply> RunLineAsync(string line, IDynamoClient client, CancellationToken cancellationToken) =>
+        TryParseLine(line, out var command, out var error)
+            ? ExecuteAsync(command, client, cancellationToken)
+            : Task.FromResult(Reply.Error(error));
 
-        return ExecuteAsync(command, client, cancellationToken);
+    /// <summary>Tokenizes and parses one command line; false with the error's text when it is not a command.</summary>
+    public static bool TryParseLine(string line, [NotNullWhen(true)] out Command? command, [NotNullWhen(false)] out string? error)
+    {
+        command = null;
+        return Tokenizer.TryTokenize(line, out var arguments, out error) && CommandParser.TryParse(arguments, out command, out error);
     }
 
     public static async Task<Reply> ExecuteAsync(Command command, IDynamoClient client, CancellationToken cancellationToken)
@@ -56,6 +58,8 @@ internal static class Executor
                     .ConfigureAwait(false);
                 return "OK";
             case CommandKind.Delete:
+                // Without CTX the driver reads the key first and deletes what that read found (as Riak's delete
+                // does when no vector clock is given); with CTX only what CTX names.
                 await client.DeleteAsync(command.Key, command.Context, new DeleteOptions { W = command.Quorum }, cancellationToken)
                     .ConfigureAwait(false);
                 return "OK";

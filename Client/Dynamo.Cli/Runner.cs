@@ -37,7 +37,8 @@ internal static class Runner
 
     /// <summary>
     /// Reads one command per line and runs them pipelined (up to <see cref="CliLimits.PipelineCommandsMax"/> in
-    /// flight through the client's connections), printing one reply per command in the order of the commands.
+    /// flight through the client's connections; commands on one key in their order), printing one reply per command
+    /// in the order of the commands.
     /// Blank lines are skipped; QUIT ends the input. Exit code 1 when any command failed.
     /// </summary>
     public static async Task<int> RunPipeAsync(
@@ -48,6 +49,7 @@ internal static class Runner
         var inFlight = Channel.CreateBounded<Task<Reply>>(
             new BoundedChannelOptions(CliLimits.PipelineCommandsMax) { SingleReader = true, SingleWriter = true });
         var printing = PrintInOrderAsync(inFlight.Reader, output, cancellationToken);
+        var lastOnKey = new Dictionary<string, Task<Reply>>(StringComparer.Ordinal);
         try
         {
             while (await input.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
@@ -62,7 +64,7 @@ internal static class Runner
                     break;
                 }
 
-                await inFlight.Writer.WriteAsync(Executor.RunLineAsync(line, client, cancellationToken), cancellationToken)
+                await inFlight.Writer.WriteAsync(StartInKeyOrder(line, client, lastOnKey, cancellationToken), cancellationToken)
                     .ConfigureAwait(false);
             }
         }
@@ -72,6 +74,49 @@ internal static class Runner
         }
 
         return await printing.ConfigureAwait(false) ? ExitFailed : ExitOk;
+    }
+
+    /// <summary>
+    /// Starts one line's command. Commands on different keys run concurrently; a command on a key starts only when
+    /// the previous command on the same key has finished, so a pipe of "DEL k" then "GET k" reads what the delete
+    /// left, as typing them one after the other would (a DEL without CTX reads before it writes, so the order in
+    /// which requests reach the node does not give this by itself).
+    /// </summary>
+    private static Task<Reply> StartInKeyOrder(
+        string line, IDynamoClient client, Dictionary<string, Task<Reply>> lastOnKey, CancellationToken cancellationToken)
+    {
+        if (!Executor.TryParseLine(line, out var command, out var error))
+        {
+            return Task.FromResult(Reply.Error(error));
+        }
+
+        if (command.Key is null)
+        {
+            return Executor.ExecuteAsync(command, client, cancellationToken);
+        }
+
+        // At most PipelineCommandsMax commands are unprinted, so pruning finished ones at twice that keeps the map
+        // bounded and the pruning cost amortized.
+        if (lastOnKey.Count >= 2 * CliLimits.PipelineCommandsMax)
+        {
+            foreach (var finished in lastOnKey.Where(entry => entry.Value.IsCompleted).Select(entry => entry.Key).ToList())
+            {
+                lastOnKey.Remove(finished);
+            }
+        }
+
+        var key = Convert.ToBase64String(command.Key);
+        var started = lastOnKey.TryGetValue(key, out var previous) && !previous.IsCompleted
+            ? AfterAsync(previous, command, client, cancellationToken)
+            : Executor.ExecuteAsync(command, client, cancellationToken);
+        lastOnKey[key] = started;
+        return started;
+    }
+
+    private static async Task<Reply> AfterAsync(Task<Reply> previous, Command command, IDynamoClient client, CancellationToken cancellationToken)
+    {
+        await ((Task)previous).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return await Executor.ExecuteAsync(command, client, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Prints replies in command order; returns whether any was an error.</summary>

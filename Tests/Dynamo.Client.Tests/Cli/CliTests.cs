@@ -124,6 +124,20 @@ public sealed class CliTests
     }
 
     [Test]
+    public async Task Del_without_a_context_deletes_what_a_read_finds_and_with_one_only_what_it_names()
+    {
+        var client = new FakeClient();
+        var read = DynamoContext.FromBytes([0x01, 0x02]);
+        var given = DynamoContext.FromBytes([0x03]);
+        client.Values["k"] = new GetResult([Bytes("v")], 1, read);
+
+        Assert.That(await Line("DEL k W=3", client), Is.EqualTo(new Reply("OK", false)));
+        Assert.That(await Line($"DEL k CTX={given}", client), Is.EqualTo(new Reply("OK", false)));
+
+        Assert.That(client.Calls, Is.EqualTo(new[] { "GET k R=", $"DEL k W=3 CTX={read}", $"DEL k W= CTX={given}" }));
+    }
+
+    [Test]
     public async Task Ring_prints_members_with_their_partitions_and_a_key_with_its_preference_list()
     {
         var client = new FakeClient();
@@ -212,6 +226,24 @@ public sealed class CliTests
     }
 
     [Test]
+    public async Task Piped_commands_on_one_key_run_in_their_order_while_the_first_still_waits()
+    {
+        var client = new FakeClient();
+        var read = DynamoContext.FromBytes([0x07]);
+        client.Values["k"] = new GetResult([Bytes("v")], 1, read);
+        var input = new EndSignallingReader("DEL k\nGET k\nPING\n");
+        var gets = 0;
+        client.Gate = _ => Interlocked.Increment(ref gets) == 1 ? input.Ended : Task.CompletedTask;
+        using var output = new StringWriter();
+
+        var code = await Runner.RunPipeAsync(input, client, output, CancellationToken.None).WaitAsync(s_wait);
+
+        Assert.That(client.Calls, Is.EqualTo(new[] { "GET k R=", $"DEL k W= CTX={read}", "GET k R=" }), "the GET waits for the DEL before it");
+        Assert.That(output.ToString().ReplaceLineEndings("\n"), Is.EqualTo("OK\nv\nPONG\n"));
+        Assert.That(code, Is.EqualTo(Runner.ExitOk));
+    }
+
+    [Test]
     public async Task Piped_commands_that_all_succeed_exit_0()
     {
         using var output = new StringWriter();
@@ -258,4 +290,23 @@ public sealed class CliTests
     }
 
     private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
+
+    /// <summary>A string reader that completes <see cref="Ended"/> once the pipe has read all of it.</summary>
+    private sealed class EndSignallingReader(string text) : StringReader(text)
+    {
+        private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Ended => _ended.Task;
+
+        public override async ValueTask<string?> ReadLineAsync(CancellationToken cancellationToken)
+        {
+            var line = await base.ReadLineAsync(cancellationToken);
+            if (line is null)
+            {
+                _ended.TrySetResult();
+            }
+
+            return line;
+        }
+    }
 }

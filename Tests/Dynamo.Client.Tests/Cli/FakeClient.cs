@@ -42,12 +42,13 @@ internal sealed class FakeClient : IDynamoClient
         return Task.FromResult(new PutResult(null));
     }
 
-    public Task DeleteAsync(ReadOnlyMemory<byte> key, DynamoContext? context = null, DeleteOptions? options = null, CancellationToken cancellationToken = default)
+    /// <summary>As <see cref="IDynamoClient.DeleteAsync"/> documents: without a context, read first and delete what the read saw.</summary>
+    public async Task DeleteAsync(ReadOnlyMemory<byte> key, DynamoContext? context = null, DeleteOptions? options = null, CancellationToken cancellationToken = default)
     {
         var text = Encoding.UTF8.GetString(key.Span);
+        context ??= (await GetAsync(key, null, cancellationToken)).Context;
         Calls.Enqueue($"DEL {text} W={options?.W} CTX={context}");
         Throw(text);
-        return Task.CompletedTask;
     }
 
     public Task<TimeSpan> PingAsync(string? endpoint = null, CancellationToken cancellationToken = default) =>
