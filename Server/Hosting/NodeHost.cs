@@ -88,7 +88,7 @@ internal sealed class NodeHost : IAsyncDisposable
         ServerOptions options, Action<ILoggingBuilder>? configureLogging = null, CancellationToken cancellationToken = default)
     {
         var dataDirectory = options.DataDirectory ?? Directory.CreateTempSubdirectory($"dynamo-{options.Node}-").FullName;
-        var epoch = EpochFile.Advance(dataDirectory);
+        var epoch = EpochFile.Advance(dataDirectory, TimeProvider.System.GetUtcNow());
         var ring = Ring.Create(options.Members.Select(m => m.Id), options.Partitions);
         var nodeOptions = new NodeOptions(options.Node, epoch, ring, options.Defaults, options.Buckets);
         var store = new InMemoryReplicaStore();

@@ -5,7 +5,7 @@ using Microsoft.Win32.SafeHandles;
 namespace Dynamo.Server.Storage;
 
 /// <summary>
-/// The node's epoch, kept in <c>&lt;data&gt;/epoch</c> as one decimal line. Every start takes the next epoch and
+/// The node's epoch, kept in <c>&lt;data&gt;/epoch</c> as one decimal line. Every start takes a new epoch and
 /// makes it durable before the node serves anything: the store is in memory for now, so each start is a node that
 /// lost its data, and an actor (node, epoch) must never be reused after that (Riak's KV679: a wiped replica that
 /// reused its counters silently dropped acknowledged writes).
@@ -26,12 +26,18 @@ internal static class EpochFile
     private const int FileBytesMax = 64;
 
     /// <summary>
-    /// Reads the epoch in <paramref name="directory"/> (none yet counts as 0), adds one, stores it durably and
-    /// returns it. Creates the directory when missing.
+    /// Takes the next epoch: the stored one plus one, or, when <paramref name="directory"/> holds no epoch yet, the
+    /// current Unix time in seconds. Stores it durably and returns it. Creates the directory when missing.
     /// </summary>
+    /// <remarks>
+    /// A node whose data directory was wiped has lost its epoch file with its data, so it cannot simply count from 1
+    /// again: it would reuse the actors of its earlier life. Starting a fresh directory at the current time in seconds
+    /// puts the new epochs above every earlier one unless the node restarted, on average, more than once a second for
+    /// its whole life before the wipe.
+    /// </remarks>
     /// <exception cref="EpochFileException">The file is unreadable or corrupt, or the epoch is exhausted.</exception>
     /// <exception cref="IOException">The directory or the file could not be written or synced.</exception>
-    public static uint Advance(string directory)
+    public static uint Advance(string directory, DateTimeOffset now)
     {
         Directory.CreateDirectory(directory);
         var previous = Read(directory);
@@ -40,7 +46,7 @@ internal static class EpochFile
             throw new EpochFileException($"The epoch in {Path.Combine(directory, FileName)} is at its maximum; the node needs a new id.");
         }
 
-        var next = previous + 1;
+        var next = previous == 0 ? (uint)Math.Clamp(now.ToUnixTimeSeconds(), 1, uint.MaxValue - 1) : previous + 1;
         Write(directory, next);
         return next;
     }

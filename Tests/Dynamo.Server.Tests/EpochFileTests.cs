@@ -13,16 +13,30 @@ public sealed class EpochFileTests
     [TearDown]
     public void DeleteDirectory() => Directory.Delete(_directory, recursive: true);
 
+    private static readonly DateTimeOffset s_now = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
+
     [Test]
-    public void The_first_start_takes_epoch_1_and_every_start_after_takes_the_next()
+    public void A_fresh_directory_starts_at_the_current_second_and_every_start_after_takes_the_next()
     {
         Assert.That(EpochFile.Read(_directory), Is.EqualTo(0u));
-        Assert.That(EpochFile.Advance(_directory), Is.EqualTo(1u));
-        Assert.That(EpochFile.Advance(_directory), Is.EqualTo(2u));
-        Assert.That(EpochFile.Advance(_directory), Is.EqualTo(3u));
-        Assert.That(EpochFile.Read(_directory), Is.EqualTo(3u), "the epoch survives in the file");
-        Assert.That(File.ReadAllText(Path.Combine(_directory, EpochFile.FileName)), Is.EqualTo("3\n"));
+        Assert.That(EpochFile.Advance(_directory, s_now), Is.EqualTo(1_800_000_000u));
+        Assert.That(EpochFile.Advance(_directory, s_now.AddHours(1)), Is.EqualTo(1_800_000_001u), "an existing epoch counts on");
+        Assert.That(EpochFile.Advance(_directory, s_now), Is.EqualTo(1_800_000_002u));
+        Assert.That(EpochFile.Read(_directory), Is.EqualTo(1_800_000_002u), "the epoch survives in the file");
+        Assert.That(File.ReadAllText(Path.Combine(_directory, EpochFile.FileName)), Is.EqualTo("1800000002\n"));
         Assert.That(Directory.GetFiles(_directory).Select(Path.GetFileName), Is.EqualTo(new[] { EpochFile.FileName }), "no temporary file is left behind");
+    }
+
+    [Test]
+    public void A_wiped_directory_never_reuses_an_epoch_of_its_earlier_life()
+    {
+        var first = EpochFile.Advance(_directory, s_now);
+        var second = EpochFile.Advance(_directory, s_now.AddSeconds(5));
+        File.Delete(Path.Combine(_directory, EpochFile.FileName));
+
+        var afterWipe = EpochFile.Advance(_directory, s_now.AddSeconds(10));
+
+        Assert.That(afterWipe, Is.GreaterThan(second).And.GreaterThan(first));
     }
 
     [Test]
@@ -30,8 +44,8 @@ public sealed class EpochFileTests
     {
         var nested = Path.Combine(_directory, "a", "b");
 
-        Assert.That(EpochFile.Advance(nested), Is.EqualTo(1u));
-        Assert.That(EpochFile.Read(nested), Is.EqualTo(1u));
+        Assert.That(EpochFile.Advance(nested, s_now), Is.EqualTo(1_800_000_000u));
+        Assert.That(EpochFile.Read(nested), Is.EqualTo(1_800_000_000u));
     }
 
     [TestCase("")]
@@ -44,7 +58,7 @@ public sealed class EpochFileTests
     {
         File.WriteAllText(Path.Combine(_directory, EpochFile.FileName), content);
 
-        Assert.That(() => EpochFile.Advance(_directory), Throws.TypeOf<EpochFileException>().With.Message.Contains("epoch"));
+        Assert.That(() => EpochFile.Advance(_directory, s_now), Throws.TypeOf<EpochFileException>().With.Message.Contains("epoch"));
         Assert.That(File.ReadAllText(Path.Combine(_directory, EpochFile.FileName)), Is.EqualTo(content), "the file is left as it was");
     }
 
@@ -53,7 +67,7 @@ public sealed class EpochFileTests
     {
         EpochFile.Write(_directory, uint.MaxValue);
 
-        Assert.That(() => EpochFile.Advance(_directory), Throws.TypeOf<EpochFileException>().With.Message.Contains("maximum"));
+        Assert.That(() => EpochFile.Advance(_directory, s_now), Throws.TypeOf<EpochFileException>().With.Message.Contains("maximum"));
     }
 
     [Test]

@@ -48,7 +48,8 @@ public sealed class SingleNodeServerTests
     public void The_node_binds_a_real_port_and_takes_its_first_epoch()
     {
         Assert.That(_host.EndPoint.Port, Is.Not.Zero);
-        Assert.That(_host.Epoch, Is.EqualTo(1u));
+        Assert.That(_host.Epoch, Is.EqualTo(Storage.EpochFile.Read(_host.DataDirectory)), "the epoch in use is the stored one");
+        Assert.That(_host.Epoch, Is.GreaterThan(1_700_000_000u), "a fresh data directory starts at the current Unix second");
     }
 
     [Test]
@@ -126,7 +127,7 @@ public sealed class SingleNodeServerTests
             .ToDictionary(parts => parts[0], parts => parts[1]);
         Assert.That(fields["node"], Is.EqualTo("n1"));
         Assert.That(fields["address"], Is.EqualTo("127.0.0.1:7999"));
-        Assert.That(fields["epoch"], Is.EqualTo("1"));
+        Assert.That(fields["epoch"], Is.EqualTo(_host.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         Assert.That(fields["members"], Is.EqualTo("1"));
         Assert.That(fields["partitions_owned"], Is.EqualTo(Partitions.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         Assert.That(long.Parse(fields["keys"], System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThanOrEqualTo(1));
