@@ -6,8 +6,8 @@ namespace Dynamo.Bench.Load;
 /// <summary>
 /// The latest causal context seen for each key, shared by every client of a <see cref="DynamoTarget"/>, so that an
 /// update supersedes what the target last saw instead of adding a sibling (a blind write to an existing key is
-/// concurrent with every version, Dynamo paper §4.4). Bounded: at <see cref="Capacity"/> entries an arbitrary entry
-/// is evicted for each new key, and a key without an entry is written blind.
+/// concurrent with every version, Dynamo paper §4.4). Bounded: at <see cref="Capacity"/> entries a sixteenth of them,
+/// arbitrary ones, is evicted, and a key without an entry is written blind.
 /// </summary>
 internal sealed class ContextCache
 {
@@ -27,7 +27,7 @@ internal sealed class ContextCache
     /// <summary>Most keys held.</summary>
     public int Capacity { get; }
 
-    /// <summary>Keys held now.</summary>
+    /// <summary>Keys held now, with the slots writers reserved and are about to fill.</summary>
     public int Count => Volatile.Read(ref _count);
 
     /// <summary>The latest context seen for <paramref name="key"/>, or null.</summary>
@@ -49,29 +49,46 @@ internal sealed class ContextCache
             return;
         }
 
-        while (Volatile.Read(ref _count) >= Capacity)
+        // Reserves a slot before adding, so that racing adders never take the cache past its capacity.
+        while (true)
         {
-            EvictOne();
+            var count = Volatile.Read(ref _count);
+            if (count >= Capacity)
+            {
+                EvictSome();
+            }
+            else if (Interlocked.CompareExchange(ref _count, count + 1, count) == count)
+            {
+                break;
+            }
         }
 
-        if (_entries.TryAdd(key.ToArray(), context))
+        if (!_entries.TryAdd(key.ToArray(), context))
         {
-            Interlocked.Increment(ref _count);
+            Interlocked.Decrement(ref _count); // another writer added the key meanwhile: its context is as recent
         }
     }
 
-    private void EvictOne()
+    /// <summary>
+    /// Evicts a sixteenth of the capacity in one pass: enumeration starts at the first bucket every time, so evicting
+    /// one entry per new key would scan ever more emptied buckets.
+    /// </summary>
+    private void EvictSome()
     {
+        var toEvict = Math.Max(1, Capacity / 16);
         foreach (var entry in _entries)
         {
             if (_entries.TryRemove(entry.Key, out _))
             {
                 Interlocked.Decrement(ref _count);
-                return;
+                if (--toEvict == 0)
+                {
+                    return;
+                }
             }
         }
 
-        // Empty yet counted full: another thread is between its add and its increment; let it finish.
+        // Nothing (more) to evict yet counted full: other writers hold reserved slots they are about to fill.
         Thread.Yield();
     }
 
