@@ -28,14 +28,11 @@ internal static class Program
                 cancel.Cancel();
             };
             var command = new LoadCommand(
-                CreateTarget, Console.Out, Console.Error, new StopwatchClock(), errorIsTerminal: !Console.IsErrorRedirected);
+                TargetFactory.Create, Console.Out, Console.Error, new StopwatchClock(), errorIsTerminal: !Console.IsErrorRedirected);
             return await command.RunAsync(args, cancel.Token).ConfigureAwait(false);
         }
 
         await Console.Error.WriteLineAsync(Usage).ConfigureAwait(false);
         return 2;
     }
-
-    private static ITarget CreateTarget(string url) =>
-        throw new NotSupportedException($"no target driver for {url} in this build");
 }

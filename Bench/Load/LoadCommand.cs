@@ -52,7 +52,17 @@ internal sealed class LoadCommand
         {
             foreach (var url in options.Targets)
             {
-                var target = _createTarget(url);
+                ITarget target;
+                try
+                {
+                    target = _createTarget(url);
+                }
+                catch (ArgumentException exception)
+                {
+                    await _error.WriteLineAsync($"dynamo-bench: --target {url}: {exception.Message}").ConfigureAwait(false);
+                    return ExitUsage;
+                }
+
                 targets.Add(target);
                 await target.ConnectAsync(options.TargetSettings, cancellationToken).ConfigureAwait(false);
             }
