@@ -126,7 +126,12 @@ internal sealed class PeerLink
             {
                 connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception error) when (error is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            catch (Exception error) when (error is SocketException or OperationCanceledException && cancellationToken.IsCancellationRequested)
+            {
+                // The node is stopping: a connect that fails now (the peer may be stopping too) ends the link.
+                return;
+            }
+            catch (Exception error) when (error is SocketException or OperationCanceledException)
             {
                 var delay = BackoffMs(attempt++);
                 Log.PeerConnectFailed(_logger, Peer, Endpoint.ToString(), delay, error.Message);
