@@ -135,6 +135,14 @@ public sealed partial class LogStore
             Seal(run.Output);
         }
 
+        // A source may hold the only durable record of a key whose later write sits unsynced in the active segment
+        // (so the plan did not copy it). Deleting the source before that write is durable would lose both on a crash.
+        if (HasUnsyncedWrites)
+        {
+            _active.File.Sync();
+            HasUnsyncedWrites = false;
+        }
+
         _medium.SyncDirectory();
         foreach (var move in run.Moves)
         {

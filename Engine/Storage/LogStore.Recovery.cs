@@ -84,9 +84,10 @@ public sealed partial class LogStore
         var name = StorageFormat.SegmentName(id);
         var file = _medium.Open(name);
         var length = file.Length;
-        if (length < StorageFormat.SegmentHeaderBytes)
+        if (length <= StorageFormat.SegmentHeaderBytes)
         {
-            // Created but its header never synced: a crash during CreateSegment. It cannot hold a record.
+            // No room for a record. Either empty, or created and cut by a crash before its header was synced (a torn
+            // header may be garbage): CreateSegment syncs the header before any record is appended.
             file.Dispose();
             _medium.Delete(name);
             Recovery.IncompleteFilesRemoved++;
