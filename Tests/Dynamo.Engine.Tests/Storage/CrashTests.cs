@@ -26,9 +26,9 @@ public sealed class CrashTests
 
     /// <summary>The current sequence's steps, printed when it fails. Tests of this class do not run in parallel.</summary>
     [ThreadStatic]
-    private static List<string>? t_log;
+    private static List<string>? s_log;
 
-    private static List<string> Log => t_log ??= [];
+    private static List<string> Log => s_log ??= [];
 
     private static void RunCrashStates(int target, Random random)
     {

@@ -46,7 +46,7 @@ public sealed class MetamorphicTests
             var garbageBefore = store.Stats.GarbageBytes;
             var steps = 0;
             var completed = 0;
-            const int overwritten = 30, tombstoned = 31;
+            const int Overwritten = 30, Tombstoned = 31;
             var during = false;
             while (completed < 2 && steps < 10_000)
             {
@@ -67,8 +67,8 @@ public sealed class MetamorphicTests
                 if (store.IsCompacting && !during)
                 {
                     during = true;
-                    Put(store, model, overwritten, Set(id++));
-                    Put(store, model, tombstoned, Set(id++, tombstone: true));
+                    Put(store, model, Overwritten, Set(id++));
+                    Put(store, model, Tombstoned, Set(id++, tombstone: true));
                 }
 
                 Check(store, model, $"round {round}, step {steps}");
@@ -82,8 +82,8 @@ public sealed class MetamorphicTests
             store.Dispose();
             store = LogStore.Open(medium, options, null);
             Check(store, model, $"round {round}, after reopen");
-            Assert.That(store.Read(Bucket, Key(overwritten)), Is.EqualTo(model[overwritten]));
-            Assert.That(store.Read(Bucket, Key(tombstoned))!.Siblings.All(s => s.IsTombstone), Is.True);
+            Assert.That(store.Read(Bucket, Key(Overwritten)), Is.EqualTo(model[Overwritten]));
+            Assert.That(store.Read(Bucket, Key(Tombstoned))!.Siblings.All(s => s.IsTombstone), Is.True);
             Assert.That(store.Stats.GarbageBytes, Is.LessThan(garbageBefore + 100_000));
             store.Dispose();
         }
