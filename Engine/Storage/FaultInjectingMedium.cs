@@ -1,14 +1,15 @@
 namespace Dynamo.Engine.Storage;
 
 /// <summary>
-/// An in-memory medium that simulates power loss and disk faults, deterministically from a <see cref="Random"/> the
-/// caller passes in (Engine never creates one). It tracks, for every file, the content made durable by the last
-/// <see cref="IStorageFile.Sync"/>, and for the directory, the names made durable by the last
-/// <see cref="SyncDirectory"/>. <see cref="Crash"/> then keeps, drops or tears what was not synced. Not thread-safe.
+/// An in-memory medium that simulates power loss and disk faults, deterministically from a random source the caller
+/// passes in: the <c>Next(int)</c> method of a seeded <c>System.Random</c> (Engine never creates or names one). It
+/// tracks, for every file, the content made durable by the last <see cref="IStorageFile.Sync"/>, and for the
+/// directory, the names made durable by the last <see cref="SyncDirectory"/>. <see cref="Crash"/> then keeps, drops or
+/// tears what was not synced. Not thread-safe.
 /// </summary>
 public sealed class FaultInjectingMedium : IStorageMedium
 {
-    private readonly Random _random;
+    private readonly Func<int, int> _next;
     private readonly List<(long Offset, int Bit, Inode File)> _readFlips = [];
     private Dictionary<string, Inode> _names = new(StringComparer.Ordinal);
     private Dictionary<string, Inode> _durableNames = new(StringComparer.Ordinal);
@@ -17,11 +18,14 @@ public sealed class FaultInjectingMedium : IStorageMedium
     private bool _failNextSync;
     private int _operationsUntilPowerCut = -1;
 
-    /// <summary>Creates an empty medium drawing every fault decision from <paramref name="random"/>.</summary>
-    public FaultInjectingMedium(Random random)
+    /// <summary>
+    /// Creates an empty medium drawing every fault decision from <paramref name="next"/>, which returns a number in
+    /// [0, n) for n: pass <c>seededRandom.Next</c>.
+    /// </summary>
+    public FaultInjectingMedium(Func<int, int> next)
     {
-        ArgumentNullException.ThrowIfNull(random);
-        _random = random;
+        ArgumentNullException.ThrowIfNull(next);
+        _next = next;
     }
 
     /// <summary>When set, every file and directory sync fails with <see cref="StorageIOException"/>.</summary>
@@ -90,7 +94,7 @@ public sealed class FaultInjectingMedium : IStorageMedium
         var names = new Dictionary<string, Inode>(_durableNames, StringComparer.Ordinal);
         foreach (var operation in _unsyncedOperations)
         {
-            if (_random.Next(2) == 0)
+            if (_next(2) == 0)
             {
                 continue;
             }
@@ -206,22 +210,25 @@ public sealed class FaultInjectingMedium : IStorageMedium
         if (current.Length >= durable.Length && current[..durable.Length].SequenceEqual(durable))
         {
             var unsynced = current[durable.Length..];
-            var kept = _random.Next(3) switch
+            var kept = _next(3) switch
             {
                 0 => unsynced.Length,
                 1 => 0,
-                _ => _random.Next(unsynced.Length + 1),
+                _ => _next(unsynced.Length + 1),
             };
-            var garbage = kept < unsynced.Length && _random.Next(2) == 0 ? _random.Next(1, unsynced.Length - kept + 1) : 0;
+            var garbage = kept < unsynced.Length && _next(2) == 0 ? 1 + _next(unsynced.Length - kept) : 0;
             result = new byte[durable.Length + kept + garbage];
             current[..(durable.Length + kept)].CopyTo(result);
-            _random.NextBytes(result.AsSpan(durable.Length + kept));
+            foreach (ref var b in result.AsSpan(durable.Length + kept))
+            {
+                b = (byte)_next(256);
+            }
             UnsyncedBytesLost += unsynced.Length - kept;
         }
         else
         {
             // Truncated since the last sync: either the truncation reached the disk or it did not.
-            result = _random.Next(2) == 0 ? durable.ToArray() : current.ToArray();
+            result = _next(2) == 0 ? durable.ToArray() : current.ToArray();
         }
 
         file.Current = new MemoryFileData();
@@ -252,9 +259,9 @@ public sealed class FaultInjectingMedium : IStorageMedium
             }
         }
 
-        if (read > 0 && ReadCorruptionProbability > 0 && _random.NextDouble() < ReadCorruptionProbability)
+        if (read > 0 && ReadCorruptionProbability > 0 && _next(1 << 24) < ReadCorruptionProbability * (1 << 24))
         {
-            destination[_random.Next(read)] ^= (byte)(1 << _random.Next(8));
+            destination[_next(read)] ^= (byte)(1 << _next(8));
         }
 
         return read;

@@ -128,7 +128,7 @@ public sealed class NodeCoreTests
     [Test]
     public void A_node_whose_store_failed_answers_puts_deletes_and_replica_writes_with_a_failure_and_still_serves_reads()
     {
-        var medium = new FaultInjectingMedium(new Random(1));
+        var medium = new FaultInjectingMedium(new Random(1).Next);
         using var store = LogStore.Open(medium, new LogStoreOptions(), null);
         var core = Core(members: 1, store: store);
         var bucket = Encoding.UTF8.GetBytes("one");
@@ -160,7 +160,7 @@ public sealed class NodeCoreTests
     [Test]
     public void A_write_that_fails_in_the_store_is_refused_with_StorageFailed_not_acknowledged()
     {
-        var medium = new FaultInjectingMedium(new Random(1));
+        var medium = new FaultInjectingMedium(new Random(1).Next);
         using var store = LogStore.Open(medium, new LogStoreOptions(), null);
         var core = Core(members: 1, store: store);
         medium.CutPowerAfter(0);

@@ -54,7 +54,7 @@ public sealed class CrashTests
 
     private static int RunSequence(Random random, ref long truncated, int sequence)
     {
-        var medium = new FaultInjectingMedium(new Random(random.Next()));
+        var medium = new FaultInjectingMedium(new Random(random.Next()).Next);
         var options = new LogStoreOptions
         {
             SegmentBytesMax = random.Next(256, 3000),

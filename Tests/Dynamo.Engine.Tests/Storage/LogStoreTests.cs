@@ -94,7 +94,7 @@ public sealed class LogStoreTests
     [Test]
     public void A_failed_fsync_fails_the_store_refusing_writes_while_reads_go_on()
     {
-        var medium = new FaultInjectingMedium(new Random(7));
+        var medium = new FaultInjectingMedium(new Random(7).Next);
         using var store = LogStore.Open(medium, new LogStoreOptions(), null);
         store.Write(Bucket, Key(1), Set(1));
         store.Sync();
@@ -201,7 +201,7 @@ public sealed class LogStoreTests
     [Test]
     public void A_bit_flipped_on_read_is_detected_and_reported_with_its_key()
     {
-        var medium = new FaultInjectingMedium(new Random(3));
+        var medium = new FaultInjectingMedium(new Random(3).Next);
         var seen = new List<CorruptRecord>();
         using var store = LogStore.Open(medium, new LogStoreOptions { CorruptRecordObserved = seen.Add }, null);
         store.Write(Bucket, Key(1), Set(1));
