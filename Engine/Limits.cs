@@ -79,4 +79,30 @@ public static class Limits
     /// command is refused as Overloaded. Each holds a deadline, so the bound also bounds the pending-request map.
     /// </summary>
     public const int OperationsInFlightMax = 65_536;
+    /// <summary>Longest bucket name the storage engine accepts, in bytes (the wire's limit is 255).</summary>
+    public const int StorageBucketBytesMax = 255;
+
+    /// <summary>Longest key the storage engine accepts, in bytes (the wire's limit is 4,096).</summary>
+    public const int StorageKeyBytesMax = 4096;
+
+    /// <summary>
+    /// Largest storage record (header, bucket, key and stored sibling set), in bytes. Checked before any buffer is
+    /// reserved for a record read from disk; a larger sibling set is refused on write.
+    /// </summary>
+    public const int StorageRecordBytesMax = 1 << 30;
+
+    /// <summary>Smallest segment size a store may be configured with (tests use small segments).</summary>
+    public const long StorageSegmentBytesMin = 256;
+
+    /// <summary>Largest segment size a store may be configured with (offsets in hint files are 64-bit anyway).</summary>
+    public const long StorageSegmentBytesMax = 1L << 32;
+
+    /// <summary>Default segment size: 64 MiB.</summary>
+    public const long StorageSegmentBytesDefault = 64L << 20;
+
+    /// <summary>Default threshold above which encoded sibling sets are compressed.</summary>
+    public const int StorageCompressionThresholdBytesDefault = 1024;
+
+    /// <summary>Largest hint file read, in bytes; a larger one is treated as bad and its segment scanned.</summary>
+    public const int StorageHintFileBytesMax = 1 << 30;
 }

@@ -11,6 +11,12 @@ public interface IReplicaStore
     /// <summary>How many keys the store holds.</summary>
     long KeyCount { get; }
 
+    /// <summary>
+    /// Null while the store is healthy; otherwise why it failed (a failed append or fsync). A failed store refuses
+    /// writes (they throw <c>StorageFailedException</c>); reads go on.
+    /// </summary>
+    string? Failure { get; }
+
     /// <summary>The stored set of a key, or null when the store holds nothing for it.</summary>
     SiblingSet? Read(byte[] bucket, byte[] key);
 

@@ -14,6 +14,9 @@ public sealed class InMemoryReplicaStore : IReplicaStore
     public long KeyCount { get; private set; }
 
     /// <inheritdoc/>
+    public string? Failure => null;
+
+    /// <inheritdoc/>
     public SiblingSet? Read(byte[] bucket, byte[] key)
     {
         ArgumentNullException.ThrowIfNull(bucket);

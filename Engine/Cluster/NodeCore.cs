@@ -1,5 +1,6 @@
 using System.Text;
 using Dynamo.Engine.Placement;
+using Dynamo.Engine.Storage;
 using Dynamo.Engine.Versions;
 
 namespace Dynamo.Engine.Cluster;
@@ -82,8 +83,8 @@ public sealed class NodeCore
                 break;
             case ReplicaWrite write:
                 Stats.ReplicaWrites++;
-                MergeLocal(write.Bucket, write.Key, write.Set);
-                Emit(new Reply(replyToken, s_ack));
+                var failure = TryMergeLocal(write.Bucket, write.Key, write.Set);
+                Emit(new Reply(replyToken, failure is null ? s_ack : Failure(ClientStatus.StorageFailed, 0, 0, failure)));
                 break;
             default:
                 throw new ArgumentException($"Unknown request {request.GetType().Name}.", nameof(request));
@@ -336,7 +337,8 @@ public sealed class NodeCore
             Stats.ReadRepairs++;
             if (get.Replicas[slot] == Options.Self)
             {
-                MergeLocal(get.Command.Bucket, get.Command.Key, get.Merged);
+                // A failed store cannot take the repair; it is counted, and the next read or anti-entropy retries.
+                TryMergeLocal(get.Command.Bucket, get.Command.Key, get.Merged);
             }
             else
             {
@@ -348,6 +350,12 @@ public sealed class NodeCore
 
     private void StartPut(ulong replyToken, ClientCommand command, NodeId[] primaries, int w, long deadlineMs)
     {
+        if (_store.Failure is { } failed)
+        {
+            ReplyStorageFailed(replyToken, w, failed);
+            return;
+        }
+
         var local = _store.Read(command.Bucket, command.Key) ?? SiblingSet.Empty;
         var isTombstone = command.Operation == ClientOperation.Delete;
         var value = isTombstone ? ReadOnlyMemory<byte>.Empty : command.Value;
@@ -359,7 +367,16 @@ public sealed class NodeCore
         }
 
         // The local write is applied before any acknowledgement that depends on it leaves the node.
-        _store.Write(command.Bucket, command.Key, written);
+        try
+        {
+            _store.Write(command.Bucket, command.Key, written);
+        }
+        catch (StorageFailedException e)
+        {
+            ReplyStorageFailed(replyToken, w, e.Message);
+            return;
+        }
+
         var put = new PutOperation(NextId(), replyToken, deadlineMs, command, primaries, w, written);
         Register(put);
         var replicate = new ReplicaWrite(command.Bucket, command.Key, written);
@@ -463,14 +480,37 @@ public sealed class NodeCore
         Emit(new Reply(operation.ReplyToken, Failure(status, required, received, message)));
     }
 
-    private void MergeLocal(byte[] bucket, byte[] key, SiblingSet set)
+    private void ReplyStorageFailed(ulong replyToken, int w, string failure)
     {
+        Stats.StorageFailures++;
+        Emit(new Reply(replyToken, Failure(ClientStatus.StorageFailed, w, 0, "The node's storage has failed: " + failure)));
+    }
+
+    /// <summary>Merges <paramref name="set"/> into the local replica; returns null, or why the store refused it.</summary>
+    private string? TryMergeLocal(byte[] bucket, byte[] key, SiblingSet set)
+    {
+        if (_store.Failure is { } failed)
+        {
+            Stats.StorageFailures++;
+            return failed;
+        }
+
         var local = _store.Read(bucket, key);
         var merged = local is null ? set : local.Merge(set);
         if (!ReferenceEquals(merged, local) && (local is not null || merged.Count > 0))
         {
-            _store.Write(bucket, key, merged);
+            try
+            {
+                _store.Write(bucket, key, merged);
+            }
+            catch (StorageFailedException e)
+            {
+                Stats.StorageFailures++;
+                return e.Message;
+            }
         }
+
+        return null;
     }
 
     private void SendFor(Operation operation, int slot, NodeRequest request)

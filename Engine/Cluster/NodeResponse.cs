@@ -25,6 +25,9 @@ public enum ClientStatus
 
     /// <summary>The node holds as many operations in flight as it may; retry later.</summary>
     Overloaded,
+
+    /// <summary>The node's storage failed (an fsync or append error) and refuses writes until restarted; the message says why.</summary>
+    StorageFailed,
 }
 
 /// <summary>A reply to a <see cref="NodeRequest"/>, or the shell's report that a request to a peer failed.</summary>

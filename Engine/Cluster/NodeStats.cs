@@ -43,6 +43,9 @@ public sealed class NodeStats
     /// <summary>Replica writes applied for coordinators and read repair.</summary>
     public long ReplicaWrites { get; internal set; }
 
+    /// <summary>Puts, deletes and replica writes refused because the store has failed (see IReplicaStore.Failure).</summary>
+    public long StorageFailures { get; internal set; }
+
     /// <summary>Responses that arrived for operations already finished (late acks, read-repair acks).</summary>
     public long LateResponses { get; internal set; }
 

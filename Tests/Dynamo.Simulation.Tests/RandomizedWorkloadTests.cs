@@ -244,6 +244,8 @@ public sealed class RandomizedWorkloadTests
 
         public long KeyCount => _inner.KeyCount;
 
+        public string? Failure => null;
+
         public SiblingSet? Read(byte[] bucket, byte[] key) => _inner.Read(bucket, key);
 
         public void Write(byte[] bucket, byte[] key, SiblingSet set)
