@@ -77,4 +77,10 @@ internal static class ServerLimits
 
     /// <summary>Largest <c>--compaction-mb-per-s</c>.</summary>
     public const int CompactionMbPerSecondMax = 4096;
+
+    /// <summary>
+    /// The longest stretch of time one compaction step may make up for: after a stall the loop does not try to catch
+    /// up with one huge step that would hold up requests.
+    /// </summary>
+    public const int CompactionStepMaxMs = 100;
 }
