@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
 using Dynamo.Engine.Cluster;
 using Dynamo.Engine.Versions;
 
@@ -6,19 +8,40 @@ namespace Dynamo.Engine.Storage;
 /// <summary>
 /// The durable replica store: Bitcask's model (append-only segments, an in-memory key directory, hint files,
 /// incremental compaction) with checksummed records, torn-tail recovery and fail-stop on I/O errors.
-/// docs/STORAGE.md specifies the format. Only the node loop touches it: not thread-safe.
+/// docs/STORAGE.md specifies the format and the recovery rules. Only the node loop touches it: not thread-safe.
 /// </summary>
-public sealed class LogStore : IReplicaStore, IDisposable
+public sealed partial class LogStore : IReplicaStore, IDisposable
 {
-    private LogStore()
+    private readonly IStorageMedium _medium;
+    private readonly LogStoreOptions _options;
+    private readonly IBlockCompressor? _compressor;
+    private readonly KeyDirectory _keys = new();
+    private readonly SortedDictionary<ulong, Segment> _segments = [];
+    private readonly ArrayBufferWriter<byte> _encoded = new();
+    private byte[] _recordBuffer = new byte[256];
+    private byte[] _readBuffer = new byte[256];
+    private byte[] _valueBuffer = new byte[256];
+    private Segment _active = null!;
+    private ulong _nextSegmentId = 1;
+    private ulong _nextSequence = 1;
+    private long _corruptRecords;
+    private long _compactions;
+    private long _bytesCompacted;
+    private CompactionRun? _compaction;
+    private bool _disposed;
+
+    private LogStore(IStorageMedium medium, LogStoreOptions options, IBlockCompressor? compressor)
     {
+        _medium = medium;
+        _options = options;
+        _compressor = compressor;
     }
 
     /// <summary>What opening found: segments, records, torn bytes truncated, corrupt records.</summary>
     public RecoveryReport Recovery { get; } = new();
 
-    /// <inheritdoc/>
-    public long KeyCount => throw new NotImplementedException();
+    /// <summary>Keys held (a key whose record was found corrupt reads as absent and is not counted).</summary>
+    public long KeyCount => _keys.PresentKeys;
 
     /// <summary>Null while healthy; the reason once an append or fsync failed (writes are then refused).</summary>
     public string? Failure { get; private set; }
@@ -26,9 +49,38 @@ public sealed class LogStore : IReplicaStore, IDisposable
     /// <summary>True when records were appended since the last <see cref="Sync"/>.</summary>
     public bool HasUnsyncedWrites { get; private set; }
 
+    /// <summary>True between the first and the last step of a compaction.</summary>
+    public bool IsCompacting => _compaction is not null;
+
+    /// <summary>A snapshot of the counters.</summary>
+    public StorageStats Stats
+    {
+        get
+        {
+            long live = 0, garbage = 0;
+            foreach (var segment in _segments.Values)
+            {
+                live += segment.LiveBytes;
+                garbage += segment.GarbageBytes;
+            }
+
+            return new StorageStats
+            {
+                Segments = _segments.Count,
+                LiveBytes = live,
+                GarbageBytes = garbage,
+                Keys = KeyCount,
+                CorruptRecords = _corruptRecords,
+                TornBytesTruncated = Recovery.TornBytesTruncated,
+                Compactions = _compactions,
+                BytesCompacted = _bytesCompacted,
+            };
+        }
+    }
+
     /// <summary>
     /// Opens the store on <paramref name="medium"/>, recovering from what is durable: hint files for sealed segments,
-    /// a scan of unsealed ones, torn tails truncated. See <see cref="Recovery"/>.
+    /// a scan of the others with torn tails truncated; then starts a new active segment. See <see cref="Recovery"/>.
     /// </summary>
     /// <exception cref="StorageIOException">The medium failed.</exception>
     /// <exception cref="StorageFormatException">A segment was written by an unknown format version.</exception>
@@ -36,37 +88,386 @@ public sealed class LogStore : IReplicaStore, IDisposable
     {
         ArgumentNullException.ThrowIfNull(medium);
         ArgumentNullException.ThrowIfNull(options);
-        throw new NotImplementedException();
+        options.Validate();
+        var store = new LogStore(medium, options, compressor);
+        try
+        {
+            store.Recover();
+            store._active = store.CreateSegment();
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+
+        return store;
     }
 
     /// <summary>
     /// The stored set of a key, or null. A record failing its checksum is never served: the key reads as absent,
-    /// is counted in <see cref="Stats"/> and reported through <see cref="LogStoreOptions.CorruptRecordObserved"/>.
+    /// is counted in <see cref="Stats"/> and reported through <see cref="LogStoreOptions.CorruptRecordObserved"/>,
+    /// and stays absent until a write (a repair from another replica) replaces it.
     /// </summary>
-    public SiblingSet? Read(byte[] bucket, byte[] key) => throw new NotImplementedException();
+    public SiblingSet? Read(byte[] bucket, byte[] key)
+    {
+        ArgumentNullException.ThrowIfNull(bucket);
+        ArgumentNullException.ThrowIfNull(key);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ref var entry = ref _keys.Find(bucket, key);
+        if (Unsafe.IsNullRef(ref entry) || entry.IsAbsent)
+        {
+            return null;
+        }
+
+        var set = TryReadValue(entry, out var reason);
+        if (set is null)
+        {
+            MarkCorrupt(ref entry, reason!);
+        }
+
+        return set;
+    }
 
     /// <summary>Appends a record for the key to the active segment. Not durable until <see cref="Sync"/>.</summary>
     /// <exception cref="StorageFailedException">The store has failed, or this append failed.</exception>
-    public void Write(byte[] bucket, byte[] key, SiblingSet set) => throw new NotImplementedException();
+    /// <exception cref="ArgumentException">The bucket, key or encoded set is over the storage limits.</exception>
+    public void Write(byte[] bucket, byte[] key, SiblingSet set)
+    {
+        ArgumentNullException.ThrowIfNull(bucket);
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(set);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ThrowIfFailed();
+        CheckName(bucket.Length, key.Length);
+        _encoded.ResetWrittenCount();
+        SiblingSetCodec.Encode(set, _encoded);
+        var value = _encoded.WrittenSpan;
+        var flags = IsAllTombstones(set) ? RecordFlags.Tombstone : RecordFlags.None;
+        var stored = Compress(value, ref flags);
+        long size = StorageFormat.RecordHeaderBytes + bucket.Length + key.Length + stored.Length;
+        if (size > Limits.StorageRecordBytesMax)
+        {
+            throw new ArgumentException(
+                $"The record would be {size} bytes; the limit (StorageRecordBytesMax) is {Limits.StorageRecordBytesMax}.", nameof(set));
+        }
+
+        EnsureCapacity(ref _recordBuffer, (int)size);
+        var record = _recordBuffer.AsSpan(0, (int)size);
+        var sequence = _nextSequence++;
+        var at = StorageFormat.WriteRecordPrefix(record, sequence, flags, bucket, key, value.Length, stored.Length) - stored.Length;
+        stored.CopyTo(record[at..]);
+        StorageFormat.SealRecord(record);
+        long offset;
+        try
+        {
+            offset = AppendToActive(record);
+        }
+        catch (StorageIOException e)
+        {
+            throw Fail(e);
+        }
+
+        ref var entry = ref _keys.FindOrAdd(bucket, key, out var added);
+        if (!added)
+        {
+            Release(entry);
+        }
+
+        entry.Sequence = sequence;
+        entry.SegmentId = _active.Id;
+        entry.Offset = offset;
+        entry.Size = (int)size;
+        entry.Flags = flags;
+        entry.CorruptOnRead = false;
+        Hold(entry);
+        _active.Pending!.Add(new HintEntry(sequence, offset, (int)size, flags, entry.Bucket, entry.Key));
+        HasUnsyncedWrites = true;
+    }
 
     /// <summary>
     /// Makes every earlier write durable (fsync of the active segment): the group-commit point the shell calls before
     /// sending the acknowledgements of a batch.
     /// </summary>
-    /// <exception cref="StorageFailedException">The fsync failed (now or earlier); <see cref="Failure"/> says why.</exception>
-    public void Sync() => throw new NotImplementedException();
+    /// <exception cref="StorageFailedException">
+    /// The fsync failed, now or earlier (<see cref="Failure"/> says why; the inner exception is the medium's
+    /// <see cref="StorageIOException"/>). What the failed fsync left on disk is unknown, so the store stays failed.
+    /// </exception>
+    public void Sync()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ThrowIfFailed();
+        if (!HasUnsyncedWrites)
+        {
+            return;
+        }
 
-    /// <summary>
-    /// Does up to about <paramref name="bytesBudget"/> bytes of compaction work. Reads and writes may interleave
-    /// freely between steps.
-    /// </summary>
-    public CompactionProgress CompactionStep(long bytesBudget) => throw new NotImplementedException();
+        try
+        {
+            _active.File.Sync();
+        }
+        catch (StorageIOException e)
+        {
+            throw Fail(e);
+        }
 
-    /// <summary>A snapshot of the counters.</summary>
-    public StorageStats Stats => throw new NotImplementedException();
+        HasUnsyncedWrites = false;
+    }
 
     /// <summary>Closes the files. Unsynced writes are not synced.</summary>
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        foreach (var segment in _segments.Values)
+        {
+            segment.File.Dispose();
+        }
+    }
+
+    /// <summary>Every key directory entry as (bucket, key, sequence, absent): for tests comparing recoveries.</summary>
+    internal IEnumerable<(byte[] Bucket, byte[] Key, ulong Sequence, bool Absent)> KeyDirectorySnapshot() =>
+        _keys.Entries().Select(e => (e.Bucket, e.Key, e.Sequence, e.IsAbsent));
+
+    private static bool IsAllTombstones(SiblingSet set)
+    {
+        if (set.Count == 0)
+        {
+            return false;
+        }
+
+        foreach (var sibling in set.Siblings)
+        {
+            if (!sibling.IsTombstone)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static void CheckName(int bucketLength, int keyLength)
+    {
+        if (bucketLength > Limits.StorageBucketBytesMax)
+        {
+            throw new ArgumentException($"The bucket is {bucketLength} bytes; the limit (StorageBucketBytesMax) is {Limits.StorageBucketBytesMax}.");
+        }
+
+        if (keyLength > Limits.StorageKeyBytesMax)
+        {
+            throw new ArgumentException($"The key is {keyLength} bytes; the limit (StorageKeyBytesMax) is {Limits.StorageKeyBytesMax}.");
+        }
+    }
+
+    private static void EnsureCapacity(ref byte[] buffer, int size)
+    {
+        if (buffer.Length < size)
+        {
+            buffer = new byte[Math.Max(size, Math.Min(Limits.StorageRecordBytesMax, buffer.Length * 2))];
+        }
+    }
+
+    private ReadOnlySpan<byte> Compress(ReadOnlySpan<byte> value, ref RecordFlags flags)
+    {
+        if (_compressor is null || value.Length <= _options.StorageCompressionThresholdBytes)
+        {
+            return value;
+        }
+
+        EnsureCapacity(ref _valueBuffer, _compressor.MaxCompressedLength(value.Length));
+        var written = _compressor.Compress(value, _valueBuffer);
+        if (written <= 0 || written >= value.Length)
+        {
+            return value;
+        }
+
+        flags |= RecordFlags.Compressed;
+        return _valueBuffer.AsSpan(0, written);
+    }
+
+    private void ThrowIfFailed()
+    {
+        if (Failure is not null)
+        {
+            throw new StorageFailedException(Failure);
+        }
+    }
+
+    private StorageFailedException Fail(StorageIOException e)
+    {
+        Failure ??= "A storage operation failed; writes are refused until the node restarts: " + e.Message;
+        return new StorageFailedException(Failure, e);
+    }
+
+    /// <summary>Appends a complete record to the active segment, rolling to a new segment first when it would not fit.</summary>
+    private long AppendToActive(ReadOnlySpan<byte> record)
+    {
+        if (_active.Length > StorageFormat.SegmentHeaderBytes && _active.Length + record.Length > _options.SegmentBytesMax)
+        {
+            Seal(_active);
+            HasUnsyncedWrites = false;
+            _active = CreateSegment();
+        }
+
+        var offset = _active.Length;
+        _active.File.Append(record);
+        _active.Length += record.Length;
+        return offset;
+    }
+
+    /// <summary>Creates a segment with its header, durable (file and directory synced) before any record goes in.</summary>
+    private Segment CreateSegment()
+    {
+        var id = _nextSegmentId++;
+        var file = _medium.Create(StorageFormat.SegmentName(id));
+        var segment = new Segment(id, file, StorageFormat.SegmentHeaderBytes) { Pending = [] };
+        _segments.Add(id, segment);
+        Span<byte> header = stackalloc byte[StorageFormat.SegmentHeaderBytes];
+        StorageFormat.WriteSegmentHeader(header, id);
+        file.Append(header);
+        file.Sync();
+        _medium.SyncDirectory();
+        return segment;
+    }
+
+    /// <summary>
+    /// Seals a writable segment: fsyncs it, then writes its hint file under a temporary name, fsyncs it and renames
+    /// it into place. The caller syncs the directory (creating the next segment does).
+    /// </summary>
+    private void Seal(Segment segment)
+    {
+        segment.File.Sync();
+        WriteHint(segment, segment.Pending!);
+        segment.Pending = null;
+        segment.Sealed = true;
+    }
+
+    private void WriteHint(Segment segment, List<HintEntry> entries)
+    {
+        var bytes = HintFile.Encode(segment.Id, segment.Length, entries);
+        var name = StorageFormat.HintName(segment.Id);
+        var temporary = name + StorageFormat.TemporarySuffix;
+        using (var file = _medium.Create(temporary))
+        {
+            file.Append(bytes);
+            file.Sync();
+        }
+
+        _medium.Rename(temporary, name);
+    }
+
+    /// <summary>Removes an entry's record from its segment's live bytes and the entry from the key count.</summary>
+    private void Release(in KeyEntry entry)
+    {
+        _segments[entry.SegmentId].LiveBytes -= entry.Size;
+        if (!entry.IsAbsent)
+        {
+            _keys.PresentKeys--;
+        }
+    }
+
+    private void Hold(in KeyEntry entry)
+    {
+        _segments[entry.SegmentId].LiveBytes += entry.Size;
+        if (!entry.IsAbsent)
+        {
+            _keys.PresentKeys++;
+        }
+    }
+
+    private void MarkCorrupt(ref KeyEntry entry, string reason)
+    {
+        Invariant.Check(!entry.IsAbsent);
+        entry.CorruptOnRead = true;
+        _keys.PresentKeys--;
+        Report(new CorruptRecord(entry.SegmentId, entry.Offset, entry.Bucket, entry.Key, reason));
+    }
+
+    private void Report(CorruptRecord record)
+    {
+        _corruptRecords++;
+        _options.CorruptRecordObserved?.Invoke(record);
+    }
+
+    /// <summary>Reads the record of <paramref name="entry"/> into the read buffer and checks it; null when valid, else why not.</summary>
+    private string? ReadRecord(in KeyEntry entry, out RecordHeader header)
+    {
+        header = default;
+        EnsureCapacity(ref _readBuffer, entry.Size);
+        var record = _readBuffer.AsSpan(0, entry.Size);
+        int read;
+        try
+        {
+            read = _segments[entry.SegmentId].File.Read(entry.Offset, record);
+        }
+        catch (StorageIOException e)
+        {
+            return "read failed: " + e.Message;
+        }
+
+        if (read < entry.Size)
+        {
+            return "record cut short";
+        }
+
+        if (!StorageFormat.TryReadHeader(record, out header) || header.Size != entry.Size)
+        {
+            return "record length does not match the key directory";
+        }
+
+        var error = StorageFormat.CheckRecord(record, header);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var names = record[StorageFormat.RecordHeaderBytes..];
+        return header.Sequence != entry.Sequence ? "sequence does not match the key directory"
+            : !names[..header.BucketLength].SequenceEqual(entry.Bucket)
+                || !names.Slice(header.BucketLength, header.KeyLength).SequenceEqual(entry.Key) ? "bucket or key does not match the key directory"
+            : null;
+    }
+
+    private SiblingSet? TryReadValue(in KeyEntry entry, out string? reason)
+    {
+        reason = ReadRecord(entry, out var header);
+        if (reason is not null)
+        {
+            return null;
+        }
+
+        var stored = _readBuffer.AsSpan(StorageFormat.RecordHeaderBytes + header.BucketLength + header.KeyLength, header.StoredLength);
+        var value = stored;
+        if ((header.Flags & RecordFlags.Compressed) != 0)
+        {
+            if (_compressor is null)
+            {
+                reason = "the record is compressed and no compressor is configured";
+                return null;
+            }
+
+            EnsureCapacity(ref _valueBuffer, header.ValueLength);
+            if (!_compressor.TryDecompress(stored, _valueBuffer.AsSpan(0, header.ValueLength), out var written)
+                || written != header.ValueLength)
+            {
+                reason = "the value does not decompress";
+                return null;
+            }
+
+            value = _valueBuffer.AsSpan(0, written);
+        }
+
+        if (!SiblingSetCodec.TryDecode(value, out var set, out var error))
+        {
+            reason = "the sibling set does not decode: " + error;
+            return null;
+        }
+
+        return set;
     }
 }

@@ -1,0 +1,123 @@
+using System.Buffers.Binary;
+
+namespace Dynamo.Engine.Storage;
+
+/// <summary>Writes and reads hint files (layout in <see cref="StorageFormat"/> and docs/STORAGE.md).</summary>
+internal static class HintFile
+{
+    /// <summary>Encodes the hint file of segment <paramref name="segmentId"/>, <paramref name="segmentLength"/> bytes long.</summary>
+    public static byte[] Encode(ulong segmentId, long segmentLength, IReadOnlyList<HintEntry> entries)
+    {
+        long size = StorageFormat.HintHeaderBytes + 4;
+        foreach (var entry in entries)
+        {
+            size += StorageFormat.HintEntryFixedBytes + entry.Bucket.Length + entry.Key.Length;
+        }
+
+        Invariant.Check(size <= Limits.StorageHintFileBytesMax);
+        var bytes = new byte[size];
+        var span = bytes.AsSpan();
+        BinaryPrimitives.WriteUInt32LittleEndian(span, StorageFormat.HintMagic);
+        BinaryPrimitives.WriteUInt16LittleEndian(span[4..], StorageFormat.FormatVersion);
+        BinaryPrimitives.WriteUInt64LittleEndian(span[8..], segmentId);
+        BinaryPrimitives.WriteUInt64LittleEndian(span[16..], (ulong)segmentLength);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[24..], (uint)entries.Count);
+        var at = StorageFormat.HintHeaderBytes;
+        foreach (var entry in entries)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(span[at..], entry.Sequence);
+            BinaryPrimitives.WriteUInt64LittleEndian(span[(at + 8)..], (ulong)entry.Offset);
+            BinaryPrimitives.WriteUInt32LittleEndian(span[(at + 16)..], (uint)entry.Size);
+            span[at + 20] = (byte)entry.Flags;
+            BinaryPrimitives.WriteUInt16LittleEndian(span[(at + 21)..], (ushort)entry.Bucket.Length);
+            BinaryPrimitives.WriteUInt16LittleEndian(span[(at + 23)..], (ushort)entry.Key.Length);
+            at += StorageFormat.HintEntryFixedBytes;
+            entry.Bucket.CopyTo(span[at..]);
+            at += entry.Bucket.Length;
+            entry.Key.CopyTo(span[at..]);
+            at += entry.Key.Length;
+        }
+
+        BinaryPrimitives.WriteUInt32LittleEndian(span[at..], Crc32C.Compute(span[..at]));
+        return bytes;
+    }
+
+    /// <summary>
+    /// Decodes a hint file for segment <paramref name="segmentId"/> of <paramref name="segmentLength"/> bytes;
+    /// null with the reason when anything does not match, so the caller scans the segment instead.
+    /// </summary>
+    public static List<HintEntry>? TryDecode(ReadOnlySpan<byte> bytes, ulong segmentId, long segmentLength, out string? error)
+    {
+        error = Check(bytes, segmentId, segmentLength);
+        if (error is not null)
+        {
+            return null;
+        }
+
+        var count = BinaryPrimitives.ReadUInt32LittleEndian(bytes[24..]);
+        var end = bytes.Length - 4;
+        if (count > (uint)(end - StorageFormat.HintHeaderBytes) / StorageFormat.HintEntryFixedBytes)
+        {
+            error = "entry count out of range";
+            return null;
+        }
+
+        var entries = new List<HintEntry>((int)count);
+        var at = StorageFormat.HintHeaderBytes;
+        for (var i = 0; i < count; i++)
+        {
+            if (end - at < StorageFormat.HintEntryFixedBytes)
+            {
+                error = "entries run past the end";
+                return null;
+            }
+
+            var entrySpan = bytes[at..];
+            var sequence = BinaryPrimitives.ReadUInt64LittleEndian(entrySpan);
+            var offset = BinaryPrimitives.ReadUInt64LittleEndian(entrySpan[8..]);
+            var size = BinaryPrimitives.ReadUInt32LittleEndian(entrySpan[16..]);
+            var flags = (RecordFlags)entrySpan[20];
+            int bucketLength = BinaryPrimitives.ReadUInt16LittleEndian(entrySpan[21..]);
+            int keyLength = BinaryPrimitives.ReadUInt16LittleEndian(entrySpan[23..]);
+            at += StorageFormat.HintEntryFixedBytes;
+            if (bucketLength > Limits.StorageBucketBytesMax || keyLength > Limits.StorageKeyBytesMax
+                || end - at < bucketLength + keyLength || (flags & ~RecordFlags.Known) != 0
+                || size < StorageFormat.RecordHeaderBytes || offset < StorageFormat.SegmentHeaderBytes
+                || offset > (ulong)segmentLength || size > (ulong)segmentLength - offset)
+            {
+                error = $"entry {i} is out of range";
+                return null;
+            }
+
+            var bucket = bytes.Slice(at, bucketLength).ToArray();
+            var key = bytes.Slice(at + bucketLength, keyLength).ToArray();
+            at += bucketLength + keyLength;
+            entries.Add(new HintEntry(sequence, (long)offset, (int)size, flags, bucket, key));
+        }
+
+        if (at != end)
+        {
+            error = "bytes follow the last entry";
+            return null;
+        }
+
+        return entries;
+    }
+
+    private static string? Check(ReadOnlySpan<byte> bytes, ulong segmentId, long segmentLength)
+    {
+        if (bytes.Length < StorageFormat.HintHeaderBytes + 4)
+        {
+            return "shorter than a header";
+        }
+
+        var end = bytes.Length - 4;
+        return Crc32C.Compute(bytes[..end]) != BinaryPrimitives.ReadUInt32LittleEndian(bytes[end..]) ? "checksum mismatch"
+            : BinaryPrimitives.ReadUInt32LittleEndian(bytes) != StorageFormat.HintMagic ? "bad magic"
+            : BinaryPrimitives.ReadUInt16LittleEndian(bytes[4..]) != StorageFormat.FormatVersion ? "unknown version"
+            : BinaryPrimitives.ReadUInt16LittleEndian(bytes[6..]) != 0 ? "reserved bits set"
+            : BinaryPrimitives.ReadUInt64LittleEndian(bytes[8..]) != segmentId ? "segment id does not match"
+            : BinaryPrimitives.ReadUInt64LittleEndian(bytes[16..]) != (ulong)segmentLength ? "segment length does not match"
+            : null;
+    }
+}
