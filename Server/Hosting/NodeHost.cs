@@ -128,32 +128,37 @@ internal sealed class NodeHost : IAsyncDisposable
             });
         });
 
-        // The store is opened once logging exists (recovery logs), and it decides the epoch; the singletons below
-        // are built after that, when first asked for.
-        NodeStorage? storage = null;
-        builder.Services.AddSingleton(services =>
-            new PeerLinks(options.Node, options.Members, SeedOf(options.Node, storage!.Epoch), services.GetRequiredService<ILoggerFactory>()));
-        builder.Services.AddSingleton(services =>
+        // The store decides the epoch, which the core and the links need: open it first, logging its recovery
+        // through a factory of its own (the host's exists only once the app is built).
+        NodeStorage storage;
+        using (var startupLogging = LoggerFactory.Create(logging => ConfigureLogging(logging, options.LogLevel, configureLogging)))
         {
-            var nodeOptions = new NodeOptions(options.Node, storage!.Epoch, ring, options.Defaults, options.Buckets);
-            return new NodeLoop(new NodeCore(nodeOptions, storage.Store), storage, services.GetRequiredService<PeerLinks>(), status, TimeProvider.System);
-        });
-        builder.Services.AddSingleton(status);
-        builder.Services.AddSingleton<ConnectionRegistry>();
-        var app = builder.Build();
-        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Dynamo.Server.Node");
-        try
-        {
-            storage = NodeStorage.Open(options, dataDirectory, medium, logger);
-        }
-        catch
-        {
-            await app.DisposeAsync().ConfigureAwait(false);
-            throw;
+            var startupLogger = startupLogging.CreateLogger("Dynamo.Server.Node");
+            storage = NodeStorage.Open(options, dataDirectory, medium, startupLogger);
+            Log.EpochChosen(startupLogger, storage.Epoch, storage.EpochReason);
         }
 
         var epoch = storage.Epoch;
-        Log.EpochChosen(logger, epoch, storage.EpochReason);
+        var core = new NodeCore(new NodeOptions(options.Node, epoch, ring, options.Defaults, options.Buckets), storage.Store);
+        builder.Services.AddSingleton(services =>
+            new PeerLinks(options.Node, options.Members, SeedOf(options.Node, epoch), services.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton(services =>
+            new NodeLoop(core, storage, services.GetRequiredService<PeerLinks>(), status, TimeProvider.System));
+        builder.Services.AddSingleton(status);
+        builder.Services.AddSingleton<ConnectionRegistry>();
+        WebApplication app;
+        try
+        {
+            app = builder.Build();
+        }
+        catch
+        {
+            storage.Close();
+            throw;
+        }
+
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Dynamo.Server.Node");
+        storage.Logger = logger;
         var links = app.Services.GetRequiredService<PeerLinks>();
         var loop = app.Services.GetRequiredService<NodeLoop>();
         if (options.DataDirectory is null)

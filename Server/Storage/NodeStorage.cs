@@ -32,7 +32,6 @@ internal sealed class NodeStorage
 
     private readonly LogStore? _log;
     private readonly string _dataDirectory;
-    private readonly ILogger _logger;
     private string? _lastSyncError;
     private long _lastSyncMs;
     private long _lastCompactionMs;
@@ -43,11 +42,14 @@ internal sealed class NodeStorage
         Store = store;
         _log = log;
         _dataDirectory = dataDirectory;
-        _logger = logger;
+        Logger = logger;
         Durability = options.Durability;
         SyncIntervalMs = options.SyncIntervalMs;
         CompactionBytesPerSecond = options.CompactionBytesPerSecond;
     }
+
+    /// <summary>Where storage events are logged; the host swaps in its own logger once it is built.</summary>
+    public ILogger Logger { get; set; }
 
     /// <summary>The store the core writes to.</summary>
     public IReplicaStore Store { get; }
@@ -98,6 +100,7 @@ internal sealed class NodeStorage
         var clean = File.Exists(marker);
         var existed = medium.List().Count > 0;
         var clock = Stopwatch.StartNew();
+        NodeStorage? self = null;
         var log = LogStore.Open(
             medium,
             new LogStoreOptions
@@ -105,10 +108,11 @@ internal sealed class NodeStorage
                 SegmentBytesMax = options.SegmentBytes,
                 CompactionGarbageRatioMin = options.CompactionGarbageRatio,
                 CorruptRecordObserved = record => Server.Log.CorruptRecord(
-                    logger, record.SegmentId, record.Offset, Printable(record.Bucket), Printable(record.Key), record.Reason),
+                    self?.Logger ?? logger, record.SegmentId, record.Offset, Printable(record.Bucket), Printable(record.Key), record.Reason),
             },
             Lz4BlockCompressor.Instance);
         var storage = new NodeStorage(log, log, options, dataDirectory, logger) { RecoveryMs = clock.ElapsedMilliseconds };
+        self = storage;
         var recovery = log.Recovery;
         Server.Log.StoreRecovered(
             logger, recovery.SegmentsRead, recovery.SegmentsFromHints, recovery.SegmentsScanned, recovery.Records,
@@ -229,7 +233,7 @@ internal sealed class NodeStorage
         }
         catch (Exception error) when (error is StorageFailedException or IOException or UnauthorizedAccessException)
         {
-            Server.Log.CloseFailed(_logger, error.Message);
+            Server.Log.CloseFailed(Logger, error.Message);
         }
         finally
         {
@@ -248,7 +252,7 @@ internal sealed class NodeStorage
         catch (StorageFailedException error)
         {
             _lastSyncError = _log!.Failure ?? error.Message;
-            Server.Log.StorageFailed(_logger, _lastSyncError);
+            Server.Log.StorageFailed(Logger, _lastSyncError);
             return false;
         }
     }
@@ -259,13 +263,13 @@ internal sealed class NodeStorage
         {
             if (_log!.CompactionStep(budget) == CompactionProgress.Completed)
             {
-                Server.Log.CompactionCompleted(_logger, _log.Stats.Compactions);
+                Server.Log.CompactionCompleted(Logger, _log.Stats.Compactions);
             }
         }
         catch (StorageFailedException error)
         {
             _lastSyncError = _log!.Failure ?? error.Message;
-            Server.Log.StorageFailed(_logger, _lastSyncError);
+            Server.Log.StorageFailed(Logger, _lastSyncError);
         }
     }
 
