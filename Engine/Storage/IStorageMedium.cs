@@ -3,7 +3,7 @@ namespace Dynamo.Engine.Storage;
 /// <summary>
 /// One directory of files, as the storage engine sees it. The engine never touches the file system itself: the
 /// server injects the real medium (<c>FileMedium</c>), tests inject <see cref="MemoryMedium"/> or
-/// <c>FaultInjectingMedium</c>. Every failure surfaces as <see cref="StorageIOException"/>.
+/// <see cref="FaultInjectingMedium"/>. Every failure surfaces as <see cref="StorageIOException"/>.
 /// </summary>
 public interface IStorageMedium
 {

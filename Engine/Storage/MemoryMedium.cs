@@ -62,6 +62,17 @@ public sealed class MemoryMedium : IStorageMedium
     /// <summary>The bytes of a file, for tests that damage or inspect it.</summary>
     public byte[] GetBytes(string name) => _files[name].Bytes.AsSpan(0, (int)_files[name].Length).ToArray();
 
+    /// <summary>Sets the bytes of a file, creating it when missing (for tests).</summary>
+    public void SetBytesOrCreate(string name, ReadOnlySpan<byte> bytes)
+    {
+        if (!_files.ContainsKey(name))
+        {
+            _files.Add(name, new MemoryFileData());
+        }
+
+        SetBytes(name, bytes);
+    }
+
     /// <summary>Replaces the bytes of a file, for tests that damage it.</summary>
     public void SetBytes(string name, ReadOnlySpan<byte> bytes)
     {

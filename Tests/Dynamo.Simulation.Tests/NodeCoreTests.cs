@@ -2,6 +2,7 @@ using System.Text;
 using Dynamo.Engine;
 using Dynamo.Engine.Cluster;
 using Dynamo.Engine.Placement;
+using Dynamo.Engine.Storage;
 using Dynamo.Engine.Versions;
 using NUnit.Framework;
 
@@ -122,6 +123,50 @@ public sealed class NodeCoreTests
         Assert.That(Drain(core), Is.EqualTo(new NodeEffect[] { new Reply(3, new ReplicaReadResult(first.Merge(concurrent))) }));
         core.OnRequest(4, new ReplicaRead([], [8]), 0);
         Assert.That(Drain(core), Is.EqualTo(new NodeEffect[] { new Reply(4, new ReplicaReadResult(null)) }));
+    }
+
+    [Test]
+    public void A_node_whose_store_failed_answers_puts_deletes_and_replica_writes_with_a_failure_and_still_serves_reads()
+    {
+        var medium = new FaultInjectingMedium(new Random(1));
+        using var store = LogStore.Open(medium, new LogStoreOptions(), null);
+        var core = Core(members: 1, store: store);
+        var bucket = Encoding.UTF8.GetBytes("one");
+        core.OnRequest(1, Simulation.Put("k", "v") with { Bucket = bucket }, 0);
+        Assert.That(OnlyReply(core, 1).Status, Is.EqualTo(ClientStatus.Ok));
+        medium.FailNextSync();
+        Assert.Throws<StorageFailedException>(store.Sync);
+
+        core.OnRequest(2, Simulation.Put("k", "w") with { Bucket = bucket }, 0);
+        var refused = OnlyReply(core, 2);
+        Assert.That(refused.Status, Is.EqualTo(ClientStatus.StorageFailed));
+        Assert.That(refused.Message, Does.Contain("fsync"));
+        core.OnRequest(3, Simulation.Delete("k", CausalContext.Empty) with { Bucket = bucket }, 0);
+        Assert.That(OnlyReply(core, 3).Status, Is.EqualTo(ClientStatus.StorageFailed));
+
+        var set = SiblingSet.Empty.Put(new Actor(s_ids[1], 1), CausalContext.Empty, new byte[] { 1 }, false);
+        core.OnRequest(4, new ReplicaWrite(bucket, [9], set), 0);
+        var reply = Drain(core).OfType<Reply>().Single();
+        Assert.That(reply.Response, Is.Not.InstanceOf<ReplicaWriteAck>(), "the coordinator counts it as a failed replica");
+        Assert.That(((ClientResult)reply.Response).Status, Is.EqualTo(ClientStatus.StorageFailed));
+        Assert.That(core.Stats.StorageFailures, Is.EqualTo(3));
+
+        core.OnRequest(5, Simulation.Get("k") with { Bucket = bucket }, 0);
+        var read = OnlyReply(core, 5);
+        Assert.That(read.Status, Is.EqualTo(ClientStatus.Ok));
+        Assert.That(read.Siblings!.Siblings.Single().Value.ToArray(), Is.EqualTo(Encoding.UTF8.GetBytes("v")));
+    }
+
+    [Test]
+    public void A_write_that_fails_in_the_store_is_refused_with_StorageFailed_not_acknowledged()
+    {
+        var medium = new FaultInjectingMedium(new Random(1));
+        using var store = LogStore.Open(medium, new LogStoreOptions(), null);
+        var core = Core(members: 1, store: store);
+        medium.CutPowerAfter(0);
+        core.OnRequest(1, Simulation.Put("k", "v") with { Bucket = Encoding.UTF8.GetBytes("one") }, 0);
+        Assert.That(OnlyReply(core, 1).Status, Is.EqualTo(ClientStatus.StorageFailed));
+        Assert.That(store.Failure, Is.Not.Null);
     }
 
     [Test]

@@ -1,0 +1,349 @@
+using System.Text;
+using Dynamo.Engine.Storage;
+using NUnit.Framework;
+using static Dynamo.Engine.Tests.Storage.StorageWorld;
+
+namespace Dynamo.Engine.Tests.Storage;
+
+/// <summary>The log store's behaviour on healthy media, failed syncs, damaged records and damaged hint files.</summary>
+public sealed class LogStoreTests
+{
+    private static readonly LogStoreOptions s_small = new() { SegmentBytesMax = 512 };
+
+    [Test]
+    public void Crc32C_matches_the_wire_checksum_check_value()
+    {
+        Assert.That(Crc32C.Compute("123456789"u8), Is.EqualTo(0xE3069283u));
+        Assert.That(Crc32C.Append(Crc32C.Compute("1234"u8), "56789"u8), Is.EqualTo(0xE3069283u));
+    }
+
+    [Test]
+    public void The_segment_header_and_record_layout_are_pinned_by_golden_bytes()
+    {
+        var medium = new MemoryMedium();
+        using (var store = LogStore.Open(medium, new LogStoreOptions(), null))
+        {
+            store.Write("b"u8.ToArray(), "k"u8.ToArray(), Set(1, valueBytes: 2));
+        }
+
+        var bytes = medium.GetBytes(SegmentName(1));
+        var header = Convert.ToHexString(bytes.AsSpan(0, 20));
+        Assert.That(header, Is.EqualTo("44595347" + "0100" + "0000" + "0100000000000000" + Convert.ToHexString(BitConverter.GetBytes(Crc32C.Compute(bytes.AsSpan(0, 16))))));
+        var encoded = new System.Buffers.ArrayBufferWriter<byte>();
+        Dynamo.Engine.Versions.SiblingSetCodec.Encode(Set(1, valueBytes: 2), encoded);
+        var record = bytes.AsSpan(20);
+        var expected = Convert.ToHexString(BitConverter.GetBytes((uint)(21 + 2 + encoded.WrittenCount)))
+            + "????????"
+            + "0100000000000000" // sequence 1
+            + "00"               // flags
+            + "0100" + "0100"    // bucket and key lengths
+            + Convert.ToHexString(BitConverter.GetBytes((uint)encoded.WrittenCount))
+            + "62" + "6B"
+            + Convert.ToHexString(encoded.WrittenSpan);
+        var actual = Convert.ToHexString(record);
+        Assert.That(actual[..8] + "????????" + actual[16..], Is.EqualTo(expected));
+        Assert.That(Convert.ToHexString(record.Slice(4, 4)), Is.EqualTo(Convert.ToHexString(BitConverter.GetBytes(Crc32C.Compute(record[8..])))));
+    }
+
+    [Test]
+    public void The_hint_file_layout_is_pinned_by_golden_bytes()
+    {
+        var entries = new List<HintEntry> { new(5, 20, 40, RecordFlags.Tombstone, "b"u8.ToArray(), "k"u8.ToArray()) };
+        var bytes = HintFile.Encode(3, 60, entries);
+        var body = "44594854" + "0100" + "0000" + "0300000000000000" + "3C00000000000000" + "01000000"
+            + "0500000000000000" + "1400000000000000" + "28000000" + "01" + "0100" + "0100" + "62" + "6B";
+        Assert.That(Convert.ToHexString(bytes), Is.EqualTo(body + Convert.ToHexString(BitConverter.GetBytes(Crc32C.Compute(Convert.FromHexString(body))))));
+        Assert.That(HintFile.TryDecode(bytes, 3, 60, out _), Is.EqualTo(entries).Using<HintEntry>((a, b) =>
+            a.Sequence == b.Sequence && a.Offset == b.Offset && a.Size == b.Size && a.Flags == b.Flags
+            && a.Bucket.SequenceEqual(b.Bucket) && a.Key.SequenceEqual(b.Key)));
+        Assert.That(HintFile.TryDecode(bytes, 3, 61, out var error), Is.Null);
+        Assert.That(error, Does.Contain("length"));
+    }
+
+    [Test]
+    public void Writes_read_back_before_and_after_a_reopen_with_tombstones_compression_and_rolled_segments()
+    {
+        var medium = new MemoryMedium();
+        var compressor = new BrotliCompressor();
+        var options = new LogStoreOptions { SegmentBytesMax = 4096, StorageCompressionThresholdBytes = 64 };
+        using (var store = LogStore.Open(medium, options, compressor))
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                store.Write(Bucket, Key(i), Set(i, tombstone: i % 10 == 0, valueBytes: i % 3 == 0 ? 2000 : 10));
+            }
+
+            store.Sync();
+            Assert.That(store.Read(Bucket, Key(3)), Is.EqualTo(Set(3, valueBytes: 2000)));
+            Assert.That(store.KeyCount, Is.EqualTo(50));
+            Assert.That(store.Stats.Segments, Is.GreaterThan(1));
+        }
+
+        Assert.That(medium.List().Count(n => n.EndsWith(".seg", StringComparison.Ordinal)), Is.GreaterThan(1));
+        using var reopened = LogStore.Open(medium, options, compressor);
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.That(reopened.Read(Bucket, Key(i)), Is.EqualTo(Set(i, tombstone: i % 10 == 0, valueBytes: i % 3 == 0 ? 2000 : 10)));
+        }
+
+        Assert.That(reopened.Read(Bucket, Key(99)), Is.Null);
+        Assert.That(reopened.KeyCount, Is.EqualTo(50));
+        Assert.That(reopened.Recovery.SegmentsFromHints, Is.EqualTo(reopened.Recovery.SegmentsRead - 1), "only the last segment, never sealed, is scanned");
+    }
+
+    [Test]
+    public void A_failed_fsync_fails_the_store_refusing_writes_while_reads_go_on()
+    {
+        var medium = new FaultInjectingMedium(new Random(7));
+        using var store = LogStore.Open(medium, new LogStoreOptions(), null);
+        store.Write(Bucket, Key(1), Set(1));
+        store.Sync();
+        store.Write(Bucket, Key(2), Set(2));
+        medium.FailNextSync();
+        var thrown = Assert.Throws<StorageFailedException>(store.Sync);
+        Assert.That(thrown!.InnerException, Is.InstanceOf<StorageIOException>());
+        Assert.That(store.Failure, Does.Contain("fsync"));
+        Assert.Throws<StorageFailedException>(() => store.Write(Bucket, Key(3), Set(3)));
+        Assert.Throws<StorageFailedException>(store.Sync, "a later sync does not pretend the earlier data is durable");
+        Assert.Throws<StorageFailedException>(() => store.CompactionStep(100));
+        Assert.That(store.Read(Bucket, Key(1)), Is.EqualTo(Set(1)));
+        Assert.That(store.Read(Bucket, Key(2)), Is.EqualTo(Set(2)));
+        Assert.That(store.Read(Bucket, Key(3)), Is.Null);
+    }
+
+    [Test]
+    public void Every_single_bit_flip_in_a_sealed_record_is_detected_counted_and_never_served()
+    {
+        var medium = new MemoryMedium();
+        using (var store = LogStore.Open(medium, s_small, null))
+        {
+            for (var i = 0; i < 12; i++)
+            {
+                store.Write(Bucket, Key(i), Set(i));
+            }
+
+            store.Sync();
+        }
+
+        var segment = SegmentName(1);
+        var original = medium.GetBytes(segment);
+        var records = RecordOffsets(original);
+        Assert.That(records, Has.Count.GreaterThanOrEqualTo(3));
+        var flips = 0;
+        foreach (var (offset, size, key) in records.Take(3))
+        {
+            for (var bit = 0; bit < size * 8; bit++)
+            {
+                var damaged = (byte[])original.Clone();
+                damaged[offset + (bit / 8)] ^= (byte)(1 << (bit % 8));
+                medium.SetBytes(segment, damaged);
+                var seen = new List<CorruptRecord>();
+                using var store = LogStore.Open(medium, new LogStoreOptions { SegmentBytesMax = 512, CorruptRecordObserved = seen.Add }, null);
+                Assert.That(store.Read(Bucket, key), Is.Null, $"bit {bit} of the record at {offset}");
+                Assert.That(store.Stats.CorruptRecords, Is.EqualTo(1), $"bit {bit} of the record at {offset}");
+                Assert.That(seen.Single().SegmentId, Is.EqualTo(1UL));
+                Assert.That(store.Read(Bucket, key), Is.Null, "still absent, counted once");
+                Assert.That(store.Stats.CorruptRecords, Is.EqualTo(1));
+                flips++;
+            }
+        }
+
+        medium.SetBytes(segment, original);
+        TestContext.Out.WriteLine($"{flips} single-bit flips detected");
+    }
+
+    [Test]
+    public void Random_bit_flips_in_unhinted_segments_never_serve_a_wrong_value()
+    {
+        var random = Dynamo.Tests.Shared.TestSeed.NewRandom();
+        for (var round = 0; round < 200; round++)
+        {
+            var medium = new MemoryMedium();
+            using (var store = LogStore.Open(medium, s_small, null))
+            {
+                for (var i = 0; i < 20; i++)
+                {
+                    store.Write(Bucket, Key(i), Set(i));
+                }
+            }
+
+            var segments = medium.List().Where(n => n.EndsWith(".seg", StringComparison.Ordinal)).ToList();
+            foreach (var hint in medium.List().Where(n => n.EndsWith(".hint", StringComparison.Ordinal)).ToList())
+            {
+                medium.Delete(hint);
+            }
+
+            var name = segments[random.Next(segments.Count)];
+            var bytes = medium.GetBytes(name);
+            if (bytes.Length <= 20)
+            {
+                continue;
+            }
+
+            for (var flip = random.Next(1, 4); flip > 0; flip--)
+            {
+                var at = random.Next(20, bytes.Length);
+                bytes[at] ^= (byte)(1 << random.Next(8));
+            }
+
+            medium.SetBytes(name, bytes);
+            using var reopened = LogStore.Open(medium, s_small, null);
+            for (var i = 0; i < 20; i++)
+            {
+                var read = reopened.Read(Bucket, Key(i));
+                Assert.That(read is null || read.Equals(Set(i)), $"round {round}, key {i}: a wrong value was served");
+            }
+
+            Assert.That(reopened.Stats.CorruptRecords + reopened.Recovery.TornBytesTruncated, Is.GreaterThan(0), "the damage was noticed");
+        }
+    }
+
+    [Test]
+    public void A_bit_flipped_on_read_is_detected_and_reported_with_its_key()
+    {
+        var medium = new FaultInjectingMedium(new Random(3));
+        var seen = new List<CorruptRecord>();
+        using var store = LogStore.Open(medium, new LogStoreOptions { CorruptRecordObserved = seen.Add }, null);
+        store.Write(Bucket, Key(1), Set(1));
+        store.Write(Bucket, Key(2), Set(2));
+        medium.FlipBitOnRead(SegmentName(1), 20 + 30, 3);
+        Assert.That(store.Read(Bucket, Key(1)), Is.Null);
+        Assert.That(store.Read(Bucket, Key(2)), Is.EqualTo(Set(2)));
+        Assert.That(seen.Single().Key, Is.EqualTo(Key(1)));
+        Assert.That(store.KeyCount, Is.EqualTo(1));
+        store.Write(Bucket, Key(1), Set(3));
+        Assert.That(store.Read(Bucket, Key(1)), Is.EqualTo(Set(3)), "a repair replaces the lost record");
+    }
+
+    [Test]
+    public void A_corrupt_record_compacted_away_leaves_a_loss_marker_so_no_older_version_comes_back()
+    {
+        var medium = new MemoryMedium();
+        var options = new LogStoreOptions { SegmentBytesMax = 256, CompactionGarbageRatioMin = 0.01 };
+        using (var store = LogStore.Open(medium, options, null))
+        {
+            store.Write(Bucket, Key(1), Set(1)); // the old version, in segment 1
+            for (var i = 10; i < 14; i++)
+            {
+                store.Write(Bucket, Key(i), Set(i));
+            }
+
+            store.Write(Bucket, Key(1), Set(2)); // the new version, in a later segment
+            store.Write(Bucket, Key(20), Set(20));
+            store.Write(Bucket, Key(20), Set(21));
+            store.Sync();
+        }
+
+        var (segment, offset) = FindRecord(medium, Key(1), Set(2));
+        var bytes = medium.GetBytes(segment);
+        bytes[offset + 30] ^= 1;
+        medium.SetBytes(segment, bytes);
+        using (var store = LogStore.Open(medium, options, null))
+        {
+            Assert.That(store.Read(Bucket, Key(1)), Is.Null);
+            while (store.CompactionStep(1 << 20) != CompactionProgress.Idle)
+            {
+            }
+
+            Assert.That(store.Read(Bucket, Key(1)), Is.Null);
+        }
+
+        using var reopened = LogStore.Open(medium, options, null);
+        Assert.That(reopened.Read(Bucket, Key(1)), Is.Null, "Set(1) must not be resurrected");
+        Assert.That(reopened.Read(Bucket, Key(20)), Is.EqualTo(Set(21)));
+    }
+
+    [Test]
+    public void Startup_from_hints_gives_the_same_key_directory_as_a_full_scan_and_a_bad_hint_falls_back_to_scanning()
+    {
+        var random = Dynamo.Tests.Shared.TestSeed.NewRandom();
+        var medium = new MemoryMedium();
+        var options = new LogStoreOptions { SegmentBytesMax = 600 };
+        using (var store = LogStore.Open(medium, options, null))
+        {
+            for (var i = 0; i < 300; i++)
+            {
+                store.Write(Bucket, Key(random.Next(40)), Set(i, tombstone: random.Next(6) == 0));
+            }
+        }
+
+        string[] fromHints, fromScan, withBadHint;
+        using (var store = LogStore.Open(medium, options, null))
+        {
+            fromHints = Snapshot(store);
+            Assert.That(store.Recovery.SegmentsFromHints, Is.GreaterThan(3));
+        }
+
+        var hints = medium.List().Where(n => n.EndsWith(".hint", StringComparison.Ordinal)).ToList();
+        var copies = hints.ToDictionary(h => h, medium.GetBytes);
+        foreach (var hint in hints)
+        {
+            medium.Delete(hint);
+        }
+
+        using (var store = LogStore.Open(medium, options, null))
+        {
+            fromScan = Snapshot(store);
+            Assert.That(store.Recovery.SegmentsFromHints, Is.Zero);
+        }
+
+        foreach (var (hint, bytes) in copies)
+        {
+            medium.SetBytesOrCreate(hint, bytes);
+        }
+
+        var bad = hints[hints.Count / 2];
+        var damaged = medium.GetBytes(bad);
+        damaged[damaged.Length / 2] ^= 0x10;
+        medium.SetBytes(bad, damaged);
+        using (var store = LogStore.Open(medium, options, null))
+        {
+            withBadHint = Snapshot(store);
+            Assert.That(store.Recovery.BadHintFiles, Is.EqualTo(1));
+        }
+
+        Assert.That(fromScan, Is.EqualTo(fromHints));
+        Assert.That(withBadHint, Is.EqualTo(fromHints));
+    }
+
+    private static string[] Snapshot(LogStore store) =>
+        [.. store.KeyDirectorySnapshot()
+            .Select(e => $"{Encoding.ASCII.GetString(e.Bucket)}/{Encoding.ASCII.GetString(e.Key)}@{e.Sequence}{(e.Absent ? " absent" : "")}={store.Read(e.Bucket, e.Key)}")
+            .Order(StringComparer.Ordinal)];
+
+    private static (string Segment, int Offset) FindRecord(MemoryMedium medium, byte[] key, Dynamo.Engine.Versions.SiblingSet set)
+    {
+        var encoded = new System.Buffers.ArrayBufferWriter<byte>();
+        Dynamo.Engine.Versions.SiblingSetCodec.Encode(set, encoded);
+        foreach (var name in medium.List().Where(n => n.EndsWith(".seg", StringComparison.Ordinal)))
+        {
+            var bytes = medium.GetBytes(name);
+            foreach (var (offset, size, recordKey) in RecordOffsets(bytes))
+            {
+                if (recordKey.SequenceEqual(key) && bytes.AsSpan(offset + size - encoded.WrittenCount, encoded.WrittenCount).SequenceEqual(encoded.WrittenSpan))
+                {
+                    return (name, offset);
+                }
+            }
+        }
+
+        throw new AssertionException("record not found");
+    }
+
+    /// <summary>The records of a segment file: offset, size and key.</summary>
+    private static List<(int Offset, int Size, byte[] Key)> RecordOffsets(byte[] segment)
+    {
+        var records = new List<(int, int, byte[])>();
+        var at = 20;
+        while (at + 25 <= segment.Length)
+        {
+            var size = BitConverter.ToInt32(segment, at) + 4;
+            int bucketLength = BitConverter.ToUInt16(segment, at + 17);
+            int keyLength = BitConverter.ToUInt16(segment, at + 19);
+            records.Add((at, size, segment.AsSpan(at + 25 + bucketLength, keyLength).ToArray()));
+            at += size;
+        }
+
+        return records;
+    }
+}
