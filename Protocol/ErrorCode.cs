@@ -38,6 +38,12 @@ public enum ErrorCode : ushort
 
     /// <summary>An unexpected failure inside the node.</summary>
     Internal = 12,
+
+    /// <summary>
+    /// The node's storage failed (an fsync or a write returned an error); it refuses writes until restarted and
+    /// repaired, and keeps serving reads. The message says why.
+    /// </summary>
+    StorageFailed = 13,
 }
 
 /// <summary>Whether a protocol error ends only its request or the whole connection.</summary>

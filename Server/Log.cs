@@ -54,4 +54,26 @@ internal static partial class Log
 
     [LoggerMessage(31, LogLevel.Error, "A reply to request {RequestId} could not be encoded; answering Internal")]
     public static partial void ReplyEncodingFailed(ILogger logger, ulong requestId, Exception exception);
+
+    [LoggerMessage(40, LogLevel.Information,
+        "Store recovered: {Segments} segments ({FromHints} from hint files, {Scanned} scanned), {Records} records, {TornBytes} torn tail bytes truncated, {Corrupt} corrupt records skipped, in {RecoveryMs} ms")]
+    public static partial void StoreRecovered(
+        ILogger logger, int segments, int fromHints, int scanned, long records, long tornBytes, int corrupt, long recoveryMs);
+
+    [LoggerMessage(41, LogLevel.Error,
+        "Corrupt record in segment {SegmentId} at offset {Offset}, bucket '{Bucket}' key '{Key}': {Reason}; the key reads as absent until a replica repairs it")]
+    public static partial void CorruptRecord(ILogger logger, ulong segmentId, long offset, string bucket, string key, string reason);
+
+    [LoggerMessage(42, LogLevel.Critical,
+        "Storage failed: {Reason}. The node refuses every write from now on (StorageFailed) and keeps serving reads; restart it once the disk is repaired")]
+    public static partial void StorageFailed(ILogger logger, string reason);
+
+    [LoggerMessage(43, LogLevel.Information, "Epoch {Epoch}: {Reason}")]
+    public static partial void EpochChosen(ILogger logger, uint epoch, string reason);
+
+    [LoggerMessage(44, LogLevel.Information, "Compaction {Count} completed")]
+    public static partial void CompactionCompleted(ILogger logger, long count);
+
+    [LoggerMessage(45, LogLevel.Error, "The store could not be closed cleanly (no clean-shutdown marker; the next start takes a new epoch unless in always mode): {Reason}")]
+    public static partial void CloseFailed(ILogger logger, string reason);
 }

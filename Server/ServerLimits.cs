@@ -68,4 +68,19 @@ internal static class ServerLimits
 
     /// <summary>The suggested delay, in an Overloaded error, before the client retries.</summary>
     public const int OverloadedRetryAfterMs = 50;
+
+    /// <summary>Longest <c>--sync-interval-ms</c>: beyond a second, interval mode loses too much on a crash.</summary>
+    public const int SyncIntervalMaxMs = 1_000;
+
+    /// <summary>Largest <c>--segment-mb</c>.</summary>
+    public const int SegmentMbMax = 1024;
+
+    /// <summary>Largest <c>--compaction-mb-per-s</c>.</summary>
+    public const int CompactionMbPerSecondMax = 4096;
+
+    /// <summary>
+    /// The longest stretch of time one compaction step may make up for: after a stall the loop does not try to catch
+    /// up with one huge step that would hold up requests.
+    /// </summary>
+    public const int CompactionStepMaxMs = 100;
 }

@@ -33,6 +33,7 @@ internal static class ErrorReplies
         ErrorCode.UnsupportedVersion => "unsupported protocol version",
         ErrorCode.CorruptFrame => "corrupt frame",
         ErrorCode.Internal => "internal error",
+        ErrorCode.StorageFailed => "the node's storage failed; it refuses writes",
         _ => $"error {(ushort)code}",
     };
 }

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Dynamo.Engine;
 using Dynamo.Engine.Cluster;
 using Dynamo.Engine.Placement;
+using Dynamo.Engine.Storage;
 using Dynamo.Protocol;
 using Dynamo.Server.Connections;
 using Dynamo.Server.Node;
@@ -37,6 +38,7 @@ internal sealed class NodeHost : IAsyncDisposable
         CancellationTokenSource stopping,
         Task background,
         PeerLinks links,
+        NodeStorage storage,
         NodeId node,
         IPEndPoint endPoint,
         uint epoch,
@@ -48,6 +50,7 @@ internal sealed class NodeHost : IAsyncDisposable
         _stopping = stopping;
         _background = background;
         _links = links;
+        Storage = storage;
         EndPoint = endPoint;
         Epoch = epoch;
         DataDirectory = dataDirectory;
@@ -72,6 +75,9 @@ internal sealed class NodeHost : IAsyncDisposable
     /// <summary>The open connections (tests look at them).</summary>
     internal ConnectionRegistry Connections => _app.Services.GetRequiredService<ConnectionRegistry>();
 
+    /// <summary>The node's store and its durability policy (tests look at it).</summary>
+    internal NodeStorage Storage { get; }
+
     /// <summary>The peer links.</summary>
     internal PeerLinks Links => _links;
 
@@ -85,14 +91,21 @@ internal sealed class NodeHost : IAsyncDisposable
     /// <exception cref="EpochFileException">The epoch file cannot be trusted.</exception>
     /// <exception cref="IOException">The listen address cannot be bound, or the data directory written.</exception>
     public static async Task<NodeHost> StartAsync(
-        ServerOptions options, Action<ILoggingBuilder>? configureLogging = null, CancellationToken cancellationToken = default)
+        ServerOptions options, Action<ILoggingBuilder>? configureLogging = null, CancellationToken cancellationToken = default) =>
+        await StartAsync(options, medium: null, configureLogging, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// As <see cref="StartAsync(ServerOptions, Action{ILoggingBuilder}?, CancellationToken)"/>, with the log store on
+    /// <paramref name="medium"/> instead of files in <c>&lt;data&gt;/store</c> (tests inject a fault-injecting medium).
+    /// </summary>
+    /// <exception cref="EpochFileException">The epoch file cannot be trusted.</exception>
+    /// <exception cref="IOException">The listen address cannot be bound, or the data directory or store written.</exception>
+    /// <exception cref="StorageFormatException">The store holds a file of an unknown format version.</exception>
+    public static async Task<NodeHost> StartAsync(
+        ServerOptions options, IStorageMedium? medium, Action<ILoggingBuilder>? configureLogging = null, CancellationToken cancellationToken = default)
     {
         var dataDirectory = options.DataDirectory ?? Directory.CreateTempSubdirectory($"dynamo-{options.Node}-").FullName;
-        var epoch = EpochFile.Advance(dataDirectory, TimeProvider.System.GetUtcNow());
         var ring = Ring.Create(options.Members.Select(m => m.Id), options.Partitions);
-        var nodeOptions = new NodeOptions(options.Node, epoch, ring, options.Defaults, options.Buckets);
-        var store = new InMemoryReplicaStore();
-        var core = new NodeCore(nodeOptions, store);
         var status = new NodeStatus(options.Self.Endpoint.ToString(), ClusterInfoPayload(options, ring));
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
@@ -115,16 +128,39 @@ internal sealed class NodeHost : IAsyncDisposable
             });
         });
 
+        // The store decides the epoch, which the core and the links need: open it first, logging its recovery
+        // through a factory of its own (the host's exists only once the app is built).
+        NodeStorage storage;
+        using (var startupLogging = LoggerFactory.Create(logging => ConfigureLogging(logging, options.LogLevel, configureLogging)))
+        {
+            var startupLogger = startupLogging.CreateLogger("Dynamo.Server.Node");
+            storage = NodeStorage.Open(options, dataDirectory, medium, startupLogger);
+            Log.EpochChosen(startupLogger, storage.Epoch, storage.EpochReason);
+        }
+
+        var epoch = storage.Epoch;
+        var core = new NodeCore(new NodeOptions(options.Node, epoch, ring, options.Defaults, options.Buckets), storage.Store);
         builder.Services.AddSingleton(services =>
             new PeerLinks(options.Node, options.Members, SeedOf(options.Node, epoch), services.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton(services =>
-            new NodeLoop(core, store, services.GetRequiredService<PeerLinks>(), status, TimeProvider.System));
+            new NodeLoop(core, storage, services.GetRequiredService<PeerLinks>(), status, TimeProvider.System));
         builder.Services.AddSingleton(status);
         builder.Services.AddSingleton<ConnectionRegistry>();
-        var app = builder.Build();
+        WebApplication app;
+        try
+        {
+            app = builder.Build();
+        }
+        catch
+        {
+            storage.Close();
+            throw;
+        }
+
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Dynamo.Server.Node");
+        storage.Logger = logger;
         var links = app.Services.GetRequiredService<PeerLinks>();
         var loop = app.Services.GetRequiredService<NodeLoop>();
-        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Dynamo.Server.Node");
         if (options.DataDirectory is null)
         {
             Log.TemporaryDataDirectory(logger, dataDirectory);
@@ -136,6 +172,7 @@ internal sealed class NodeHost : IAsyncDisposable
         }
         catch
         {
+            storage.Close();
             await app.DisposeAsync().ConfigureAwait(false);
             throw;
         }
@@ -147,7 +184,7 @@ internal sealed class NodeHost : IAsyncDisposable
         Log.NodeStarted(
             logger, options.Node, epoch, endPoint, string.Join(",", options.Members.Select(m => $"{m.Id}@{m.Endpoint}")),
             ring.PartitionCount, options.Defaults.N, options.Defaults.R, options.Defaults.W, options.Defaults.TimeoutMs, dataDirectory);
-        return new NodeHost(app, stopping, background, links, options.Node, endPoint, epoch, dataDirectory, logger);
+        return new NodeHost(app, stopping, background, links, storage, options.Node, endPoint, epoch, dataDirectory, logger);
     }
 
     /// <summary>Stops serving: Kestrel first (no new requests), then the loop, the ticker and the links.</summary>
@@ -167,6 +204,11 @@ internal sealed class NodeHost : IAsyncDisposable
         catch (OperationCanceledException)
         {
             // Stopped as asked.
+        }
+        finally
+        {
+            // The loop has stopped: nothing else touches the store. Final fsync and clean-shutdown marker.
+            Storage.Close();
         }
 
         _stopping.Dispose();

@@ -4,7 +4,9 @@ using System.Threading.Channels;
 using Dynamo.Engine;
 using Dynamo.Engine.Cluster;
 using Dynamo.Protocol;
+using Dynamo.Server.Options;
 using Dynamo.Server.Peers;
+using Dynamo.Server.Storage;
 using Dynamo.Server.Wire;
 
 namespace Dynamo.Server.Node;
@@ -16,6 +18,13 @@ namespace Dynamo.Server.Node;
 /// to the peer link of its node. A send the link refuses (down, or full) is answered at once with a
 /// <see cref="PeerFailure"/>, in the same turn, so the core learns of a dead peer without waiting for a deadline.
 /// </summary>
+/// <remarks>
+/// Group commit: in <see cref="DurabilityMode.Always"/> the loop fsyncs the store once after each batch that wrote,
+/// before it carries out any of the batch's effects, so no acknowledgement (a client reply, a replica ack) and no
+/// replica write that depends on a write leaves the node before that write is on disk, and concurrent writes share
+/// one fsync. When that fsync fails nothing of the batch leaves: replies become StorageFailed errors and sends are
+/// answered with a <see cref="PeerFailure"/>.
+/// </remarks>
 internal sealed class NodeLoop
 {
     /// <summary>Inputs handled before the effects are drained; bounds the latency one busy turn adds.</summary>
@@ -23,6 +32,7 @@ internal sealed class NodeLoop
 
     private readonly NodeCore _core;
     private readonly IReplicaStore _store;
+    private readonly NodeStorage _storage;
     private readonly PeerLinks _links;
     private readonly NodeStatus _status;
     private readonly TimeProvider _time;
@@ -35,10 +45,11 @@ internal sealed class NodeLoop
     private int _tickQueued;
     private long _lastSweepMs;
 
-    public NodeLoop(NodeCore core, IReplicaStore store, PeerLinks links, NodeStatus status, TimeProvider time)
+    public NodeLoop(NodeCore core, NodeStorage storage, PeerLinks links, NodeStatus status, TimeProvider time)
     {
         _core = core;
-        _store = store;
+        _storage = storage;
+        _store = storage.Store;
         _links = links;
         _status = status;
         _time = time;
@@ -119,6 +130,7 @@ internal sealed class NodeLoop
             default:
                 Volatile.Write(ref _tickQueued, 0);
                 _core.OnTick(now);
+                _storage.OnTick(now);
                 if (now - _lastSweepMs >= ServerLimits.PeerSweepIntervalMs)
                 {
                     _lastSweepMs = now;
@@ -146,12 +158,42 @@ internal sealed class NodeLoop
                 return;
             }
 
+            if (!_storage.SyncBatch(now))
+            {
+                WithholdBatch(_storage.Failure ?? "the fsync failed");
+            }
+
             foreach (var effect in _effects)
             {
                 Carry(effect, now);
             }
 
             _effects.Clear();
+        }
+    }
+
+    /// <summary>
+    /// The batch's fsync failed: none of its effects may leave. Replies become StorageFailed errors (a replica write
+    /// answered so is a failed replica for its coordinator) and sends fail at once, as an unreachable peer would.
+    /// </summary>
+    private void WithholdBatch(string reason)
+    {
+        var message = "The node's storage failed: " + reason;
+        for (var i = 0; i < _effects.Count; i++)
+        {
+            switch (_effects[i])
+            {
+                case Reply reply:
+                    _effects[i] = reply with
+                    {
+                        Response = new ClientResult(ClientStatus.StorageFailed, null, Engine.Versions.CausalContext.Empty, 0, 0, message),
+                    };
+                    break;
+                case Send send:
+                    _failures.Add(new PeerResponse(send.To, send.OperationId, new PeerFailure("Not sent: " + message)));
+                    _effects.RemoveAt(i--);
+                    break;
+            }
         }
     }
 
@@ -212,6 +254,7 @@ internal sealed class NodeLoop
         Line("partitions", options.Ring.PartitionCount);
         Line("partitions_owned", options.Ring.CountOwnedBy(options.Self));
         Line("keys", _store.KeyCount);
+        _storage.AppendInfo(text);
         Line("clients", _status.OpenConnections);
         Line("peers_connected", _links.ConnectedCount);
         Line("gets", stats.Gets);

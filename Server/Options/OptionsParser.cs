@@ -32,6 +32,16 @@ internal static class OptionsParser
           --timeout-ms <ms>        default request deadline (default 5000)
           --bucket <name>:n=3,r=2,w=2,timeout-ms=5000
                                    settings of one bucket (repeatable; omitted fields take the defaults)
+          --store log|memory       replica store (default: log with --data, else memory)
+          --durability <mode>      always: fsync each batch of writes before acknowledging it (default);
+                                   interval: acknowledge at once, fsync every --sync-interval-ms;
+                                   none: fsync only at a clean stop
+          --sync-interval-ms <ms>  fsync period in interval mode (default 10)
+          --segment-mb <MiB>       log segment size before it is sealed (default 64)
+          --compaction-garbage-ratio <0..1>
+                                   dead share of a sealed segment that makes it worth compacting (default 0.5)
+          --compaction-mb-per-s <MiB/s>
+                                   background compaction rate; 0 turns compaction off (default 16)
           --log-level <level>      trace, debug, information, warning, error (default information)
           --parent-pid <pid>       stop when that process exits
           --help                   print this text
@@ -58,6 +68,15 @@ internal static class OptionsParser
             return true;
         },
         ["--log-level"] = SetLogLevel,
+        ["--store"] = SetStore,
+        ["--durability"] = SetDurability,
+        ["--sync-interval-ms"] = (string v, Builder b, out string? e) =>
+            TryParseBounded(v, "--sync-interval-ms", 1, ServerLimits.SyncIntervalMaxMs, out b.SyncIntervalMs, out e),
+        ["--segment-mb"] = (string v, Builder b, out string? e) =>
+            TryParseBounded(v, "--segment-mb", 1, ServerLimits.SegmentMbMax, out b.SegmentMb, out e),
+        ["--compaction-mb-per-s"] = (string v, Builder b, out string? e) =>
+            TryParseBounded(v, "--compaction-mb-per-s", 0, ServerLimits.CompactionMbPerSecondMax, out b.CompactionMbPerSecond, out e),
+        ["--compaction-garbage-ratio"] = SetGarbageRatio,
         ["--parent-pid"] = SetParentPid,
     };
 
@@ -254,6 +273,64 @@ internal static class OptionsParser
         return true;
     }
 
+    private static bool SetStore(string value, Builder builder, [NotNullWhen(false)] out string? error)
+    {
+        builder.Store = value switch
+        {
+            "log" => StoreKind.Log,
+            "memory" => StoreKind.Memory,
+            _ => null,
+        };
+        error = builder.Store is null ? $"--store: '{value}' is not log or memory." : null;
+        return error is null;
+    }
+
+    private static bool SetDurability(string value, Builder builder, [NotNullWhen(false)] out string? error)
+    {
+        DurabilityMode? mode = value switch
+        {
+            "always" => DurabilityMode.Always,
+            "interval" => DurabilityMode.Interval,
+            "none" => DurabilityMode.None,
+            _ => null,
+        };
+        builder.Durability = mode ?? DurabilityMode.Always;
+        error = mode is null ? $"--durability: '{value}' is not always, interval or none." : null;
+        return error is null;
+    }
+
+    private static bool SetGarbageRatio(string value, Builder builder, [NotNullWhen(false)] out string? error)
+    {
+        if (!double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var ratio)
+            || ratio <= 0 || ratio >= 1)
+        {
+            error = $"--compaction-garbage-ratio: '{value}' is not a number between 0 and 1 (both excluded).";
+            return false;
+        }
+
+        builder.GarbageRatio = ratio;
+        error = null;
+        return true;
+    }
+
+    private static bool TryParseBounded(string value, string option, int min, int max, out int? result, out string? error)
+    {
+        result = null;
+        if (!TryParseInt(value, option, out var parsed, out error))
+        {
+            return false;
+        }
+
+        if (parsed < min || parsed > max)
+        {
+            error = $"{option}: {parsed} is out of range; expected {min} to {max}.";
+            return false;
+        }
+
+        result = parsed;
+        return true;
+    }
+
     private static bool SetParentPid(string value, Builder builder, [NotNullWhen(false)] out string? error)
     {
         if (!TryParseInt(value, "--parent-pid", out var pid, out error))
@@ -366,6 +443,12 @@ internal static class OptionsParser
         public int? TimeoutMs;
         public int? ParentProcessId;
         public LogLevel LogLevel = LogLevel.Information;
+        public StoreKind? Store;
+        public DurabilityMode Durability = DurabilityMode.Always;
+        public int? SyncIntervalMs;
+        public int? SegmentMb;
+        public int? CompactionMbPerSecond;
+        public double? GarbageRatio;
         public readonly List<string> BucketTexts = [];
 
         public bool TryBuild([NotNullWhen(true)] out ServerOptions? options, [NotNullWhen(false)] out string? error)
@@ -425,6 +508,12 @@ internal static class OptionsParser
                 Buckets = buckets,
                 ParentProcessId = ParentProcessId,
                 LogLevel = LogLevel,
+                Store = Store,
+                Durability = Durability,
+                SyncIntervalMs = SyncIntervalMs ?? ServerOptions.SyncIntervalDefaultMs,
+                SegmentBytes = (SegmentMb ?? ServerOptions.SegmentMbDefault) * 1024L * 1024,
+                CompactionGarbageRatio = GarbageRatio ?? ServerOptions.CompactionGarbageRatioDefault,
+                CompactionBytesPerSecond = (CompactionMbPerSecond ?? ServerOptions.CompactionMbPerSecondDefault) * 1024L * 1024,
             };
             error = null;
             return true;

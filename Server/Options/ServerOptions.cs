@@ -51,6 +51,62 @@ internal sealed record ServerOptions
     /// <summary>The least severe level logged for the node's own categories.</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 
+    /// <summary>When a write is fsynced relative to its acknowledgement.</summary>
+    public DurabilityMode Durability { get; init; } = DurabilityMode.Always;
+
+    /// <summary>The period of the background fsync in <see cref="DurabilityMode.Interval"/> mode.</summary>
+    public int SyncIntervalMs { get; init; } = SyncIntervalDefaultMs;
+
+    /// <summary>Where replicas live; null means the log store when a data directory is given, else memory.</summary>
+    public StoreKind? Store { get; init; }
+
+    /// <summary>The size at which the log store seals its active segment and starts a new one.</summary>
+    public long SegmentBytes { get; init; } = SegmentMbDefault * 1024L * 1024;
+
+    /// <summary>The share of dead bytes in a sealed segment above which compaction rewrites it.</summary>
+    public double CompactionGarbageRatio { get; init; } = CompactionGarbageRatioDefault;
+
+    /// <summary>How many bytes per second background compaction may copy; 0 turns compaction off.</summary>
+    public long CompactionBytesPerSecond { get; init; } = CompactionMbPerSecondDefault * 1024L * 1024;
+
+    /// <summary>The store this node runs with, once the defaults are applied.</summary>
+    public StoreKind EffectiveStore => Store ?? (DataDirectory is null ? StoreKind.Memory : StoreKind.Log);
+
+    /// <summary>Default of <c>--sync-interval-ms</c>.</summary>
+    public const int SyncIntervalDefaultMs = 10;
+
+    /// <summary>Default of <c>--segment-mb</c>.</summary>
+    public const int SegmentMbDefault = 64;
+
+    /// <summary>Default of <c>--compaction-garbage-ratio</c>.</summary>
+    public const double CompactionGarbageRatioDefault = 0.5;
+
+    /// <summary>Default of <c>--compaction-mb-per-s</c>.</summary>
+    public const int CompactionMbPerSecondDefault = 16;
+
     /// <summary>This node's entry in <see cref="Members"/>.</summary>
     public MemberAddress Self => Members.First(m => m.Id == Node);
+}
+
+/// <summary>When a write reaches the disk relative to the acknowledgements that depend on it.</summary>
+internal enum DurabilityMode
+{
+    /// <summary>Each batch of writes is fsynced once before any of its acknowledgements leaves (group commit).</summary>
+    Always,
+
+    /// <summary>Acknowledgements leave at once; a timer fsyncs every <c>--sync-interval-ms</c>.</summary>
+    Interval,
+
+    /// <summary>Never fsynced except at a clean stop; the OS writes back when it likes.</summary>
+    None,
+}
+
+/// <summary>Which replica store a node runs with.</summary>
+internal enum StoreKind
+{
+    /// <summary>The Bitcask-style log store in <c>&lt;data&gt;/store</c>: data survives restarts.</summary>
+    Log,
+
+    /// <summary>In memory: every start is an empty node.</summary>
+    Memory,
 }

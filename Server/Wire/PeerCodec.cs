@@ -91,6 +91,7 @@ internal static class PeerCodec
         ErrorCode.Unavailable => ClientStatus.Unavailable,
         ErrorCode.VersionLimit => ClientStatus.VersionLimit,
         ErrorCode.Overloaded => ClientStatus.Overloaded,
+        ErrorCode.StorageFailed => ClientStatus.StorageFailed,
         _ => null,
     };
 

@@ -91,6 +91,7 @@ internal static class ReplyEncoder
         ClientStatus.Unavailable => ErrorCode.Unavailable,
         ClientStatus.VersionLimit => ErrorCode.VersionLimit,
         ClientStatus.Overloaded => ErrorCode.Overloaded,
+        ClientStatus.StorageFailed => ErrorCode.StorageFailed,
         _ => ErrorCode.Internal,
     };
 

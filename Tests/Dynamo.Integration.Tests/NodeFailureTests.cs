@@ -71,7 +71,7 @@ public sealed class NodeFailureTests : ClusterTestBase
     }
 
     [Test]
-    public async Task A_node_restarted_after_kill_9_takes_a_new_epoch_serves_again_and_a_write_made_while_it_was_down_is_read_at_R_2()
+    public async Task A_node_restarted_after_kill_9_keeps_its_epoch_in_always_mode_serves_again_and_a_write_made_while_it_was_down_is_read_at_R_2()
     {
         var victim = Cluster[2];
         string key;
@@ -90,7 +90,8 @@ public sealed class NodeFailureTests : ClusterTestBase
 
         await Cluster.RestartAsync(victim);
 
-        Assert.That(await EpochAsync(victim), Is.EqualTo(epochBefore + 1), "each start is a new epoch");
+        Assert.That(await EpochAsync(victim), Is.EqualTo(epochBefore),
+            "the log store in always mode acknowledged nothing before its fsync, so no dot of this epoch was lost");
         await using var client = await TestCluster.ConnectClientAsync(Cluster[0]);
         var read = await client.GetAsync(key, new GetOptions { R = 2 });
         Assert.That(read.Values.Select(v => Encoding.UTF8.GetString(v.Span)), Is.EqualTo(new[] { "written while the node was down" }),

@@ -46,6 +46,37 @@ public sealed class OptionsParserTests
         Assert.That(options.DataDirectory, Is.Null);
     }
 
+    [Test]
+    public void The_storage_options_are_parsed_and_default_to_an_fsynced_log_store_with_a_data_directory()
+    {
+        var ok = OptionsParser.TryParse(
+            [
+                "--node", "n1", "--peers", "n1@h:1", "--data", "/tmp/d", "--durability", "interval", "--sync-interval-ms", "25",
+                "--segment-mb", "8", "--compaction-garbage-ratio", "0.25", "--compaction-mb-per-s", "0", "--store", "memory",
+            ],
+            out var options,
+            out var error);
+
+        Assert.That(ok, Is.True, error);
+        Assert.That(options!.Durability, Is.EqualTo(DurabilityMode.Interval));
+        Assert.That(options.SyncIntervalMs, Is.EqualTo(25));
+        Assert.That(options.SegmentBytes, Is.EqualTo(8L * 1024 * 1024));
+        Assert.That(options.CompactionGarbageRatio, Is.EqualTo(0.25));
+        Assert.That(options.CompactionBytesPerSecond, Is.Zero, "0 turns compaction off");
+        Assert.That(options.EffectiveStore, Is.EqualTo(StoreKind.Memory));
+
+        Assert.That(OptionsParser.TryParse(["--node", "n1", "--peers", "n1@h:1", "--data", "/tmp/d"], out var defaults, out error), Is.True, error);
+        Assert.That(defaults!.Durability, Is.EqualTo(DurabilityMode.Always));
+        Assert.That(defaults.SyncIntervalMs, Is.EqualTo(10));
+        Assert.That(defaults.SegmentBytes, Is.EqualTo(64L * 1024 * 1024));
+        Assert.That(defaults.CompactionGarbageRatio, Is.EqualTo(0.5));
+        Assert.That(defaults.CompactionBytesPerSecond, Is.EqualTo(16L * 1024 * 1024));
+        Assert.That(defaults.EffectiveStore, Is.EqualTo(StoreKind.Log), "with --data the data survives restarts");
+
+        Assert.That(OptionsParser.TryParse(["--node", "n1", "--peers", "n1@h:1"], out var bare, out error), Is.True, error);
+        Assert.That(bare!.EffectiveStore, Is.EqualTo(StoreKind.Memory), "without --data there is nothing to survive in");
+    }
+
     [TestCase("--node n1 --peers n1@h:1 --bogus 1", "Unknown option '--bogus'")]
     [TestCase("--node n1 --peers n1@h:1 --data", "needs a value")]
     [TestCase("--peers n1@h:1", "--node is required")]
@@ -75,6 +106,14 @@ public sealed class OptionsParserTests
     [TestCase("--node n1 --node n1 --peers n1@h:1", "--node is given twice")]
     [TestCase("--node n1 --peers n1@h:1 --log-level loud", "--log-level")]
     [TestCase("--node n1 --peers n1@h:1 --parent-pid 0", "not a process id")]
+    [TestCase("--node n1 --peers n1@h:1 --durability sometimes", "--durability: 'sometimes' is not always, interval or none")]
+    [TestCase("--node n1 --peers n1@h:1 --store disk", "--store: 'disk' is not log or memory")]
+    [TestCase("--node n1 --peers n1@h:1 --sync-interval-ms 0", "--sync-interval-ms: 0 is out of range")]
+    [TestCase("--node n1 --peers n1@h:1 --sync-interval-ms 5000", "--sync-interval-ms: 5000 is out of range")]
+    [TestCase("--node n1 --peers n1@h:1 --segment-mb 0", "--segment-mb: 0 is out of range")]
+    [TestCase("--node n1 --peers n1@h:1 --compaction-mb-per-s -1", "--compaction-mb-per-s: -1 is out of range")]
+    [TestCase("--node n1 --peers n1@h:1 --compaction-garbage-ratio 1", "--compaction-garbage-ratio")]
+    [TestCase("--node n1 --peers n1@h:1 --compaction-garbage-ratio half", "--compaction-garbage-ratio")]
     public void A_bad_command_line_is_refused_with_the_reason(string commandLine, string expected)
     {
         var ok = OptionsParser.TryParse(commandLine.Split(' '), out var options, out var error);

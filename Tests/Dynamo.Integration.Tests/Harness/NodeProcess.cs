@@ -100,6 +100,20 @@ internal sealed class NodeProcess
         await Deadline.ExitAsync(_process, Deadline.Step, $"node {Id} after kill -9");
     }
 
+    /// <summary>A clean stop: SIGTERM, then waits for the exit and returns its code (0 after a clean stop).</summary>
+    public async Task<int> StopAsync()
+    {
+        IsWanted = false;
+        if (_process is null || _process.HasExited)
+        {
+            return _process?.ExitCode ?? 0;
+        }
+
+        Signals.Send(_process.Id, Signals.Terminate);
+        await Deadline.ExitAsync(_process, Deadline.Step, $"node {Id} after SIGTERM");
+        return _process.ExitCode;
+    }
+
     /// <summary>Kills the process if it runs and releases it; used by teardown.</summary>
     public async Task DisposeProcessAsync()
     {
