@@ -30,7 +30,7 @@ public sealed class DurableNodeTests
     [Test]
     public async Task A_failed_fsync_refuses_the_write_and_every_later_one_with_StorageFailed_reads_go_on_and_info_says_why()
     {
-        var medium = new FaultInjectingMedium(TestSeed.NewRandom());
+        var medium = new FaultInjectingMedium(TestSeed.NewRandom().Next);
         var logs = new ConcurrentQueue<(LogLevel Level, string Message)>();
         await using var host = await StartAsync(medium, DurabilityMode.Always, logs);
         using var client = await TestClient.ConnectAsync(host.EndPoint);
@@ -54,7 +54,7 @@ public sealed class DurableNodeTests
     [Test]
     public async Task In_always_mode_every_acknowledged_write_survives_a_power_loss_right_after_its_reply()
     {
-        var medium = new FaultInjectingMedium(TestSeed.NewRandom());
+        var medium = new FaultInjectingMedium(TestSeed.NewRandom().Next);
         const int Keys = 40;
         await using (var host = await StartAsync(medium, DurabilityMode.Always))
         {
