@@ -6,7 +6,9 @@
 #   dotnet build Dynamo.sln -c Release && bash Bench/side-by-side.sh [out-dir]
 #
 # Environment: DURATION (default 8s), WARMUP (2s), ROUNDS (2), RECORDS (100000), SETTINGS ("10:1 50:1 50:16", as
-# clients:pipeline), WORKLOADS ("A C"), DYNAMO_ARGS (extra dynamo-server options, e.g. "--durability always").
+# clients:pipeline), WORKLOADS ("A C"), DYNAMO_ARGS (extra dynamo-server options, e.g. "--durability interval"),
+# CLUSTER (1 to include the three-node cluster, the default; 0 to leave it out), REDIS_ALWAYS (1 to add a second
+# Redis with AOF always, port 7422).
 # Needs redis-server, redis-cli and jq (.ci/install-deps). Every server is stopped whatever happens.
 set -euo pipefail
 
@@ -49,13 +51,21 @@ start_node() { # id port peers n r w
         --n "$4" --r "$5" --w "$6" --parent-pid $$ "${dynamo_args[@]}" >"$tmp/$1-$2.log" 2>&1 &
     pids+=("$!")
 }
+cluster=${CLUSTER:-1}
+redis_always=${REDIS_ALWAYS:-0}
 start_node solo 7401 "solo@127.0.0.1:7401" 1 1 1
 peers="n1@127.0.0.1:7411,n2@127.0.0.1:7412,n3@127.0.0.1:7413"
-for i in 1 2 3; do start_node "n$i" "741$i" "$peers" 3 2 2; done
-mkdir -p "$tmp/redis"
-redis-server --port 7421 --bind 127.0.0.1 --save '' --appendonly yes --appendfsync everysec --dir "$tmp/redis" \
-    >"$tmp/redis.log" 2>&1 &
-pids+=("$!")
+if [ "$cluster" = 1 ]; then
+    for i in 1 2 3; do start_node "n$i" "741$i" "$peers" 3 2 2; done
+fi
+start_redis() { # port fsync-policy
+    mkdir -p "$tmp/redis-$1"
+    redis-server --port "$1" --bind 127.0.0.1 --save '' --appendonly yes --appendfsync "$2" --dir "$tmp/redis-$1" \
+        >"$tmp/redis-$1.log" 2>&1 &
+    pids+=("$!")
+}
+start_redis 7421 everysec
+[ "$redis_always" = 1 ] && start_redis 7422 always
 
 wait_until() { # what command...
     local what=$1; shift
@@ -63,12 +73,19 @@ wait_until() { # what command...
     fail "$what did not answer within 30 s"
 }
 wait_until redis redis-cli -p 7421 ping
-for port in 7401 7411 7412 7413; do wait_until "dynamo $port" dotnet "$cli" -p "$port" PING; done
-# The three-node cluster is ready when a quorum write goes through.
-wait_until "the 3-node cluster" dotnet "$cli" -p 7411 SET ready yes
-
-targets=(--target dynamo://127.0.0.1:7401 --target dynamo://127.0.0.1:7411,127.0.0.1:7412,127.0.0.1:7413
-    --target redis://127.0.0.1:7421)
+wait_until "dynamo 7401" dotnet "$cli" -p 7401 PING
+targets=(--target dynamo://127.0.0.1:7401)
+if [ "$cluster" = 1 ]; then
+    for port in 7411 7412 7413; do wait_until "dynamo $port" dotnet "$cli" -p "$port" PING; done
+    # The three-node cluster is ready when a quorum write goes through.
+    wait_until "the 3-node cluster" dotnet "$cli" -p 7411 SET ready yes
+    targets+=(--target dynamo://127.0.0.1:7411,127.0.0.1:7412,127.0.0.1:7413)
+fi
+targets+=(--target redis://127.0.0.1:7421)
+if [ "$redis_always" = 1 ]; then
+    wait_until "redis (AOF always)" redis-cli -p 7422 ping
+    targets+=(--target redis://127.0.0.1:7422)
+fi
 load=()
 for workload in $workloads; do
     for setting in $settings; do
