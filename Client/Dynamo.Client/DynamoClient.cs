@@ -322,10 +322,7 @@ public sealed class DynamoClient : IDynamoClient, IAsyncDisposable
 
             try
             {
-                var connection = await channel.GetConnectionAsync(Remaining(start, timeout), cancellationToken).ConfigureAwait(false);
-                var remaining = Remaining(start, timeout);
-                return await connection.SendAsync(frame with { TimeoutMs = Milliseconds(remaining) }, decode, remaining, cancellationToken)
-                    .ConfigureAwait(false);
+                return await SendOnAsync(channel, frame, decode, start, timeout, cancellationToken).ConfigureAwait(false);
             }
             catch (DynamoConnectionException error) when (!error.RequestSent)
             {
@@ -336,6 +333,19 @@ public sealed class DynamoClient : IDynamoClient, IAsyncDisposable
         var message = $"no node of the key's preference list is reachable ({count} nodes: {skipped} marked down, "
             + $"{count - skipped} failed to connect)";
         throw last is null ? new UnavailableException(message) : new UnavailableException(message, last);
+    }
+
+    /// <summary>
+    /// Sends on <paramref name="channel"/>'s connection with what is left of the request's deadline, telling the node
+    /// the same remaining time.
+    /// </summary>
+    private async Task<T> SendOnAsync<T>(
+        NodeChannel channel, RequestFrame frame, ReplyDecoder<T> decode, long start, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var connection = await channel.GetConnectionAsync(Remaining(start, timeout), cancellationToken).ConfigureAwait(false);
+        var remaining = Remaining(start, timeout);
+        return await connection.SendAsync(frame with { TimeoutMs = Milliseconds(remaining) }, decode, remaining, cancellationToken)
+            .ConfigureAwait(false);
     }
 
     /// <summary>
@@ -365,10 +375,7 @@ public sealed class DynamoClient : IDynamoClient, IAsyncDisposable
 
             try
             {
-                var connection = await channel.GetConnectionAsync(Remaining(start, timeout), cancellationToken).ConfigureAwait(false);
-                var remaining = Remaining(start, timeout);
-                return await connection.SendAsync(frame with { TimeoutMs = Milliseconds(remaining) }, decode, remaining, cancellationToken)
-                    .ConfigureAwait(false);
+                return await SendOnAsync(channel, frame, decode, start, timeout, cancellationToken).ConfigureAwait(false);
             }
             catch (DynamoConnectionException error) when (!error.RequestSent)
             {
