@@ -308,7 +308,15 @@ internal sealed class NodeConnection : IAsyncDisposable
             Fail(new DynamoConnectionException(Endpoint, requestSent: true, $"the connection to {Endpoint} was lost: {error.Message}", error));
         }
 
-        await _output.CompleteAsync().ConfigureAwait(false);
+        try
+        {
+            await _output.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is IOException or SocketException or ObjectDisposedException)
+        {
+            // Completing flushes what is left; when the connection is already gone (the read loop saw it close and
+            // disposed the stream) there is nowhere to flush to, and every pending request has failed already.
+        }
     }
 
     private void Write(PendingRequest request)
