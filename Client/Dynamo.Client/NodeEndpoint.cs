@@ -36,8 +36,12 @@ internal readonly record struct NodeEndpoint(string Host, int Port)
         {
             host = host[1..^1];
         }
+        else if (host.Contains(':', StringComparison.Ordinal))
+        {
+            return false; // an IPv6 address must be in brackets, or its last group would be taken for the port
+        }
 
-        if (host.Length == 0)
+        if (host.Length == 0 || host.AsSpan().IndexOfAny("/[] ") >= 0)
         {
             return false;
         }

@@ -1,4 +1,4 @@
-using System.Globalization;
+using Dynamo.Client;
 
 namespace Dynamo.Bench.Load;
 
@@ -19,8 +19,9 @@ internal static class TargetFactory
         ArgumentNullException.ThrowIfNull(url);
         if (url.StartsWith(DynamoScheme, StringComparison.OrdinalIgnoreCase))
         {
-            var endpoints = ParseEndpoints(url, url[DynamoScheme.Length..].TrimEnd('/'), many: true);
-            return new DynamoTarget(url, Array.ConvertAll(endpoints, e => e.Text));
+            var list = url[DynamoScheme.Length..].TrimEnd('/');
+            ParseEndpoints(url, list, many: true);
+            return new DynamoTarget(url, list.Split(','));
         }
 
         if (url.StartsWith(RedisScheme, StringComparison.OrdinalIgnoreCase))
@@ -33,7 +34,7 @@ internal static class TargetFactory
             $"'{url}' is not a target: use dynamo://host:port[,host:port...] or redis://host:port.", nameof(url));
     }
 
-    private static (string Host, int Port, string Text)[] ParseEndpoints(string url, string list, bool many)
+    private static NodeEndpoint[] ParseEndpoints(string url, string list, bool many)
     {
         var parts = list.Split(',');
         if (!many && parts.Length != 1)
@@ -41,10 +42,10 @@ internal static class TargetFactory
             throw new ArgumentException($"'{url}' names several endpoints; a redis:// target takes one host:port.", nameof(url));
         }
 
-        var endpoints = new (string Host, int Port, string Text)[parts.Length];
+        var endpoints = new NodeEndpoint[parts.Length];
         for (var i = 0; i < parts.Length; i++)
         {
-            if (!TryParseEndpoint(parts[i], out endpoints[i]))
+            if (!NodeEndpoint.TryParse(parts[i], out endpoints[i]))
             {
                 throw new ArgumentException(
                     $"'{url}': '{parts[i]}' is not an endpoint host:port with a port from 1 to 65535.", nameof(url));
@@ -52,39 +53,5 @@ internal static class TargetFactory
         }
 
         return endpoints;
-    }
-
-    private static bool TryParseEndpoint(string text, out (string Host, int Port, string Text) endpoint)
-    {
-        endpoint = default;
-        var colon = text.LastIndexOf(':');
-        if (colon <= 0 || colon == text.Length - 1)
-        {
-            return false;
-        }
-
-        if (!int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port)
-            || port is < 1 or > 65535)
-        {
-            return false;
-        }
-
-        var host = text[..colon];
-        if (host.StartsWith('[') && host.EndsWith(']'))
-        {
-            host = host[1..^1];
-        }
-        else if (host.Contains(':', StringComparison.Ordinal))
-        {
-            return false; // an IPv6 address must be in brackets
-        }
-
-        if (host.Length == 0 || host.AsSpan().IndexOfAny("/[] ") >= 0)
-        {
-            return false;
-        }
-
-        endpoint = (host, port, text);
-        return true;
     }
 }
