@@ -31,6 +31,7 @@ public abstract record NodeRequest;
 /// <param name="W">Replicas that must acknowledge a put or delete; 0 means the bucket's default.</param>
 /// <param name="TimeoutMs">The request's deadline; 0 means the bucket's default.</param>
 /// <param name="ReturnContext">For a put or delete: return the key's context after the write.</param>
+/// <param name="Strict">Strict quorum (Riak's PR/PW): only the key's primaries count toward R or W, never fallbacks.</param>
 public sealed record ClientCommand(
     ClientOperation Operation,
     byte[] Bucket,
@@ -40,7 +41,8 @@ public sealed record ClientCommand(
     int R,
     int W,
     int TimeoutMs,
-    bool ReturnContext) : NodeRequest;
+    bool ReturnContext,
+    bool Strict = false) : NodeRequest;
 
 /// <summary>A coordinator asks this node for its copy of a key.</summary>
 /// <param name="Bucket">The bucket's bytes.</param>
