@@ -105,4 +105,10 @@ public static class Limits
 
     /// <summary>Largest hint file read, in bytes; a larger one is treated as bad and its segment scanned.</summary>
     public const int StorageHintFileBytesMax = 1 << 30;
+
+    /// <summary>Default milliseconds between scheduled anti-entropy exchanges.</summary>
+    public const int AntiEntropyIntervalDefaultMs = 10_000;
+
+    /// <summary>Default rate limit of anti-entropy repairs, in keys per second.</summary>
+    public const int AntiEntropyKeysPerSecondDefault = 5_000;
 }

@@ -17,3 +17,13 @@ public sealed record Send(NodeId To, ulong OperationId, NodeRequest Request) : N
 /// <param name="ReplyToken">The token given to <see cref="NodeCore.OnRequest"/>.</param>
 /// <param name="Response">The answer.</param>
 public sealed record Reply(ulong ReplyToken, NodeResponse Response) : NodeEffect;
+
+/// <summary>
+/// Send <paramref name="Request"/> to the node listening at <paramref name="Address"/>, whose id is not known yet (a
+/// seed); later call <see cref="NodeCore.OnResponse"/> exactly once for it, with a default <see cref="NodeId"/> as the
+/// sender, and the decoded reply or a <see cref="PeerFailure"/>.
+/// </summary>
+/// <param name="Address">The peer's host:port.</param>
+/// <param name="OperationId">Unique per node core; the frame request id.</param>
+/// <param name="Request">What to send.</param>
+public sealed record SendToAddress(string Address, ulong OperationId, NodeRequest Request) : NodeEffect;

@@ -23,6 +23,18 @@ public sealed record NodeOptions(
     /// </summary>
     public int OperationsInFlightMax { get; init; } = Limits.OperationsInFlightMax;
 
+    /// <summary>Whether anti-entropy exchanges run on their schedule (the repair command works either way).</summary>
+    public bool AntiEntropyEnabled { get; init; } = true;
+
+    /// <summary>Milliseconds between the starts of scheduled anti-entropy exchanges.</summary>
+    public int AntiEntropyIntervalMs { get; init; } = Limits.AntiEntropyIntervalDefaultMs;
+
+    /// <summary>Most anti-entropy exchanges this node runs at once, as initiator.</summary>
+    public int AntiEntropyConcurrency { get; init; } = 1;
+
+    /// <summary>Most keys anti-entropy repairs per second on this node (its rate limit).</summary>
+    public int AntiEntropyKeysPerSecond { get; init; } = Limits.AntiEntropyKeysPerSecondDefault;
+
     /// <summary>The actor of the writes this node coordinates.</summary>
     public Versions.Actor Actor => new(Self, Epoch);
 }

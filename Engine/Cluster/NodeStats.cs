@@ -49,6 +49,21 @@ public sealed class NodeStats
     /// <summary>Responses that arrived for operations already finished (late acks, read-repair acks).</summary>
     public long LateResponses { get; internal set; }
 
+    /// <summary>Anti-entropy exchanges completed (as initiator).</summary>
+    public long AntiEntropyExchanges { get; internal set; }
+
+    /// <summary>Anti-entropy exchanges skipped or abandoned (peer unreachable, deadline passed).</summary>
+    public long AntiEntropyExchangesFailed { get; internal set; }
+
+    /// <summary>Keys anti-entropy found to differ between replicas.</summary>
+    public long AntiEntropyDifferences { get; internal set; }
+
+    /// <summary>Keys anti-entropy repaired (an updated copy written here or sent to a peer).</summary>
+    public long AntiEntropyKeysRepaired { get; internal set; }
+
+    /// <summary>The core's time (ms) when the last anti-entropy exchange completed; -1 before the first.</summary>
+    public long AntiEntropyLastExchangeMs { get; internal set; } = -1;
+
     /// <summary>Coordinator operations in flight now.</summary>
     public int OperationsInFlight { get; internal set; }
 }
