@@ -30,8 +30,17 @@ public enum Opcode : byte
     /// <summary>Coordinator to replica: merge a sibling set into the replica's copy.</summary>
     ReplicaWrite = 0x11,
 
+    /// <summary>Anti-entropy: compare hashes of one level of partitions' hash trees.</summary>
+    TreeCompare = 0x30,
+
+    /// <summary>Anti-entropy: compare the keys of some tree leaves and fetch the peer's differing copies.</summary>
+    KeysCompare = 0x31,
+
     /// <summary>Asks a node for its status as <c>field:value</c> lines.</summary>
     Info = 0x50,
+
+    /// <summary>Asks a node to run anti-entropy with its peers now and report what it repaired.</summary>
+    Repair = 0x51,
 
     /// <summary>Reply to <see cref="Ping"/>.</summary>
     Pong = 0x81,
@@ -54,8 +63,17 @@ public enum Opcode : byte
     /// <summary>Reply to <see cref="ReplicaWrite"/>.</summary>
     ReplicaWriteReply = 0x91,
 
+    /// <summary>Reply to <see cref="TreeCompare"/>.</summary>
+    TreeCompareReply = 0xB0,
+
+    /// <summary>Reply to <see cref="KeysCompare"/>.</summary>
+    KeysCompareReply = 0xB1,
+
     /// <summary>Reply to <see cref="Info"/>.</summary>
     InfoReply = 0xD0,
+
+    /// <summary>Reply to <see cref="Repair"/>.</summary>
+    RepairReply = 0xD1,
 
     /// <summary>A typed error answering any request.</summary>
     Error = 0xFF,
@@ -74,6 +92,8 @@ public static class Opcodes
             or Opcode.ReplicaRead or Opcode.ReplicaWrite or Opcode.Info
             or Opcode.Pong or Opcode.GetReply or Opcode.PutReply or Opcode.DeleteReply or Opcode.ClusterInfoReply
             or Opcode.ReplicaReadReply or Opcode.ReplicaWriteReply or Opcode.InfoReply or Opcode.Error => true,
+        Opcode.TreeCompare or Opcode.KeysCompare or Opcode.Repair
+            or Opcode.TreeCompareReply or Opcode.KeysCompareReply or Opcode.RepairReply => true,
         _ => false,
     };
 

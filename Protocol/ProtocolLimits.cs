@@ -50,4 +50,22 @@ public static class ProtocolLimits
 
     /// <summary>Most siblings in one get reply.</summary>
     public const int SiblingsMax = 1024;
+
+    /// <summary>Deepest level of a partition's hash tree (0 roots, 1 branches, 2 leaves).</summary>
+    public const int TreeLevelMax = 2;
+
+    /// <summary>
+    /// Most tree node hashes (or indexes) in one anti-entropy tree comparison or its reply; at most 19 bytes each
+    /// (two varints and a u64), so a full list stays near 1.2 MiB.
+    /// </summary>
+    public const int TreeHashesMax = 65536;
+
+    /// <summary>Most tree leaves (segments) named in one keys comparison.</summary>
+    public const int SegmentsMax = 4096;
+
+    /// <summary>
+    /// Most keys listed in one keys comparison, and most key copies in its reply. A listed key costs at most
+    /// 2 + 255 + 2 + 4096 + 8 bytes, so 2048 of them stay under 9 MiB, well inside a frame.
+    /// </summary>
+    public const int KeyVersionsMax = 2048;
 }

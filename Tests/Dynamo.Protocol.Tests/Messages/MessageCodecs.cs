@@ -69,6 +69,12 @@ internal static class MessageCodecs
             "Error",
             s => Codec.Encode(new ErrorReply((ErrorCode)s.Int(0, 20), s.Text(ProtocolLimits.ErrorMessageBytesMax), s.U8(), s.U8(), s.U32())),
             b => Codec.Encode(ErrorReply.Read(b))),
+        new("TreeCompare", s => Codec.Encode(AntiEntropySamples.TreeCompare(s, 4)), b => AntiEntropySamples.ReencodeTreeCompare(b)),
+        new("TreeCompareReply", s => Codec.Encode(AntiEntropySamples.TreeCompareReply(s, 4)), b => AntiEntropySamples.ReencodeTreeCompareReply(b)),
+        new("KeysCompare", s => Codec.Encode(AntiEntropySamples.KeysCompare(s, 3)), b => AntiEntropySamples.ReencodeKeysCompare(b)),
+        new("KeysCompareReply", s => Codec.Encode(AntiEntropySamples.KeysCompareReply(s, 3)), b => AntiEntropySamples.ReencodeKeysCompareReply(b)),
+        new("Repair", s => Codec.Encode(new RepairRequest(s.U32())), b => Codec.Encode(RepairRequest.Read(b))),
+        new("RepairReply", s => Codec.Encode(AntiEntropySamples.RepairReply(s)), b => Codec.Encode(RepairReply.Read(b))),
     ];
 
     private static byte[] SampleGetReply(SampleSource s)
