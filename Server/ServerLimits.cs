@@ -24,6 +24,24 @@ internal static class ServerLimits
     /// </summary>
     public const int PeerDeadlineSlackMs = 1_000;
 
+    /// <summary>
+    /// How long a peer may take to answer one anti-entropy step (TreeCompare, KeysCompare). A keys comparison reply may
+    /// carry a whole frame of key copies, so this is longer than a client operation's default timeout.
+    /// </summary>
+    public const int AntiEntropyPeerTimeoutMs = 10_000;
+
+    /// <summary>Shortest interval between scheduled anti-entropy exchanges (<c>--ae-interval-ms</c>).</summary>
+    public const int AntiEntropyIntervalMinMs = 100;
+
+    /// <summary>Longest interval between scheduled anti-entropy exchanges: one day.</summary>
+    public const int AntiEntropyIntervalMaxMs = 24 * 60 * 60 * 1000;
+
+    /// <summary>Most anti-entropy exchanges a node may run at once (<c>--ae-concurrency</c>).</summary>
+    public const int AntiEntropyConcurrencyMax = 64;
+
+    /// <summary>Highest anti-entropy repair rate, in keys per second (<c>--ae-keys-per-s</c>).</summary>
+    public const int AntiEntropyKeysPerSecondMax = 10_000_000;
+
     /// <summary>How often the node loop looks for peer operations past their deadline.</summary>
     public const int PeerSweepIntervalMs = 250;
 

@@ -139,7 +139,14 @@ internal sealed class NodeHost : IAsyncDisposable
         }
 
         var epoch = storage.Epoch;
-        var core = new NodeCore(new NodeOptions(options.Node, epoch, ring, options.Defaults, options.Buckets), storage.Store);
+        var nodeOptions = new NodeOptions(options.Node, epoch, ring, options.Defaults, options.Buckets)
+        {
+            AntiEntropyEnabled = options.AntiEntropy.Enabled,
+            AntiEntropyIntervalMs = options.AntiEntropy.IntervalMs,
+            AntiEntropyConcurrency = options.AntiEntropy.Concurrency,
+            AntiEntropyKeysPerSecond = options.AntiEntropy.KeysPerSecond,
+        };
+        var core = new NodeCore(nodeOptions, storage.Store);
         builder.Services.AddSingleton(services =>
             new PeerLinks(options.Node, options.Members, SeedOf(options.Node, epoch), services.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton(services =>

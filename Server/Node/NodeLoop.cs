@@ -224,6 +224,11 @@ internal sealed class NodeLoop
     /// <summary>The longest the core can wait for this request: its own timeout, or its bucket's.</summary>
     private int DeadlineMs(NodeRequest request)
     {
+        if (request is TreeCompare or KeysCompare)
+        {
+            return ServerLimits.AntiEntropyPeerTimeoutMs;
+        }
+
         var options = _core.Options;
         var bucket = request switch
         {
@@ -266,12 +271,27 @@ internal sealed class NodeLoop
         Line("timeouts", stats.Timeouts);
         Line("overloads", stats.Overloads);
         Line("operations_in_flight", stats.OperationsInFlight);
+        AppendAntiEntropyInfo(Line, stats);
         Line("uptime_ms", NowMs);
         var bytes = Encoding.UTF8.GetBytes(text.ToString());
         var reply = new InfoReply(bytes.Length <= ProtocolLimits.InfoBytesMax ? bytes : bytes[..ProtocolLimits.InfoBytesMax]);
         var payload = new byte[reply.Length];
         reply.WriteTo(payload);
         return payload;
+    }
+
+    /// <summary>
+    /// The anti-entropy lines of Info. The core keeps the time of the last exchange on its monotonic clock (-1 before
+    /// any); operators want wall-clock time, so it is shifted by the distance between the two clocks now.
+    /// </summary>
+    private void AppendAntiEntropyInfo(Action<string, long> line, NodeStats stats)
+    {
+        line("ae_exchanges", stats.AntiEntropyExchanges);
+        line("ae_exchanges_failed", stats.AntiEntropyExchangesFailed);
+        line("ae_differences", stats.AntiEntropyDifferences);
+        line("ae_keys_repaired", stats.AntiEntropyKeysRepaired);
+        var last = stats.AntiEntropyLastExchangeMs;
+        line("ae_last_exchange_unix_ms", last < 0 ? 0 : _time.GetUtcNow().ToUnixTimeMilliseconds() - (NowMs - last));
     }
 
     private readonly record struct ReplyRoute(IReplySink Sink, ulong RequestId, Opcode Opcode, bool ReturnContext);

@@ -42,6 +42,10 @@ internal static class OptionsParser
                                    dead share of a sealed segment that makes it worth compacting (default 0.5)
           --compaction-mb-per-s <MiB/s>
                                    background compaction rate; 0 turns compaction off (default 16)
+          --anti-entropy on|off    background anti-entropy between replicas (default on; REPAIR works either way)
+          --ae-interval-ms <ms>    milliseconds between scheduled exchanges, 100 to 86400000 (default 10000)
+          --ae-concurrency <n>     exchanges run at once by this node, 1 to 64 (default 1)
+          --ae-keys-per-s <n>      keys repaired per second at most, 1 to 10000000 (default 5000)
           --log-level <level>      trace, debug, information, warning, error (default information)
           --parent-pid <pid>       stop when that process exits
           --help                   print this text
@@ -78,6 +82,13 @@ internal static class OptionsParser
             TryParseBounded(v, "--compaction-mb-per-s", 0, ServerLimits.CompactionMbPerSecondMax, out b.CompactionMbPerSecond, out e),
         ["--compaction-garbage-ratio"] = SetGarbageRatio,
         ["--parent-pid"] = SetParentPid,
+        ["--anti-entropy"] = SetAntiEntropy,
+        ["--ae-interval-ms"] = (string v, Builder b, out string? e) => TryParseBounded(
+            v, "--ae-interval-ms", ServerLimits.AntiEntropyIntervalMinMs, ServerLimits.AntiEntropyIntervalMaxMs, out b.AeIntervalMs, out e),
+        ["--ae-concurrency"] = (string v, Builder b, out string? e) =>
+            TryParseBounded(v, "--ae-concurrency", 1, ServerLimits.AntiEntropyConcurrencyMax, out b.AeConcurrency, out e),
+        ["--ae-keys-per-s"] = (string v, Builder b, out string? e) =>
+            TryParseBounded(v, "--ae-keys-per-s", 1, ServerLimits.AntiEntropyKeysPerSecondMax, out b.AeKeysPerSecond, out e),
     };
 
     /// <summary>
@@ -299,6 +310,18 @@ internal static class OptionsParser
         return error is null;
     }
 
+    private static bool SetAntiEntropy(string value, Builder builder, [NotNullWhen(false)] out string? error)
+    {
+        builder.AeEnabled = value switch
+        {
+            "on" => true,
+            "off" => false,
+            _ => null,
+        };
+        error = builder.AeEnabled is null ? $"--anti-entropy: '{value}' is not on or off." : null;
+        return error is null;
+    }
+
     private static bool SetGarbageRatio(string value, Builder builder, [NotNullWhen(false)] out string? error)
     {
         if (!double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var ratio)
@@ -449,6 +472,10 @@ internal static class OptionsParser
         public int? SegmentMb;
         public int? CompactionMbPerSecond;
         public double? GarbageRatio;
+        public bool? AeEnabled;
+        public int? AeIntervalMs;
+        public int? AeConcurrency;
+        public int? AeKeysPerSecond;
         public readonly List<string> BucketTexts = [];
 
         public bool TryBuild([NotNullWhen(true)] out ServerOptions? options, [NotNullWhen(false)] out string? error)
@@ -514,9 +541,20 @@ internal static class OptionsParser
                 SegmentBytes = (SegmentMb ?? ServerOptions.SegmentMbDefault) * 1024L * 1024,
                 CompactionGarbageRatio = GarbageRatio ?? ServerOptions.CompactionGarbageRatioDefault,
                 CompactionBytesPerSecond = (CompactionMbPerSecond ?? ServerOptions.CompactionMbPerSecondDefault) * 1024L * 1024,
+                AntiEntropy = AntiEntropyFromOptions(),
             };
             error = null;
             return true;
+        }
+
+        private AntiEntropySettings AntiEntropyFromOptions()
+        {
+            var fallback = AntiEntropySettings.Default;
+            return new AntiEntropySettings(
+                AeEnabled ?? fallback.Enabled,
+                AeIntervalMs ?? fallback.IntervalMs,
+                AeConcurrency ?? fallback.Concurrency,
+                AeKeysPerSecond ?? fallback.KeysPerSecond);
         }
     }
 }

@@ -69,6 +69,9 @@ internal sealed record ServerOptions
     /// <summary>How many bytes per second background compaction may copy; 0 turns compaction off.</summary>
     public long CompactionBytesPerSecond { get; init; } = CompactionMbPerSecondDefault * 1024L * 1024;
 
+    /// <summary>How background anti-entropy runs.</summary>
+    public AntiEntropySettings AntiEntropy { get; init; } = AntiEntropySettings.Default;
+
     /// <summary>The store this node runs with, once the defaults are applied.</summary>
     public StoreKind EffectiveStore => Store ?? (DataDirectory is null ? StoreKind.Memory : StoreKind.Log);
 

@@ -21,6 +21,8 @@ internal static class PeerCodec
         ClientCommand { Operation: ClientOperation.Get } => Opcode.Get,
         ClientCommand { Operation: ClientOperation.Put } => Opcode.Put,
         ClientCommand => Opcode.Delete,
+        TreeCompare => Opcode.TreeCompare,
+        KeysCompare => Opcode.KeysCompare,
         _ => throw new ArgumentException($"No frame carries a {request.GetType().Name}.", nameof(request)),
     };
 
@@ -43,6 +45,9 @@ internal static class PeerCodec
                 break;
             case ClientCommand command:
                 WriteCommand(output, operationId, command, scratch);
+                break;
+            case TreeCompare or KeysCompare:
+                AntiEntropyWire.TryWriteRequest(output, operationId, request);
                 break;
             default:
                 throw new ArgumentException($"No frame carries a {request.GetType().Name}.", nameof(request));
@@ -73,6 +78,8 @@ internal static class PeerCodec
                 Opcode.ReplicaWriteReply => Ack(payload),
                 Opcode.PutReply => ReadPutReply(payload),
                 Opcode.DeleteReply => Deleted(payload),
+                Opcode.TreeCompareReply => AntiEntropyWire.ReadTreeCompareReply(payload),
+                Opcode.KeysCompareReply => AntiEntropyWire.ReadKeysCompareReply(payload),
                 _ => new PeerFailure($"A {replyOpcode} reply cannot be relayed to the core."),
             };
         }

@@ -143,6 +143,9 @@ internal static class ReplyEncoder
             case ReplicaWriteAck:
                 FrameWriter.Write(output, Opcode.ReplicaWriteReply, reply.RequestId, new ReplicaWriteReply());
                 break;
+            case TreeCompareResult or KeysCompareResult or RepairResult:
+                AntiEntropyWire.TryWriteResponse(output, reply.RequestId, reply.Response, scratch);
+                break;
             default:
                 WriteError(output, reply.RequestId, ErrorCode.Internal, $"The node produced no answer for {reply.Opcode}.");
                 break;

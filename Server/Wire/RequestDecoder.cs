@@ -59,6 +59,9 @@ internal static class RequestDecoder
                 Opcode.Delete => DecodeDelete(payload),
                 Opcode.ReplicaRead => DecodeReplicaRead(payload),
                 Opcode.ReplicaWrite => DecodeReplicaWrite(payload),
+                Opcode.TreeCompare => AntiEntropyWire.DecodeTreeCompare(payload),
+                Opcode.KeysCompare => AntiEntropyWire.DecodeKeysCompare(payload),
+                Opcode.Repair => AntiEntropyWire.DecodeRepair(payload),
                 _ => Error(opcode, ErrorCode.UnknownOpcode, $"Opcode 0x{(byte)opcode:X2} is not a request this node serves."),
             };
         }
