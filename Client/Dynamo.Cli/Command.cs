@@ -14,13 +14,18 @@ internal enum CommandKind
     Delete,
     Ring,
     Info,
+    Repair,
     Help,
     Quit,
 }
 
 /// <summary>A parsed command: its kind, key, value and options (R or W, context).</summary>
 internal sealed record Command(
-    CommandKind Kind, byte[]? Key = null, byte[]? Value = null, int? Quorum = null, DynamoContext? Context = null);
+    CommandKind Kind, byte[]? Key = null, byte[]? Value = null, int? Quorum = null, DynamoContext? Context = null)
+{
+    /// <summary>For REPAIR: the deadline of the whole repair, or null for the driver's default.</summary>
+    public TimeSpan? Timeout { get; init; }
+}
 
 /// <summary>Parses tokenized arguments into a <see cref="Command"/>; command names and option names ignore case.</summary>
 internal static class CommandParser
@@ -42,6 +47,7 @@ internal static class CommandParser
             "PING" => Exact(rest, 0, "PING", new Command(CommandKind.Ping)),
             "INFO" => Exact(rest, 0, "INFO", new Command(CommandKind.Info)),
             "HELP" => Exact(rest, 0, "HELP", new Command(CommandKind.Help)),
+            "REPAIR" => Repair(rest),
             "QUIT" or "EXIT" => Exact(rest, 0, name, new Command(CommandKind.Quit)),
             "RING" => rest.Count <= 1
                 ? (new Command(CommandKind.Ring, rest.Count == 1 ? rest[0] : null), null)
@@ -56,6 +62,30 @@ internal static class CommandParser
 
     private static (Command?, string?) Exact(List<byte[]> rest, int count, string usage, Command command) =>
         rest.Count == count ? (command, null) : (null, $"wrong number of arguments: {usage}");
+
+    /// <summary><c>REPAIR [TIMEOUT=ms]</c>.</summary>
+    private static (Command?, string?) Repair(List<byte[]> rest)
+    {
+        const string Usage = "REPAIR [TIMEOUT=ms]";
+        if (rest.Count == 0)
+        {
+            return (new Command(CommandKind.Repair), null);
+        }
+
+        var text = Encoding.UTF8.GetString(rest[0]);
+        if (rest.Count > 1 || !text.StartsWith("TIMEOUT=", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, $"wrong arguments: {Usage}");
+        }
+
+        var value = text["TIMEOUT=".Length..];
+        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) || ms < 1 || ms > ClientLimits.RequestTimeoutMaxMs)
+        {
+            return (null, $"TIMEOUT must be milliseconds from 1 to {ClientLimits.RequestTimeoutMaxMs}, not '{value}'");
+        }
+
+        return (new Command(CommandKind.Repair) { Timeout = TimeSpan.FromMilliseconds(ms) }, null);
+    }
 
     private static (Command?, string?) Keyed(
         List<byte[]> rest, CommandKind kind, string usage, bool hasValue, string quorumName, bool allowContext)

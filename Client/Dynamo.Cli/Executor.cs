@@ -67,6 +67,8 @@ internal static class Executor
                 return Output.FormatRing(await client.GetClusterInfoAsync(cancellationToken).ConfigureAwait(false), command.Key);
             case CommandKind.Info:
                 return (await client.GetInfoAsync(null, cancellationToken).ConfigureAwait(false)).TrimEnd('\n');
+            case CommandKind.Repair:
+                return Output.FormatRepair(await client.RepairAsync(null, command.Timeout, cancellationToken).ConfigureAwait(false));
             case CommandKind.Help:
                 return Output.Help;
             default:

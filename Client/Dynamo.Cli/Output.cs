@@ -19,6 +19,8 @@ internal static class Output
           RING [key]                        partitions and owners; with a key, its partition,
                                             primaries and fallbacks
           INFO                              the node's field:value status lines
+          REPAIR [TIMEOUT=ms]               run anti-entropy on the node now, with every peer; prints
+                                            exchanges, failures, differing keys and keys repaired
           HELP                              this text
           QUIT, EXIT                        leave the prompt
         Quoting: "double quotes" take \" \\ \n \r \t \b \a and \xHH (any byte); 'single quotes' are
@@ -78,6 +80,23 @@ internal static class Output
     }
 
     public static string FormatError(string message) => "(error) " + message.ReplaceLineEndings(" ");
+
+    /// <summary>What a repair did, one <c>field: value</c> per line; a message last when the node gave one.</summary>
+    public static string FormatRepair(RepairResult result)
+    {
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"completed: {(result.Completed ? "yes" : "no")}\n");
+        text.Append(CultureInfo.InvariantCulture, $"exchanges: {result.Exchanges}\n");
+        text.Append(CultureInfo.InvariantCulture, $"exchanges_failed: {result.ExchangesFailed}\n");
+        text.Append(CultureInfo.InvariantCulture, $"differences: {result.Differences}\n");
+        text.Append(CultureInfo.InvariantCulture, $"keys_repaired: {result.KeysRepaired}");
+        if (result.Message is { } message)
+        {
+            text.Append("\nmessage: ").Append(message);
+        }
+
+        return text.ToString();
+    }
 
     public static string FormatRing(ClusterInfo cluster, byte[]? key)
     {

@@ -18,6 +18,15 @@ public static class ClientLimits
     /// <summary>Longest accepted request deadline (it travels as a u32 of milliseconds).</summary>
     public const int RequestTimeoutMaxMs = 24 * 60 * 60 * 1000;
 
+    /// <summary>Default deadline of a whole repair (every exchange the node runs for it).</summary>
+    public const int RepairTimeoutDefaultMs = 60_000;
+
+    /// <summary>
+    /// How much longer than a repair's own deadline the driver waits for its reply: the node answers at its deadline
+    /// with what it finished, and that answer needs time to arrive.
+    /// </summary>
+    public const int RepairReplySlackMs = 2_000;
+
     /// <summary>Default deadline for opening a TCP connection to a node.</summary>
     public const int ConnectTimeoutDefaultMs = 2000;
 

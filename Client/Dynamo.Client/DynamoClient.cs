@@ -188,6 +188,23 @@ public sealed class DynamoClient : IDynamoClient, IAsyncDisposable
     public Task<string> GetInfoAsync(string? endpoint = null, CancellationToken cancellationToken = default) =>
         SendToAnyAsync(endpoint, new RequestFrame(Opcode.Info), DecodeInfo, _options.DefaultTimeout, cancellationToken);
 
+    /// <inheritdoc/>
+    /// <param name="endpoint">The node, "host:port"; null for the first reachable seed or member.</param>
+    /// <param name="timeout">The deadline of the whole repair, which the node keeps; null for
+    /// <see cref="ClientLimits.RepairTimeoutDefaultMs"/>. The driver waits <see cref="ClientLimits.RepairReplySlackMs"/>
+    /// longer for the answer, which the node sends at its deadline with what it finished.</param>
+    /// <param name="cancellationToken">Cancels the wait (the node's repair goes on).</param>
+    /// <exception cref="ArgumentOutOfRangeException">The timeout is not positive or is over a day.</exception>
+    /// <exception cref="DynamoException">The node did not answer or refused the request.</exception>
+    public Task<RepairResult> RepairAsync(string? endpoint = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        var deadline = timeout ?? TimeSpan.FromMilliseconds(ClientLimits.RepairTimeoutDefaultMs);
+        RequestChecks.CheckTimeout(deadline, nameof(timeout));
+        var frame = new RequestFrame(Opcode.Repair, TimeoutMs: Milliseconds(deadline));
+        var wait = deadline + TimeSpan.FromMilliseconds(ClientLimits.RepairReplySlackMs);
+        return SendToAnyAsync(endpoint, frame, DecodeRepair, wait, cancellationToken);
+    }
+
     /// <summary>Stops the periodic refresh and closes every connection; pending requests fail.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -260,6 +277,13 @@ public sealed class DynamoClient : IDynamoClient, IAsyncDisposable
     {
         var reply = PutReply.Read(payload);
         return new PutResult(reply.Context.IsEmpty ? null : DynamoContext.FromBytes(reply.Context));
+    }
+
+    private static RepairResult DecodeRepair(ReadOnlySpan<byte> payload)
+    {
+        var reply = RepairReply.Read(payload);
+        var message = reply.Message.IsEmpty ? null : Encoding.UTF8.GetString(reply.Message);
+        return new RepairResult(reply.Completed, reply.Exchanges, reply.ExchangesFailed, reply.Differences, reply.KeysRepaired, message);
     }
 
     private static string DecodeInfo(ReadOnlySpan<byte> payload) => Encoding.UTF8.GetString(InfoReply.Read(payload).Text);

@@ -33,4 +33,10 @@ public interface IDynamoClient
 
     /// <summary>Asks a node for the cluster information (members, ring, defaults).</summary>
     Task<ClusterInfo> GetClusterInfoAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Asks one node to run anti-entropy now: an exchange of every partition it holds with every peer that shares it,
+    /// repairing the keys that differ. Returns what the exchanges found and repaired.
+    /// </summary>
+    Task<RepairResult> RepairAsync(string? endpoint = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default);
 }

@@ -39,6 +39,12 @@ internal readonly record struct RequestFrame(
                 FrameWriter.Write(
                     writer, Opcode, requestId, new DeleteRequest(Bucket.Span, Key.Span, Context.Span, Quorum, TimeoutMs));
                 break;
+            case Opcode.Repair:
+                // TimeoutMs is what the driver still waits; the node's repair must end earlier, so that its answer
+                // (sent at its deadline with what it finished) arrives in time.
+                var repairMs = TimeoutMs > ClientLimits.RepairReplySlackMs ? TimeoutMs - ClientLimits.RepairReplySlackMs : Math.Max(TimeoutMs / 2, 1);
+                FrameWriter.Write(writer, Opcode, requestId, new RepairRequest(repairMs));
+                break;
             case Opcode.Ping:
             case Opcode.ClusterInfo:
             case Opcode.Info:

@@ -50,3 +50,46 @@ public sealed class PutResult
     /// <summary>The new version's context when <see cref="PutOptions.ReturnContext"/> asked for it; otherwise null.</summary>
     public DynamoContext? Context { get; }
 }
+
+/// <summary>What a node's repair (an anti-entropy exchange of each of its partitions with each peer) did.</summary>
+public sealed class RepairResult
+{
+    /// <summary>Creates a result (the driver builds these from replies; public for test doubles).</summary>
+    /// <param name="completed">True when every exchange finished before the deadline.</param>
+    /// <param name="exchanges">Exchanges completed.</param>
+    /// <param name="exchangesFailed">Exchanges skipped or abandoned.</param>
+    /// <param name="differences">Keys found to differ.</param>
+    /// <param name="keysRepaired">Keys whose copy was updated.</param>
+    /// <param name="message">Why something failed, or null.</param>
+    public RepairResult(bool completed, int exchanges, int exchangesFailed, long differences, long keysRepaired, string? message)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(exchanges);
+        ArgumentOutOfRangeException.ThrowIfNegative(exchangesFailed);
+        ArgumentOutOfRangeException.ThrowIfNegative(differences);
+        ArgumentOutOfRangeException.ThrowIfNegative(keysRepaired);
+        Completed = completed;
+        Exchanges = exchanges;
+        ExchangesFailed = exchangesFailed;
+        Differences = differences;
+        KeysRepaired = keysRepaired;
+        Message = message;
+    }
+
+    /// <summary>True when every exchange finished before the deadline.</summary>
+    public bool Completed { get; }
+
+    /// <summary>Exchanges completed (one per partition and peer that shares it).</summary>
+    public int Exchanges { get; }
+
+    /// <summary>Exchanges skipped or abandoned: a peer unreachable, the deadline reached.</summary>
+    public int ExchangesFailed { get; }
+
+    /// <summary>Keys found to differ between replicas.</summary>
+    public long Differences { get; }
+
+    /// <summary>Keys whose copy was updated, on the node or on a peer.</summary>
+    public long KeysRepaired { get; }
+
+    /// <summary>A description for the operator (why something failed); null when all went well.</summary>
+    public string? Message { get; }
+}

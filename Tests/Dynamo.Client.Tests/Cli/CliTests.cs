@@ -124,6 +124,23 @@ public sealed class CliTests
     }
 
     [Test]
+    public async Task Repair_prints_what_the_node_repaired_and_passes_its_timeout()
+    {
+        var client = new FakeClient { Repair = new RepairResult(false, 4, 2, 130, 129, "n3 is unreachable") };
+
+        Assert.That(
+            await Line("repair timeout=1500", client),
+            Is.EqualTo(new Reply(
+                "completed: no\nexchanges: 4\nexchanges_failed: 2\ndifferences: 130\nkeys_repaired: 129\nmessage: n3 is unreachable", false)));
+        Assert.That(client.Calls, Does.Contain("REPAIR  1500"));
+        client.Repair = new RepairResult(true, 6, 0, 0, 0, null);
+        Assert.That((await Line("REPAIR", client)).Text, Does.StartWith("completed: yes\nexchanges: 6").And.Not.Contain("message"));
+        Assert.That((await Line("REPAIR TIMEOUT=0", client)).IsError, Is.True);
+        Assert.That((await Line("REPAIR now", client)).IsError, Is.True);
+        Assert.That(Output.Help, Does.Contain("REPAIR [TIMEOUT=ms]"));
+    }
+
+    [Test]
     public async Task Del_without_a_context_deletes_what_a_read_finds_and_with_one_only_what_it_names()
     {
         var client = new FakeClient();

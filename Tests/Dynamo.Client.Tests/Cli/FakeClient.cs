@@ -59,6 +59,15 @@ internal sealed class FakeClient : IDynamoClient
 
     public Task<ClusterInfo> GetClusterInfoAsync(CancellationToken cancellationToken = default) => Task.FromResult(Cluster);
 
+    /// <summary>What <see cref="RepairAsync"/> answers.</summary>
+    public RepairResult Repair { get; set; } = new(true, 6, 0, 3, 3, null);
+
+    public Task<RepairResult> RepairAsync(string? endpoint = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        Calls.Enqueue($"REPAIR {endpoint} {timeout?.TotalMilliseconds}");
+        return Task.FromResult(Repair);
+    }
+
     private void Throw(string key)
     {
         if (Failures.TryGetValue(key, out var error))

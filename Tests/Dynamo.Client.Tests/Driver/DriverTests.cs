@@ -253,6 +253,33 @@ public sealed class DriverTests
     }
 
     [Test]
+    public async Task Repair_sends_its_deadline_to_the_node_and_returns_the_typed_result()
+    {
+        await using var node = new TestResponder();
+        uint sentTimeout = 0;
+        node.Handler = request =>
+        {
+            if (request.Opcode == Opcode.Repair)
+            {
+                sentTimeout = RepairRequest.Read(request.Payload).TimeoutMs;
+                request.Reply(Opcode.RepairReply, TestResponder.Encode(new RepairReply(false, 5, 1, 12, 11, "n3: connection refused"u8)));
+            }
+            else
+            {
+                request.ReplyAsEmptyNode();
+            }
+        };
+        await using var client = await Connect(node);
+
+        var result = await client.RepairAsync(node.Endpoint, TimeSpan.FromSeconds(3)).WaitAsync(s_wait);
+        Assert.That(sentTimeout, Is.InRange(2000u, 3000u), "the repair deadline, less what the send already took");
+        Assert.That(
+            (result.Completed, result.Exchanges, result.ExchangesFailed, result.Differences, result.KeysRepaired, result.Message),
+            Is.EqualTo((false, 5, 1, 12L, 11L, "n3: connection refused")));
+        Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => client.RepairAsync(null, TimeSpan.Zero));
+    }
+
+    [Test]
     public async Task A_delete_without_a_context_reads_first_and_supersedes_what_the_read_saw()
     {
         await using var node = new TestResponder();
