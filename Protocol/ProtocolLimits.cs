@@ -60,12 +60,18 @@ public static class ProtocolLimits
     /// </summary>
     public const int TreeHashesMax = 65536;
 
-    /// <summary>Most tree leaves (segments) named in one keys comparison.</summary>
-    public const int SegmentsMax = 4096;
+    /// <summary>Most tree leaves (segments) named in one keys comparison; at most 8 bytes each.</summary>
+    public const int SegmentsMax = TreeHashesMax;
 
     /// <summary>
-    /// Most keys listed in one keys comparison, and most key copies in its reply. A listed key costs at most
-    /// 2 + 255 + 2 + 4096 + 8 bytes, so 2048 of them stay under 9 MiB, well inside a frame.
+    /// Most keys listed in one keys comparison (the engine lists at most 4,096, and about 8 MiB of names). The whole
+    /// payload must also fit <see cref="UncompressedFrameBytesMax"/>.
     /// </summary>
-    public const int KeyVersionsMax = 2048;
+    public const int KeyVersionsMax = 4096;
+
+    /// <summary>
+    /// Most key copies in one keys comparison reply. The engine bounds a reply by the bytes of its sibling sets (about
+    /// 8 MiB), so small sets make many copies; the whole payload must also fit <see cref="UncompressedFrameBytesMax"/>.
+    /// </summary>
+    public const int KeyCopiesMax = 1 << 20;
 }

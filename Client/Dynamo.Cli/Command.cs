@@ -79,9 +79,9 @@ internal static class CommandParser
         }
 
         var value = text["TIMEOUT=".Length..];
-        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) || ms < 1 || ms > ClientLimits.RequestTimeoutMaxMs)
+        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) || ms < 1 || ms > ClientLimits.RepairTimeoutMaxMs)
         {
-            return (null, $"TIMEOUT must be milliseconds from 1 to {ClientLimits.RequestTimeoutMaxMs}, not '{value}'");
+            return (null, $"TIMEOUT must be milliseconds from 1 to {ClientLimits.RepairTimeoutMaxMs}, not '{value}'");
         }
 
         return (new Command(CommandKind.Repair) { Timeout = TimeSpan.FromMilliseconds(ms) }, null);

@@ -21,6 +21,9 @@ public static class ClientLimits
     /// <summary>Default deadline of a whole repair (every exchange the node runs for it).</summary>
     public const int RepairTimeoutDefaultMs = 60_000;
 
+    /// <summary>Longest repair deadline a node accepts (one hour, as for any request the core runs).</summary>
+    public const int RepairTimeoutMaxMs = 60 * 60 * 1000;
+
     /// <summary>
     /// How much longer than a repair's own deadline the driver waits for its reply: the node answers at its deadline
     /// with what it finished, and that answer needs time to arrive.

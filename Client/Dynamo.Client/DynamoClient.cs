@@ -194,12 +194,17 @@ public sealed class DynamoClient : IDynamoClient, IAsyncDisposable
     /// <see cref="ClientLimits.RepairTimeoutDefaultMs"/>. The driver waits <see cref="ClientLimits.RepairReplySlackMs"/>
     /// longer for the answer, which the node sends at its deadline with what it finished.</param>
     /// <param name="cancellationToken">Cancels the wait (the node's repair goes on).</param>
-    /// <exception cref="ArgumentOutOfRangeException">The timeout is not positive or is over a day.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The timeout is not positive or is over an hour.</exception>
     /// <exception cref="DynamoException">The node did not answer or refused the request.</exception>
     public Task<RepairResult> RepairAsync(string? endpoint = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         var deadline = timeout ?? TimeSpan.FromMilliseconds(ClientLimits.RepairTimeoutDefaultMs);
-        RequestChecks.CheckTimeout(deadline, nameof(timeout));
+        if (deadline <= TimeSpan.Zero || deadline.TotalMilliseconds > ClientLimits.RepairTimeoutMaxMs)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(timeout), deadline, $"Must be positive and at most {ClientLimits.RepairTimeoutMaxMs} ms.");
+        }
+
         var frame = new RequestFrame(Opcode.Repair, TimeoutMs: Milliseconds(deadline));
         var wait = deadline + TimeSpan.FromMilliseconds(ClientLimits.RepairReplySlackMs);
         return SendToAnyAsync(endpoint, frame, DecodeRepair, wait, cancellationToken);

@@ -91,7 +91,8 @@ public readonly ref struct KeyCopySpan
 /// Anti-entropy, the last step: the initiator's keys, with version hashes, in some tree leaves (segments) whose hashes
 /// differ. Reply: <see cref="KeysCompareReply"/>.
 /// <code>
-/// +--------+-----------+-----+--------+-------+-----+   segments: 0 to SegmentsMax; keys: 0 to KeyVersionsMax
+/// +--------+-----------+-----+--------+-------+-----+   segments: 0 to SegmentsMax; keys: 0 to KeyVersionsMax;
+/// the whole payload at most UncompressedFrameBytesMax
 /// | count  | segment 0 | ... | count  | key 0 | ... |
 /// | varint |           |     | varint |       |     |
 /// +--------+-----------+-----+--------+-------+-----+
@@ -119,7 +120,7 @@ public readonly ref struct KeysCompareRequest : IMessage<KeysCompareRequest>
     {
         MessageFields.CheckCount(segments.Length, ProtocolLimits.SegmentsMax, SegmentsField);
         MessageFields.CheckCount(keys.Length, ProtocolLimits.KeyVersionsMax, KeysField);
-        var length = Leb128.Size((uint)segments.Length) + Leb128.Size((uint)keys.Length);
+        long length = Leb128.Size((uint)segments.Length) + Leb128.Size((uint)keys.Length);
         foreach (var segment in segments)
         {
             length += TreeFields.NodeSize(segment.Partition, segment.Index);
@@ -132,6 +133,11 @@ public readonly ref struct KeysCompareRequest : IMessage<KeysCompareRequest>
             length += MessageWriter.BytesSize(key.Bucket.Length) + MessageWriter.BytesSize(key.Key.Length) + sizeof(ulong);
         }
 
+        if (length > ProtocolLimits.UncompressedFrameBytesMax)
+        {
+            throw MessageErrors.TooLarge("keys compare", (uint)length, ProtocolLimits.UncompressedFrameBytesMax);
+        }
+
         SegmentCount = segments.Length;
         KeyCount = keys.Length;
         _segments = segments;
@@ -139,7 +145,7 @@ public readonly ref struct KeysCompareRequest : IMessage<KeysCompareRequest>
         _encodedSegments = default;
         _encodedKeys = default;
         _fromPayload = false;
-        _length = length;
+        _length = (int)length;
     }
 
     private KeysCompareRequest(
@@ -234,7 +240,7 @@ public readonly ref struct KeysCompareRequest : IMessage<KeysCompareRequest>
 /// The reply to <see cref="KeysCompareRequest"/>: the peer's copy of every key of the segments that it holds
 /// differently from the initiator, or that only one side holds.
 /// <code>
-/// +--------+--------+-----+   count: 0 to KeyVersionsMax; the whole payload at most UncompressedFrameBytesMax
+/// +--------+--------+-----+   count: 0 to KeyCopiesMax; the whole payload at most UncompressedFrameBytesMax
 /// | count  | copy 0 | ... |
 /// | varint |        |     |
 /// +--------+--------+-----+
@@ -259,7 +265,7 @@ public readonly ref struct KeysCompareReply : IMessage<KeysCompareReply>
     /// </summary>
     public KeysCompareReply(ReadOnlySpan<KeyCopyEntry> copies)
     {
-        MessageFields.CheckCount(copies.Length, ProtocolLimits.KeyVersionsMax, CopiesField);
+        MessageFields.CheckCount(copies.Length, ProtocolLimits.KeyCopiesMax, CopiesField);
         long length = Leb128.Size((uint)copies.Length);
         foreach (var copy in copies)
         {
@@ -335,7 +341,7 @@ public readonly ref struct KeysCompareReply : IMessage<KeysCompareReply>
     public static KeysCompareReply Read(ReadOnlySpan<byte> payload)
     {
         var reader = new MessageReader(payload);
-        var count = reader.ReadCount(ProtocolLimits.KeyVersionsMax, CopiesField);
+        var count = reader.ReadCount(ProtocolLimits.KeyCopiesMax, CopiesField);
         var start = reader.Position;
         for (var i = 0; i < count; i++)
         {

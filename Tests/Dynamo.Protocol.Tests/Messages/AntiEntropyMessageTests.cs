@@ -106,7 +106,7 @@ public sealed class AntiEntropyMessageTests
         for (var i = 0; i < Cases; i++)
         {
             var segments = AntiEntropySamples.Nodes(source, source.Chance(0.02) ? ProtocolLimits.SegmentsMax : 16);
-            var keys = AntiEntropySamples.Keys(source, source.Chance(0.02) ? ProtocolLimits.KeyVersionsMax : 40);
+            var keys = AntiEntropySamples.Keys(source, source.Chance(0.02) ? 2048 : 40);
             var bytes = Codec.Encode(new KeysCompareRequest(segments, keys));
             var read = KeysCompareRequest.Read(bytes);
             Assert.That(ToArray(read.Segments), Is.EqualTo(segments), $"case {i}: segments");
@@ -134,7 +134,7 @@ public sealed class AntiEntropyMessageTests
             // Many small copies or a few large ones: both edges, one frame.
             var many = source.Chance(0.5);
             var copies = AntiEntropySamples.Copies(
-                source, many ? ProtocolLimits.KeyVersionsMax : 3, many ? 256 : ProtocolLimits.ObjectBytesMax / 4);
+                source, many ? 8192 : 3, many ? 256 : ProtocolLimits.ObjectBytesMax / 4);
             var bytes = Codec.Encode(new KeysCompareReply(copies));
             var read = KeysCompareReply.Read(bytes);
             var c = 0;
@@ -208,12 +208,20 @@ public sealed class AntiEntropyMessageTests
     {
         var hashes = new TreeNodeHash[ProtocolLimits.TreeHashesMax];
         hashes.AsSpan().Fill(new TreeNodeHash(ProtocolLimits.PartitionsMax - 1, int.MaxValue, ulong.MaxValue));
-        var keys = new KeyVersionEntry[ProtocolLimits.KeyVersionsMax];
-        keys.AsSpan().Fill(new KeyVersionEntry(new byte[ProtocolLimits.BucketBytesMax], new byte[ProtocolLimits.KeyBytesMax], 1));
         var segments = new TreeNode[ProtocolLimits.SegmentsMax];
         segments.AsSpan().Fill(new TreeNode(ProtocolLimits.PartitionsMax - 1, int.MaxValue));
         Assert.That(new TreeCompareRequest(2, hashes).Length, Is.LessThan(ProtocolLimits.FrameBytesMax / 8));
+
+        // The engine lists at most 4,096 keys and about 8 MiB of names: that fits with every segment named.
+        var keys = new KeyVersionEntry[ProtocolLimits.KeyVersionsMax];
+        keys.AsSpan().Fill(new KeyVersionEntry(new byte[16], new byte[2000], 1));
         Assert.That(new KeysCompareRequest(segments, keys).Length, Is.LessThan(ProtocolLimits.FrameBytesMax));
+
+        // Every key at its limits does not fit one frame: refused, not truncated.
+        keys.AsSpan().Fill(new KeyVersionEntry(new byte[ProtocolLimits.BucketBytesMax], new byte[ProtocolLimits.KeyBytesMax], 1));
+        Assert.That(
+            () => _ = new KeysCompareRequest(segments, keys),
+            Throws.TypeOf<ProtocolException>().With.Property(nameof(ProtocolException.Code)).EqualTo(ErrorCode.TooLarge));
     }
 
     private static ErrorCode Code(Action read)
