@@ -12,6 +12,8 @@ namespace Dynamo.Engine.Tests.AntiEntropy;
 /// <summary>Anti-entropy hash trees: hash definitions, order independence, and incremental maintenance.</summary>
 public sealed class HashTreeTests
 {
+    private const int IncrementalCases = 1000;
+
     private static readonly Ring s_ring = Ring.Create([NodeId.Parse("a"), NodeId.Parse("b"), NodeId.Parse("c")], 64);
     private static readonly Actor[] s_actors = [new(NodeId.Parse("a"), 1), new(NodeId.Parse("b"), 1), new(NodeId.Parse("c"), 2)];
 
@@ -68,8 +70,7 @@ public sealed class HashTreeTests
     public void Incremental_maintenance_during_and_after_the_build_equals_a_build_from_scratch()
     {
         var random = TestSeed.NewRandom();
-        const int cases = 1000;
-        for (var c = 0; c < cases; c++)
+        for (var c = 0; c < IncrementalCases; c++)
         {
             var store = new InMemoryReplicaStore();
             var keys = Enumerable.Range(0, random.Next(1, 60)).Select(i => Encoding.UTF8.GetBytes($"k{c}.{i}")).ToArray();
