@@ -111,4 +111,35 @@ public static class Limits
 
     /// <summary>Default rate limit of anti-entropy repairs, in keys per second.</summary>
     public const int AntiEntropyKeysPerSecondDefault = 5_000;
+
+    /// <summary>Default number of keys a node reads and hashes per tick while it builds its hash trees at start.</summary>
+    public const int AntiEntropyBuildKeysPerTickDefault = 2_000;
+
+    /// <summary>Most tree hashes in one anti-entropy tree comparison (16 bytes each on the wire: 512 KiB).</summary>
+    public const int AntiEntropyTreeHashesMax = 32_768;
+
+    /// <summary>Most keys an anti-entropy key comparison lists.</summary>
+    public const int AntiEntropyKeysPerCompareMax = 4_096;
+
+    /// <summary>
+    /// Approximate bytes of the names in one anti-entropy key comparison, or of the sibling sets in its answer: half
+    /// the wire's frame limit (<c>ProtocolLimits.FrameBytesMax</c>, 16 MiB), leaving room for the encoding's
+    /// overhead. An answer always holds at least one copy, however large.
+    /// </summary>
+    public const int AntiEntropyMessageBytesMax = 8 << 20;
+
+    /// <summary>How long an anti-entropy exchange waits for one answer from its peer before it is abandoned.</summary>
+    public const int AntiEntropyStepTimeoutMs = 10_000;
+
+    /// <summary>
+    /// Most rounds of one exchange: after a round repaired keys, the differing leaves are compared again, and the
+    /// keys still differing (an answer cut at its byte bound, writes since) go through another round.
+    /// </summary>
+    public const int AntiEntropyRoundsMax = 4;
+
+    /// <summary>Default deadline of a repair command.</summary>
+    public const int RepairTimeoutDefaultMs = 60_000;
+
+    /// <summary>Longest deadline a repair command may set (one hour).</summary>
+    public const int RepairTimeoutMaxMs = RequestTimeoutMaxMs;
 }

@@ -22,4 +22,10 @@ public interface IReplicaStore
 
     /// <summary>Replaces the stored set of a key.</summary>
     void Write(byte[] bucket, byte[] key, SiblingSet set);
+
+    /// <summary>
+    /// Every key the store holds (present keys only), in no particular order, as the store's own arrays, which callers
+    /// must not change. The enumeration is not valid across writes: callers that write copy what they need first.
+    /// </summary>
+    IEnumerable<(byte[] Bucket, byte[] Key)> Keys();
 }

@@ -47,6 +47,18 @@ public sealed class InMemoryReplicaStore : IReplicaStore
         }
     }
 
+    /// <inheritdoc/>
+    public IEnumerable<(byte[] Bucket, byte[] Key)> Keys()
+    {
+        foreach (var (bucket, keys) in _buckets)
+        {
+            foreach (var key in keys.Keys)
+            {
+                yield return (bucket, key);
+            }
+        }
+    }
+
     /// <summary>Every (bucket, key, set) held, in no particular order: for checks in tests.</summary>
     public IEnumerable<(byte[] Bucket, byte[] Key, SiblingSet Set)> Entries()
     {

@@ -15,7 +15,7 @@ namespace Dynamo.Engine.Cluster;
 /// own copy (docs/VERSIONS.md), so other nodes forward them. Every coordinator operation has a deadline, and at most
 /// <see cref="NodeOptions.OperationsInFlightMax"/> are in flight, so the pending maps are bounded.
 /// </remarks>
-public sealed class NodeCore
+public sealed partial class NodeCore
 {
     private static readonly ReplicaWriteAck s_ack = new();
 
@@ -53,6 +53,7 @@ public sealed class NodeCore
         Options = options;
         _store = store;
         _actor = options.Actor;
+        InitAntiEntropy();
     }
 
     /// <summary>The node's configuration.</summary>
@@ -86,6 +87,9 @@ public sealed class NodeCore
                 var failure = TryMergeLocal(write.Bucket, write.Key, write.Set);
                 Emit(new Reply(replyToken, failure is null ? s_ack : Failure(ClientStatus.StorageFailed, 0, 0, failure)));
                 break;
+            case TreeCompare or KeysCompare or RepairCommand:
+                OnAntiEntropyRequest(replyToken, request, nowMs);
+                break;
             default:
                 throw new ArgumentException($"Unknown request {request.GetType().Name}.", nameof(request));
         }
@@ -98,6 +102,11 @@ public sealed class NodeCore
     public void OnResponse(NodeId from, ulong operationId, NodeResponse response, long nowMs)
     {
         ArgumentNullException.ThrowIfNull(response);
+        if (TryAntiEntropyResponse(operationId, response, nowMs))
+        {
+            return;
+        }
+
         if (!_sends.Remove(operationId, out var pending))
         {
             Stats.LateResponses++;
@@ -155,6 +164,8 @@ public sealed class NodeCore
 
             Finish(operation);
         }
+
+        AntiEntropyTick(nowMs);
     }
 
     /// <summary>Appends the pending effects to <paramref name="into"/>, in the order they arose, and clears them.</summary>
@@ -370,6 +381,7 @@ public sealed class NodeCore
         try
         {
             _store.Write(command.Bucket, command.Key, written);
+            OnLocalWrite(command.Bucket, command.Key, written);
         }
         catch (StorageFailedException e)
         {
@@ -502,6 +514,7 @@ public sealed class NodeCore
             try
             {
                 _store.Write(bucket, key, merged);
+                OnLocalWrite(bucket, key, merged);
             }
             catch (StorageFailedException e)
             {

@@ -35,6 +35,12 @@ public sealed record NodeOptions(
     /// <summary>Most keys anti-entropy repairs per second on this node (its rate limit).</summary>
     public int AntiEntropyKeysPerSecond { get; init; } = Limits.AntiEntropyKeysPerSecondDefault;
 
+    /// <summary>
+    /// Most keys this node reads and hashes per tick while it builds its hash trees after start (from 1; the default is
+    /// <see cref="Limits.AntiEntropyBuildKeysPerTickDefault"/>): bounds the work a tick does, so start-up stays fast.
+    /// </summary>
+    public int AntiEntropyBuildKeysPerTick { get; init; } = Limits.AntiEntropyBuildKeysPerTickDefault;
+
     /// <summary>The actor of the writes this node coordinates.</summary>
     public Versions.Actor Actor => new(Self, Epoch);
 }

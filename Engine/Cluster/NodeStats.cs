@@ -1,7 +1,7 @@
 namespace Dynamo.Engine.Cluster;
 
 /// <summary>Counters of one node core, for the shell's Info reply and for tests. Counts only ever grow, except
-/// <see cref="OperationsInFlight"/>.</summary>
+/// <see cref="OperationsInFlight"/> and the other gauges (values of "now").</summary>
 public sealed class NodeStats
 {
     /// <summary>Client gets received.</summary>
@@ -63,6 +63,15 @@ public sealed class NodeStats
 
     /// <summary>The core's time (ms) when the last anti-entropy exchange completed; -1 before the first.</summary>
     public long AntiEntropyLastExchangeMs { get; internal set; } = -1;
+
+    /// <summary>Hash trees of partitions this node holds keys of (built or being built).</summary>
+    public int AntiEntropyTrees { get; internal set; }
+
+    /// <summary>Hash trees still being built after start (not compared until ready).</summary>
+    public int AntiEntropyTreesBuilding { get; internal set; }
+
+    /// <summary>Anti-entropy exchanges this node runs as initiator now.</summary>
+    public int AntiEntropyExchangesRunning { get; internal set; }
 
     /// <summary>Coordinator operations in flight now.</summary>
     public int OperationsInFlight { get; internal set; }

@@ -86,6 +86,21 @@ internal sealed class KeyDirectory
         }
     }
 
+    /// <summary>The names of every key whose entry is not absent, as the directory's own arrays.</summary>
+    public IEnumerable<(byte[] Bucket, byte[] Key)> PresentKeyNames()
+    {
+        foreach (var keys in _buckets.Values)
+        {
+            foreach (var entry in keys.Keys.Values)
+            {
+                if (!entry.IsAbsent)
+                {
+                    yield return (entry.Bucket, entry.Key);
+                }
+            }
+        }
+    }
+
     private sealed class BucketKeys(byte[] bucket)
     {
         public byte[] Bucket { get; } = bucket;

@@ -129,6 +129,13 @@ public sealed partial class LogStore : IReplicaStore, IDisposable
         return set;
     }
 
+    /// <inheritdoc/>
+    public IEnumerable<(byte[] Bucket, byte[] Key)> Keys()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _keys.PresentKeyNames();
+    }
+
     /// <summary>Appends a record for the key to the active segment. Not durable until <see cref="Sync"/>.</summary>
     /// <exception cref="StorageFailedException">The store has failed, or this append failed.</exception>
     /// <exception cref="ArgumentException">The bucket, key or encoded set is over the storage limits.</exception>

@@ -248,6 +248,8 @@ public sealed class RandomizedWorkloadTests
 
         public SiblingSet? Read(byte[] bucket, byte[] key) => _inner.Read(bucket, key);
 
+        public IEnumerable<(byte[] Bucket, byte[] Key)> Keys() => _inner.Keys();
+
         public void Write(byte[] bucket, byte[] key, SiblingSet set)
         {
             if (++_writes % 2 == 0)

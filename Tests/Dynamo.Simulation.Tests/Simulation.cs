@@ -315,6 +315,12 @@ internal sealed class Simulation
     private void Answer(SimNode node, Reply reply)
     {
         Invariant.Check(node.Routes.Remove(reply.ReplyToken, out var route));
+        if (route is Action<NodeResponse> callback)
+        {
+            callback(reply.Response);
+            return;
+        }
+
         if (route is ClientCall call)
         {
             var result = (ClientResult)reply.Response;
@@ -373,5 +379,30 @@ internal sealed class Simulation
     {
         var text = string.Create(CultureInfo.InvariantCulture, $"{NowMs} {line}");
         HistoryHash = KeyHash.Xxh64(Encoding.UTF8.GetBytes(text), HistoryHash);
+    }
+
+    /// <summary>
+    /// Replaces a node's core and store, as a restart (or a reconfiguration) would; call it with nothing in flight to
+    /// or from the node, since the new core's operation ids start again from 1.
+    /// </summary>
+    public void Restart(NodeId id, Func<NodeOptions, NodeOptions> options, IReplicaStore store)
+    {
+        Record($"restart {id}");
+        var old = _nodes[id];
+        _nodes[id] = new SimNode(new NodeCore(options(old.Core.Options), store), store) { Stopped = old.Stopped };
+    }
+
+    /// <summary>
+    /// An operator's request (not a get, put or delete) to a node, delivered now; <paramref name="onReply"/> gets the
+    /// node's reply when it comes.
+    /// </summary>
+    public void Request(NodeId id, NodeRequest request, Action<NodeResponse> onReply)
+    {
+        var target = _nodes[id];
+        var token = ++target.LastToken;
+        target.Routes.Add(token, onReply);
+        Record($"request {request.GetType().Name} at {id}");
+        target.Core.OnRequest(token, request, NowMs);
+        Carry(target);
     }
 }

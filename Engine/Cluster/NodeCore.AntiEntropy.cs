@@ -1,0 +1,678 @@
+using System.Collections.Immutable;
+using System.Numerics;
+using Dynamo.Engine.AntiEntropy;
+using Dynamo.Engine.Placement;
+using Dynamo.Engine.Versions;
+
+namespace Dynamo.Engine.Cluster;
+
+// Anti-entropy (Dynamo paper, section 4.7; Riak's tictac AAE): hash trees of the partitions this node holds, kept up to
+// date by every local write, and exchanges with the peers that share partitions, which find and repair differing keys
+// without client reads. docs/CLUSTER.md § Anti-entropy specifies the hashes, steps and bounds.
+public sealed partial class NodeCore
+{
+    private readonly Dictionary<ulong, Exchange> _exchangeSends = [];
+    private readonly List<Exchange> _exchanges = [];
+    private readonly List<RepairRun> _repairRuns = [];
+    private PartitionTrees _trees = null!;
+    private RepairBudget _repairBudget = null!;
+    private Ring? _sharingRing;
+    private NodeId[] _sharingPeers = [];
+    private Dictionary<NodeId, int[]> _sharedPartitions = [];
+    private int _nextPeer;
+    private long _nextExchangeMs = -1;
+
+    /// <summary>The ring anti-entropy places keys and finds peers by.</summary>
+    private Ring AntiEntropyRing => Options.Ring;
+
+    private void InitAntiEntropy()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(Options.AntiEntropyIntervalMs, 1, nameof(Options.AntiEntropyIntervalMs));
+        ArgumentOutOfRangeException.ThrowIfLessThan(Options.AntiEntropyConcurrency, 1, nameof(Options.AntiEntropyConcurrency));
+        ArgumentOutOfRangeException.ThrowIfLessThan(Options.AntiEntropyKeysPerSecond, 1, nameof(Options.AntiEntropyKeysPerSecond));
+        ArgumentOutOfRangeException.ThrowIfLessThan(Options.AntiEntropyBuildKeysPerTick, 1, nameof(Options.AntiEntropyBuildKeysPerTick));
+        _repairBudget = new RepairBudget(Options.AntiEntropyKeysPerSecond);
+        _trees = new PartitionTrees(AntiEntropyRing);
+        _trees.Load(_store);
+        UpdateTreeStats();
+    }
+
+    /// <summary>Every local write of a key's copy (puts, replica writes, read repair, anti-entropy) passes here.</summary>
+    private void OnLocalWrite(byte[] bucket, byte[] key, SiblingSet set)
+    {
+        _trees.OnWrite(bucket, key, set);
+        Stats.AntiEntropyTrees = _trees.Count;
+    }
+
+    private void OnAntiEntropyRequest(ulong replyToken, NodeRequest request, long nowMs)
+    {
+        switch (request)
+        {
+            case TreeCompare compare:
+                Emit(new Reply(replyToken, CompareTrees(compare)));
+                break;
+            case KeysCompare compare:
+                Emit(new Reply(replyToken, CompareKeys(compare)));
+                break;
+            case RepairCommand command:
+                StartRepair(replyToken, command, nowMs);
+                break;
+            default:
+                Invariant.Check(false);
+                break;
+        }
+    }
+
+    /// <summary>Returns false when <paramref name="operationId"/> is not an anti-entropy send.</summary>
+    private bool TryAntiEntropyResponse(ulong operationId, NodeResponse response, long nowMs)
+    {
+        if (!_exchangeSends.Remove(operationId, out var exchange))
+        {
+            return false;
+        }
+
+        Invariant.Check(exchange.Step != ExchangeStep.Finished);
+        if (exchange.RepairWrites.Remove(operationId))
+        {
+            if (response is ReplicaWriteAck)
+            {
+                Continue(exchange, nowMs);
+            }
+            else
+            {
+                Abandon(exchange, $"A repair write to {exchange.Peer} failed: {Describe(response)}");
+            }
+
+            return true;
+        }
+
+        Invariant.Check(exchange.Awaited == operationId);
+        exchange.Awaited = 0;
+        switch (response)
+        {
+            case TreeCompareResult result when exchange.Step == ExchangeStep.Trees:
+                exchange.Differing.AddRange(result.Differing);
+                if (exchange.ToCompare.Count > 0)
+                {
+                    SendTreeCompare(exchange, nowMs);
+                }
+                else
+                {
+                    Descend(exchange, nowMs);
+                }
+
+                break;
+            case KeysCompareResult result when exchange.Step == ExchangeStep.Keys:
+                foreach (var copy in result.Differing)
+                {
+                    exchange.Repairs.Enqueue(copy);
+                }
+
+                Repair(exchange, nowMs);
+                Continue(exchange, nowMs);
+                break;
+            default:
+                Abandon(exchange, $"The exchange with {exchange.Peer} failed: {Describe(response)}");
+                break;
+        }
+
+        return true;
+    }
+
+    private void AntiEntropyTick(long nowMs)
+    {
+        if (_trees.UnreadyCount > 0)
+        {
+            _trees.Build(_store, Options.AntiEntropyBuildKeysPerTick);
+            UpdateTreeStats();
+        }
+
+        _repairBudget.Refill(nowMs);
+        for (var i = _exchanges.Count - 1; i >= 0 && i < _exchanges.Count; i--)
+        {
+            var exchange = _exchanges[i];
+            if (exchange.Waiting && exchange.DeadlineMs <= nowMs)
+            {
+                Abandon(exchange, $"The exchange with {exchange.Peer} passed its deadline.");
+            }
+            else if (exchange.Repairs.Count > 0)
+            {
+                Repair(exchange, nowMs);
+                Continue(exchange, nowMs);
+            }
+        }
+
+        for (var i = _repairRuns.Count - 1; i >= 0 && i < _repairRuns.Count; i--)
+        {
+            if (_repairRuns[i].DeadlineMs <= nowMs)
+            {
+                EndRepairAtDeadline(_repairRuns[i]);
+            }
+        }
+
+        ScheduleExchange(nowMs);
+    }
+
+    private void ScheduleExchange(long nowMs)
+    {
+        if (!Options.AntiEntropyEnabled)
+        {
+            return;
+        }
+
+        if (_nextExchangeMs < 0)
+        {
+            _nextExchangeMs = nowMs + Options.AntiEntropyIntervalMs;
+            return;
+        }
+
+        if (nowMs < _nextExchangeMs)
+        {
+            return;
+        }
+
+        _nextExchangeMs = nowMs + Options.AntiEntropyIntervalMs;
+        var peers = SharingPeers();
+        if (peers.Length == 0 || _exchanges.Count(e => e.Run is null) >= Options.AntiEntropyConcurrency)
+        {
+            return;
+        }
+
+        var peer = peers[_nextPeer++ % peers.Length];
+        if (!_exchanges.Exists(e => e.Run is null && e.Peer == peer))
+        {
+            StartExchange(peer, null, nowMs);
+        }
+    }
+
+    private void StartExchange(NodeId peer, RepairRun? run, long nowMs)
+    {
+        var exchange = new Exchange(peer, run);
+        _exchanges.Add(exchange);
+        Stats.AntiEntropyExchangesRunning = _exchanges.Count;
+
+        foreach (var partition in SharedPartitions(peer))
+        {
+            if (_trees.IsReady(partition))
+            {
+                exchange.ToCompare.Enqueue(new TreeHash(partition, 0, _trees.RootOf(partition)));
+            }
+        }
+
+        if (exchange.ToCompare.Count == 0)
+        {
+            Complete(exchange, nowMs);
+            return;
+        }
+
+        SendTreeCompare(exchange, nowMs);
+    }
+
+    private void SendTreeCompare(Exchange exchange, long nowMs)
+    {
+        var count = Math.Min(exchange.ToCompare.Count, Limits.AntiEntropyTreeHashesMax);
+        var hashes = ImmutableArray.CreateBuilder<TreeHash>(count);
+        for (var i = 0; i < count; i++)
+        {
+            hashes.Add(exchange.ToCompare.Dequeue());
+        }
+
+        SendForExchange(exchange, new TreeCompare(exchange.Level, hashes.MoveToImmutable()), nowMs);
+    }
+
+    private void SendForExchange(Exchange exchange, NodeRequest request, long nowMs)
+    {
+        var id = NextId();
+        exchange.Awaited = id;
+        exchange.DeadlineMs = nowMs + Limits.AntiEntropyStepTimeoutMs;
+        _exchangeSends.Add(id, exchange);
+        Emit(new Send(exchange.Peer, id, request));
+    }
+
+    /// <summary>Every answer of a level arrived: compare the children of what differs, or list the keys of leaves.</summary>
+    private void Descend(Exchange exchange, long nowMs)
+    {
+        var differing = exchange.Differing.Where(d => IsValidIndex(exchange.Level, d)).Distinct().ToList();
+        exchange.Differing.Clear();
+        if (differing.Count == 0)
+        {
+            FinishRound(exchange, nowMs);
+            return;
+        }
+
+        if (exchange.Level == 2)
+        {
+            foreach (var leaf in differing)
+            {
+                exchange.Leaves.Enqueue(leaf);
+            }
+
+            exchange.Step = ExchangeStep.Keys;
+            exchange.Round++;
+            exchange.RoundRepairs = 0;
+            SendKeysCompare(exchange, nowMs);
+            return;
+        }
+
+        var width = exchange.Level == 0 ? TreeHashing.Branches : TreeHashing.LeavesPerBranch;
+        exchange.Level++;
+        foreach (var node in differing)
+        {
+            var tree = _trees.Get(node.Partition);
+            for (var i = 0; i < width; i++)
+            {
+                var index = (node.Index * width) + i;
+                exchange.ToCompare.Enqueue(new TreeHash(node.Partition, index, tree?.HashAt(exchange.Level, index) ?? 0));
+            }
+        }
+
+        SendTreeCompare(exchange, nowMs);
+    }
+
+    private bool IsValidIndex(int level, TreeIndex node) =>
+        node.Partition >= 0 && node.Partition < AntiEntropyRing.PartitionCount && node.Index >= 0
+        && node.Index < level switch { 0 => 1, 1 => TreeHashing.Branches, _ => TreeHashing.Leaves };
+
+    /// <summary>Lists this node's keys (with version hashes) of the next differing leaves, within the message bounds.</summary>
+    private void SendKeysCompare(Exchange exchange, long nowMs)
+    {
+        var segments = ImmutableArray.CreateBuilder<TreeIndex>();
+        var keys = ImmutableArray.CreateBuilder<KeyVersion>();
+        var bytes = 0L;
+        while (exchange.Leaves.TryPeek(out var leaf))
+        {
+            var present = _trees.Get(leaf.Partition)?.KeysIn(leaf.Index).Where(k => k.VersionHash != 0).ToList() ?? [];
+            var leafBytes = present.Sum(k => (long)k.Bucket.Length + k.Key.Length + 16);
+            if (segments.Count > 0 && (keys.Count + present.Count > Limits.AntiEntropyKeysPerCompareMax
+                || bytes + leafBytes > Limits.AntiEntropyMessageBytesMax))
+            {
+                break;
+            }
+
+            exchange.Leaves.Dequeue();
+            segments.Add(leaf);
+            exchange.RoundLeaves.Add(leaf);
+            // A leaf above the bounds on its own (a partition of millions of keys) lists what fits; the peer then
+            // sends its copies of the keys left out, and merging them changes nothing.
+            foreach (var key in present)
+            {
+                if (keys.Count == Limits.AntiEntropyKeysPerCompareMax || bytes >= Limits.AntiEntropyMessageBytesMax)
+                {
+                    break;
+                }
+
+                keys.Add(new KeyVersion(key.Bucket, key.Key, key.VersionHash));
+                bytes += key.Bucket.Length + key.Key.Length + 16;
+            }
+        }
+
+        exchange.DeadlineMs = nowMs + Limits.AntiEntropyStepTimeoutMs;
+        SendForExchange(exchange, new KeysCompare(segments.ToImmutable(), keys.ToImmutable()), nowMs);
+    }
+
+    /// <summary>Moves an exchange on once nothing it sent is awaited and no repair waits for the rate budget.</summary>
+    private void Continue(Exchange exchange, long nowMs)
+    {
+        if (exchange.Step != ExchangeStep.Keys || exchange.Awaited != 0 || exchange.Repairs.Count > 0)
+        {
+            return;
+        }
+
+        if (exchange.Leaves.Count > 0)
+        {
+            SendKeysCompare(exchange, nowMs);
+        }
+        else if (exchange.RepairWrites.Count == 0)
+        {
+            FinishRound(exchange, nowMs);
+        }
+    }
+
+    /// <summary>
+    /// Ends a round of key comparison. When it repaired keys, the leaves it compared are compared again (the peer
+    /// has acknowledged every repair write by now), and what still differs goes through another round.
+    /// </summary>
+    private void FinishRound(Exchange exchange, long nowMs)
+    {
+        if (exchange.Step != ExchangeStep.Keys || exchange.RoundRepairs == 0 || exchange.Round >= Limits.AntiEntropyRoundsMax)
+        {
+            Complete(exchange, nowMs);
+            return;
+        }
+
+        exchange.Step = ExchangeStep.Trees;
+        exchange.Level = 2;
+        foreach (var leaf in exchange.RoundLeaves)
+        {
+            exchange.ToCompare.Enqueue(new TreeHash(leaf.Partition, leaf.Index, _trees.Get(leaf.Partition)?.Leaf(leaf.Index) ?? 0));
+        }
+
+        exchange.RoundLeaves.Clear();
+        SendTreeCompare(exchange, nowMs);
+    }
+
+    /// <summary>
+    /// Repairs the differing keys the rate budget allows: merged = local ∪ remote; written here when it differs from
+    /// the local copy, sent to the peer as a replica write when it differs from the peer's.
+    /// </summary>
+    private void Repair(Exchange exchange, long nowMs)
+    {
+        while (exchange.Repairs.TryPeek(out var copy))
+        {
+            var local = _store.Read(copy.Bucket, copy.Key) ?? SiblingSet.Empty;
+            var remote = copy.Set ?? SiblingSet.Empty;
+            var merged = local.Merge(remote);
+            var stale = !merged.Equals(local);
+            var peerStale = !merged.Equals(remote);
+            if (!stale && !peerStale)
+            {
+                exchange.Repairs.Dequeue();
+                continue;
+            }
+
+            if (!_repairBudget.TryTake())
+            {
+                return;
+            }
+
+            exchange.Repairs.Dequeue();
+            exchange.Differences++;
+            Stats.AntiEntropyDifferences++;
+            var repaired = false;
+            if (stale)
+            {
+                // A failed store cannot take the repair; the next exchange finds the key again.
+                repaired = TryMergeLocal(copy.Bucket, copy.Key, merged) is null;
+            }
+
+            if (peerStale)
+            {
+                var id = NextId();
+                exchange.RepairWrites.Add(id);
+                exchange.DeadlineMs = nowMs + Limits.AntiEntropyStepTimeoutMs;
+                _exchangeSends.Add(id, exchange);
+                Emit(new Send(exchange.Peer, id, new ReplicaWrite(copy.Bucket, copy.Key, merged)));
+                repaired = true;
+            }
+
+            if (repaired)
+            {
+                exchange.KeysRepaired++;
+                exchange.RoundRepairs++;
+                Stats.AntiEntropyKeysRepaired++;
+            }
+        }
+    }
+
+    private void Complete(Exchange exchange, long nowMs)
+    {
+        End(exchange);
+        Stats.AntiEntropyExchanges++;
+        Stats.AntiEntropyLastExchangeMs = nowMs;
+        if (exchange.Run is { } run)
+        {
+            run.Exchanges++;
+            OnRunExchangeEnded(run, exchange);
+        }
+    }
+
+    /// <summary>Gives up an exchange (peer failure, deadline); the peer's next turn in the schedule tries again.</summary>
+    private void Abandon(Exchange exchange, string reason)
+    {
+        End(exchange);
+        Stats.AntiEntropyExchangesFailed++;
+        if (exchange.Run is { } run)
+        {
+            run.ExchangesFailed++;
+            run.FirstFailure ??= reason;
+            OnRunExchangeEnded(run, exchange);
+        }
+    }
+
+    private void End(Exchange exchange)
+    {
+        exchange.Step = ExchangeStep.Finished;
+        if (exchange.Awaited != 0)
+        {
+            _exchangeSends.Remove(exchange.Awaited);
+            exchange.Awaited = 0;
+        }
+
+        foreach (var id in exchange.RepairWrites)
+        {
+            _exchangeSends.Remove(id);
+        }
+
+        exchange.RepairWrites.Clear();
+        exchange.Repairs.Clear();
+        exchange.Leaves.Clear();
+        exchange.ToCompare.Clear();
+        _exchanges.Remove(exchange);
+        Stats.AntiEntropyExchangesRunning = _exchanges.Count;
+    }
+
+    private void StartRepair(ulong replyToken, RepairCommand command, long nowMs)
+    {
+        if (command.TimeoutMs < 0 || command.TimeoutMs > Limits.RepairTimeoutMaxMs)
+        {
+            Emit(new Reply(replyToken, new RepairResult(false, 0, 0, 0, 0,
+                $"The timeout must be from 0 (the default, {Limits.RepairTimeoutDefaultMs} ms) to {Limits.RepairTimeoutMaxMs} ms; it is {command.TimeoutMs}.")));
+            return;
+        }
+
+        var peers = SharingPeers();
+        if (peers.Length == 0)
+        {
+            Emit(new Reply(replyToken, new RepairResult(true, 0, 0, 0, 0, null)));
+            return;
+        }
+
+        var run = new RepairRun(replyToken, nowMs + (command.TimeoutMs == 0 ? Limits.RepairTimeoutDefaultMs : command.TimeoutMs));
+        _repairRuns.Add(run);
+        // Counted before any starts: an exchange with nothing to compare ends at once, and the reply waits for all.
+        run.Pending = peers.Length;
+        foreach (var peer in peers)
+        {
+            StartExchange(peer, run, nowMs);
+        }
+    }
+
+    private void OnRunExchangeEnded(RepairRun run, Exchange exchange)
+    {
+        run.Pending--;
+        run.Differences += exchange.Differences;
+        run.KeysRepaired += exchange.KeysRepaired;
+        if (run.Pending == 0 && !run.Replied)
+        {
+            ReplyRepair(run, completed: run.ExchangesFailed == 0, run.FirstFailure);
+        }
+    }
+
+    private void EndRepairAtDeadline(RepairRun run)
+    {
+        foreach (var exchange in _exchanges.Where(e => e.Run == run).ToList())
+        {
+            Abandon(exchange, "The repair passed its deadline before this exchange finished.");
+        }
+
+        if (!run.Replied)
+        {
+            ReplyRepair(run, completed: false, run.FirstFailure);
+        }
+    }
+
+    private void ReplyRepair(RepairRun run, bool completed, string? message)
+    {
+        run.Replied = true;
+        _repairRuns.Remove(run);
+        if (!completed && message is null)
+        {
+            message = "The repair passed its deadline.";
+        }
+
+        Emit(new Reply(run.ReplyToken, new RepairResult(
+            completed, run.Exchanges, run.ExchangesFailed, run.Differences, run.KeysRepaired, message)));
+    }
+
+    /// <summary>Responder: which of the initiator's tree hashes differ from this node's, and which trees are unready.</summary>
+    private TreeCompareResult CompareTrees(TreeCompare compare)
+    {
+        var differing = ImmutableArray.CreateBuilder<TreeIndex>();
+        var unready = new SortedSet<int>();
+        foreach (var hash in compare.Hashes)
+        {
+            var node = new TreeIndex(hash.Partition, hash.Index);
+            if (compare.Level is < 0 or > 2 || !IsValidIndex(compare.Level, node))
+            {
+                continue;
+            }
+
+            if (!_trees.IsReady(hash.Partition))
+            {
+                unready.Add(hash.Partition);
+            }
+            else if ((_trees.Get(hash.Partition)?.HashAt(compare.Level, hash.Index) ?? 0) != hash.Hash)
+            {
+                differing.Add(node);
+            }
+        }
+
+        return new TreeCompareResult(differing.ToImmutable(), [.. unready]);
+    }
+
+    /// <summary>
+    /// Responder: this node's copy of every key in the compared leaves that it holds with another version hash than
+    /// the initiator listed, or holds while the initiator did not list it, or lacks while the initiator listed it
+    /// (a null set). Bounded by <see cref="Limits.AntiEntropyMessageBytesMax"/> (at least one copy).
+    /// </summary>
+    private KeysCompareResult CompareKeys(KeysCompare compare)
+    {
+        var segments = compare.Segments
+            .Where(s => IsValidIndex(2, s) && _trees.IsReady(s.Partition))
+            .ToHashSet();
+        var copies = ImmutableArray.CreateBuilder<KeyCopy>();
+        var seen = new HashSet<TreeKey>(ReferenceEqualityComparer.Instance);
+        var bytes = 0L;
+        foreach (var listed in compare.Keys)
+        {
+            var keyHash = KeyHash.Of(listed.Bucket, listed.Key);
+            var partition = AntiEntropyRing.PartitionOf(keyHash);
+            if (!segments.Contains(new TreeIndex(partition, TreeHashing.LeafOf(keyHash))))
+            {
+                continue;
+            }
+
+            var own = _trees.Get(partition)?.Find(listed.Bucket, listed.Key, keyHash);
+            if (own is not null)
+            {
+                seen.Add(own);
+            }
+
+            if ((own?.VersionHash ?? 0) != listed.VersionHash && !AddCopy(copies, listed.Bucket, listed.Key, ref bytes))
+            {
+                return new KeysCompareResult(copies.ToImmutable());
+            }
+        }
+
+        foreach (var segment in segments)
+        {
+            foreach (var own in _trees.Get(segment.Partition)?.KeysIn(segment.Index) ?? [])
+            {
+                if (own.VersionHash != 0 && !seen.Contains(own) && !AddCopy(copies, own.Bucket, own.Key, ref bytes))
+                {
+                    return new KeysCompareResult(copies.ToImmutable());
+                }
+            }
+        }
+
+        return new KeysCompareResult(copies.ToImmutable());
+    }
+
+    /// <summary>Adds this node's copy of a key; false when the answer is full (the copy is left out).</summary>
+    private bool AddCopy(ImmutableArray<KeyCopy>.Builder copies, byte[] bucket, byte[] key, ref long bytes)
+    {
+        var set = _store.Read(bucket, key);
+        var size = bucket.Length + key.Length + 16L;
+        foreach (var sibling in set?.Siblings ?? [])
+        {
+            size += sibling.Value.Length + 64;
+        }
+
+        if (copies.Count > 0 && bytes + size > Limits.AntiEntropyMessageBytesMax)
+        {
+            return false;
+        }
+
+        bytes += size;
+        copies.Add(new KeyCopy(bucket, key, set is { Count: > 0 } ? set : null));
+        return true;
+    }
+
+    /// <summary>The peers that share at least one partition with this node, in ring order.</summary>
+    private NodeId[] SharingPeers()
+    {
+        UpdateSharing();
+        return _sharingPeers;
+    }
+
+    private int[] SharedPartitions(NodeId peer)
+    {
+        UpdateSharing();
+        return _sharedPartitions.GetValueOrDefault(peer, []);
+    }
+
+    /// <summary>
+    /// A partition is shared with a peer when both are in its preference list for the largest N of the default
+    /// and named buckets. Recomputed when the ring changes.
+    /// </summary>
+    private void UpdateSharing()
+    {
+        var ring = AntiEntropyRing;
+        if (ReferenceEquals(ring, _sharingRing))
+        {
+            return;
+        }
+
+        var n = Math.Min(Math.Max(Options.Defaults.N, _buckets.Values.Select(b => b.N).DefaultIfEmpty(1).Max()), ring.Members.Length);
+        var shift = 64 - BitOperations.Log2((uint)ring.PartitionCount);
+        var shared = new Dictionary<NodeId, List<int>>();
+        for (var partition = 0; partition < ring.PartitionCount; partition++)
+        {
+            var primaries = ring.GetPreferenceList((ulong)partition << shift, n).Primaries;
+            if (primaries.IndexOf(Options.Self) < 0)
+            {
+                continue;
+            }
+
+            foreach (var node in primaries)
+            {
+                if (node != Options.Self)
+                {
+                    if (!shared.TryGetValue(node, out var partitions))
+                    {
+                        shared.Add(node, partitions = []);
+                    }
+
+                    partitions.Add(partition);
+                }
+            }
+        }
+
+        _sharedPartitions = shared.ToDictionary(p => p.Key, p => p.Value.ToArray());
+        _sharingPeers = [.. shared.Keys.Order()];
+        _sharingRing = ring;
+    }
+
+    private void UpdateTreeStats()
+    {
+        Stats.AntiEntropyTrees = _trees.Count;
+        Stats.AntiEntropyTreesBuilding = _trees.UnreadyCount;
+    }
+
+    private static string Describe(NodeResponse response) => response switch
+    {
+        PeerFailure failure => failure.Reason,
+        ClientResult { Message: { } message } => message,
+        _ => $"unexpected {response.GetType().Name}",
+    };
+}
