@@ -31,6 +31,7 @@ internal sealed class TestCluster : IAsyncDisposable
             "--n", Invariant(settings.N), "--r", Invariant(settings.R), "--w", Invariant(settings.W),
             "--timeout-ms", Invariant(settings.TimeoutMs), "--log-level", "information",
             "--parent-pid", Invariant(Environment.ProcessId),
+            .. settings.ServerArguments ?? [],
         ];
     }
 
@@ -203,8 +204,12 @@ internal sealed class TestCluster : IAsyncDisposable
         node.Start(["--node", node.Id, "--listen", node.Endpoint, "--data", node.DataDirectory, .. _sharedArguments]);
 }
 
-/// <summary>The shape of a <see cref="TestCluster"/>: node count, N, R, W, partitions and the request deadline.</summary>
-internal sealed record ClusterSettings(int Nodes = 3, int N = 3, int R = 2, int W = 2, int Partitions = 64, int TimeoutMs = 5000);
+/// <summary>
+/// The shape of a <see cref="TestCluster"/>: node count, N, R, W, partitions and the request deadline, and options
+/// every node is started with besides (<paramref name="ServerArguments"/>, e.g. anti-entropy settings).
+/// </summary>
+internal sealed record ClusterSettings(
+    int Nodes = 3, int N = 3, int R = 2, int W = 2, int Partitions = 64, int TimeoutMs = 5000, string[]? ServerArguments = null);
 
 /// <summary>A node exited while the cluster was waiting for it.</summary>
 internal sealed class NodeExitedException : Exception
