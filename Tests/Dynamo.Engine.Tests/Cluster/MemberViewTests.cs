@@ -35,7 +35,7 @@ public sealed class MemberViewTests
     }
 
     [Test]
-    public void A_reported_failure_holds_until_the_heartbeat_advances()
+    public void A_reported_failure_holds_until_the_heartbeat_advances_a_few_beats_past_the_one_known_then()
     {
         var view = View();
         view.Tick(0);
@@ -43,7 +43,9 @@ public sealed class MemberViewTests
         view.ReportFailure(s_b);
         view.Merge(Gossip(B(1, 1)), 10);
         Assert.That((view.IsUp(s_b), view.UpCount, view.DownCount), Is.EqualTo((false, 1, 1)));
-        view.Merge(Gossip(B(1, 2)), 20);
+        view.Merge(Gossip(B(1, 4)), 20);
+        Assert.That(view.IsUp(s_b), Is.False, "heartbeats sent before the failure may still be spreading");
+        view.Merge(Gossip(B(1, 1 + Limits.MemberFailureHeartbeats)), 30);
         Assert.That(view.IsUp(s_b), Is.True);
         view.ReportFailure(s_self);
         Assert.That(view.IsUp(s_self), Is.True, "a node never believes itself down");
