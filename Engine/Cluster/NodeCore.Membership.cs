@@ -11,6 +11,7 @@ public sealed partial class NodeCore
     private long _nextGossipMs = long.MinValue;
     private uint _peerTurn;
     private uint _seedTurn;
+    private uint _downTurn;
 
     /// <summary>
     /// The ring that places keys now: <see cref="NodeOptions.Ring"/> while the member set is the one it was built
@@ -130,16 +131,19 @@ public sealed partial class NodeCore
             }
         }
 
+        // As Cassandra does: one live peer every round, so news among live nodes never waits on dead ones, and a
+        // peer believed down with probability down / (up + 1), so a node that is back is heard of.
         var view = _members.Snapshot();
-        var peers = _members.Nodes.Length - 1;
-        if (peers > 0)
+        var up = _members.Peers(up: true);
+        var down = _members.Peers(up: false);
+        if (up.Count > 0)
         {
-            var pick = Options.Random?.Next(peers) ?? (int)(_peerTurn++ % (uint)peers);
-            var self = _members.Nodes.IndexOf(Options.Self);
-            var peer = _members.Nodes[pick < self ? pick : pick + 1];
-            var id = NextId();
-            _gossipSends.Add(id, nowMs);
-            Emit(new Send(peer, id, new Gossip(view)));
+            GossipTo(up[Pick(up.Count, ref _peerTurn)], view, nowMs);
+        }
+
+        if (down.Count > 0 && (Options.Random is not { } random || random.Next(up.Count + 1) < down.Count))
+        {
+            GossipTo(down[Pick(down.Count, ref _downTurn)], view, nowMs);
         }
 
         var seeds = Options.Seeds.Where(s => s.Length > 0 && s != Options.Address && !_members.IsKnownAddress(s)).ToList();
@@ -149,5 +153,15 @@ public sealed partial class NodeCore
             _gossipSends.Add(id, nowMs);
             Emit(new SendToAddress(seeds[(int)(_seedTurn++ % (uint)seeds.Count)], id, new Gossip(view)));
         }
+    }
+
+    /// <summary>An index below <paramref name="count"/>: from the seeded generator, or the next in turn without one.</summary>
+    private int Pick(int count, ref uint turn) => Options.Random?.Next(count) ?? (int)(turn++ % (uint)count);
+
+    private void GossipTo(NodeId peer, ImmutableArray<MemberState> view, long nowMs)
+    {
+        var id = NextId();
+        _gossipSends.Add(id, nowMs);
+        Emit(new Send(peer, id, new Gossip(view)));
     }
 }

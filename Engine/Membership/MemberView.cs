@@ -84,6 +84,21 @@ internal sealed class MemberView
         return false;
     }
 
+    /// <summary>The other members this node believes up (<paramref name="up"/>) or down, sorted ordinally.</summary>
+    public List<NodeId> Peers(bool up)
+    {
+        var peers = new List<NodeId>();
+        foreach (var node in _sorted)
+        {
+            if (node != Self.Node && _members[node].Up == up)
+            {
+                peers.Add(node);
+            }
+        }
+
+        return peers;
+    }
+
     /// <summary>Merges a peer's view; returns true when a member this node did not know was added.</summary>
     public bool Merge(ImmutableArray<MemberState> states, long nowMs)
     {
@@ -100,7 +115,7 @@ internal sealed class MemberView
             {
                 // After a restart that kept the epoch, peers remember a higher heartbeat than this node counts from;
                 // it jumps past it so that its next gossip is news again (Cassandra solves this with a generation).
-                if (state.Epoch == Self.Epoch && state.Heartbeat >= Self.Heartbeat)
+                if (state.Epoch == Self.Epoch && state.Heartbeat > Self.Heartbeat)
                 {
                     Self.Heartbeat = state.Heartbeat + 1;
                 }
@@ -123,8 +138,17 @@ internal sealed class MemberView
 
             if (state.Epoch > member.Epoch || (state.Epoch == member.Epoch && state.Heartbeat > member.Heartbeat))
             {
-                // Heartbeats sent before the failure may still be spreading; only a few newer ones clear it.
-                member.Failed = member.Failed && state.Epoch == member.Epoch && state.Heartbeat < member.ClearsAtHeartbeat;
+                // Heartbeats sent before the failure may still be spreading; only a few newer ones clear it. A member
+                // never heard from (a static peer, epoch 0) has no known heartbeat to count from: its first one is.
+                if (member.Failed && member.Epoch == 0 && state.Epoch > 0)
+                {
+                    member.ClearsAtHeartbeat = state.Heartbeat + Limits.MemberFailureHeartbeats;
+                }
+                else if (state.Epoch > member.Epoch || state.Heartbeat >= member.ClearsAtHeartbeat)
+                {
+                    member.Failed = false;
+                }
+
                 member.Address = state.Address.Length > 0 ? state.Address : member.Address;
                 member.Epoch = state.Epoch;
                 member.Heartbeat = state.Heartbeat;

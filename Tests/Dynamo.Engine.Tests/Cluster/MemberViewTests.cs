@@ -52,6 +52,17 @@ public sealed class MemberViewTests
     }
 
     [Test]
+    public void A_failure_of_a_member_never_heard_from_counts_from_the_first_heartbeat_learned()
+    {
+        var view = View();
+        view.ReportFailure(s_b);
+        view.Merge(Gossip(B(1, 7)), 0);
+        Assert.That(view.IsUp(s_b), Is.False, "heartbeat 7 may have been sent before the failure");
+        view.Merge(Gossip(B(1, 7 + Limits.MemberFailureHeartbeats)), 10);
+        Assert.That(view.IsUp(s_b), Is.True);
+    }
+
+    [Test]
     public void A_node_jumps_past_a_heartbeat_of_its_own_that_peers_remember_from_before_a_restart()
     {
         var view = View();
