@@ -40,6 +40,11 @@ public sealed partial class NodeCore
         }
 
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.Seeds.Count, Limits.MembersMax, nameof(options));
+        if (options.Seeds.Count > 0 && !options.GossipEnabled)
+        {
+            throw new ArgumentException("Seeds are reached by gossip; GossipEnabled is off.", nameof(options));
+        }
+
         ArgumentOutOfRangeException.ThrowIfLessThan(options.GossipIntervalMs, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.MemberDownAfterMs, options.GossipIntervalMs, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.HintsPerSecond, 1, nameof(options));
@@ -111,9 +116,9 @@ public sealed partial class NodeCore
     /// </summary>
     private void TickMembership(long nowMs)
     {
-        _members.Tick(nowMs);
+        _members.Tick(nowMs, Options.GossipEnabled);
         UpdateMemberStats();
-        if (nowMs < _nextGossipMs)
+        if (!Options.GossipEnabled || nowMs < _nextGossipMs)
         {
             return;
         }

@@ -36,6 +36,14 @@ public sealed record NodeOptions(
     public int AntiEntropyKeysPerSecond { get; init; } = Limits.AntiEntropyKeysPerSecondDefault;
 
     /// <summary>
+    /// Whether this node gossips (docs/CLUSTER.md § Membership): off by default, so that a shell turns it on once
+    /// it carries <see cref="Gossip"/>, <see cref="HintedWrite"/> and <see cref="SendToAddress"/>. Off, the members
+    /// are those of <see cref="Ring"/>, heartbeats do not advance, and a member believed down after a failed request
+    /// is believed up again <see cref="MemberDownAfterMs"/> later. Seeds need it on.
+    /// </summary>
+    public bool GossipEnabled { get; init; }
+
+    /// <summary>
     /// Where this node listens (host:port), as it advertises itself in gossip; peers that learn of it by gossip send
     /// to this address. Empty when unknown (a static cluster whose shell maps ids to addresses itself).
     /// </summary>

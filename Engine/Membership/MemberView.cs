@@ -21,6 +21,9 @@ internal sealed class Member(NodeId node, string address, uint epoch, ulong hear
     /// <summary>A request to the member failed, and its heartbeat has not advanced far enough since.</summary>
     public bool Failed { get; set; }
 
+    /// <summary>This node's time when the last failure was reported.</summary>
+    public long FailedAtMs { get; set; }
+
     /// <summary>While <see cref="Failed"/>: the heartbeat that clears the failure (see <see cref="Limits.MemberFailureHeartbeats"/>).</summary>
     public ulong ClearsAtHeartbeat { get; set; }
 
@@ -41,6 +44,7 @@ internal sealed class MemberView
     private readonly int _capacity;
     private readonly int _downAfterMs;
     private NodeId[] _sorted;
+    private long _lastTickMs;
 
     public MemberView(NodeId self, string address, uint epoch, ReadOnlySpan<NodeId> initial, int capacity, int downAfterMs)
     {
@@ -175,13 +179,18 @@ internal sealed class MemberView
         {
             member.ClearsAtHeartbeat = Math.Max(member.ClearsAtHeartbeat, member.Heartbeat + Limits.MemberFailureHeartbeats);
             member.Failed = true;
+            member.FailedAtMs = _lastTickMs;
             SetUp(member, false);
         }
     }
 
-    /// <summary>Applies the timeout: members whose heartbeat has not advanced for too long are believed down.</summary>
-    public void Tick(long nowMs)
+    /// <summary>
+    /// Applies the timeout: with <paramref name="heartbeats"/> (gossip on), members whose heartbeat has not advanced
+    /// for too long are believed down; without, no heartbeat advances, and a failure is forgotten after the timeout.
+    /// </summary>
+    public void Tick(long nowMs, bool heartbeats)
     {
+        _lastTickMs = nowMs;
         foreach (var member in _members.Values)
         {
             if (member == Self)
@@ -192,6 +201,13 @@ internal sealed class MemberView
             if (member.ProgressMs < 0)
             {
                 member.ProgressMs = nowMs;
+            }
+
+            if (!heartbeats)
+            {
+                member.Failed = member.Failed && nowMs - member.FailedAtMs < _downAfterMs;
+                SetUp(member, !member.Failed);
+                continue;
             }
 
             SetUp(member, !member.Failed && nowMs - member.ProgressMs < _downAfterMs);

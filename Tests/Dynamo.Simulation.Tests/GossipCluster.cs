@@ -166,6 +166,7 @@ internal sealed class GossipCluster
     {
         var options = new NodeOptions(id, 1, ring, BucketProps.Default, new Dictionary<string, BucketProps>())
         {
+            GossipEnabled = true,
             Address = AddressOf(id),
             Seeds = seeds,
             Random = new Random(unchecked((int)seed + id.Value.Aggregate(17, (h, c) => (h * 31) + c))),

@@ -21,12 +21,12 @@ public sealed class MemberViewTests
     public void A_newer_epoch_wins_then_a_higher_heartbeat_and_only_news_restarts_the_timeout()
     {
         var view = View();
-        view.Tick(0);
+        view.Tick(0, heartbeats: true);
         view.Merge(Gossip(B(1, 5)), nowMs: 50);
         view.Merge(Gossip(B(1, 4)), nowMs: 120);
-        view.Tick(140);
+        view.Tick(140, heartbeats: true);
         Assert.That(view.IsUp(s_b), Is.True, "heartbeat 5 arrived at 50; 90 ms ago");
-        view.Tick(150);
+        view.Tick(150, heartbeats: true);
         Assert.That(view.IsUp(s_b), Is.False, "the older heartbeat at 120 was no news");
 
         view.Merge(Gossip(B(2, 0, "b:2")), nowMs: 160);
@@ -38,7 +38,7 @@ public sealed class MemberViewTests
     public void A_reported_failure_holds_until_the_heartbeat_advances_a_few_beats_past_the_one_known_then()
     {
         var view = View();
-        view.Tick(0);
+        view.Tick(0, heartbeats: true);
         view.Merge(Gossip(B(1, 1)), 0);
         view.ReportFailure(s_b);
         view.Merge(Gossip(B(1, 1)), 10);
@@ -60,6 +60,20 @@ public sealed class MemberViewTests
         Assert.That(view.IsUp(s_b), Is.False, "heartbeat 7 may have been sent before the failure");
         view.Merge(Gossip(B(1, 7 + Limits.MemberFailureHeartbeats)), 10);
         Assert.That(view.IsUp(s_b), Is.True);
+    }
+
+    [Test]
+    public void Without_gossip_no_member_times_out_and_a_failure_is_forgotten_after_the_timeout()
+    {
+        var view = View();
+        view.Tick(0, heartbeats: false);
+        view.Tick(1_000, heartbeats: false);
+        Assert.That(view.IsUp(s_b), Is.True, "no heartbeats to miss");
+        view.ReportFailure(s_b);
+        view.Tick(1_099, heartbeats: false);
+        Assert.That(view.IsUp(s_b), Is.False);
+        view.Tick(1_100, heartbeats: false);
+        Assert.That(view.IsUp(s_b), Is.True, "tried again after the timeout");
     }
 
     [Test]
