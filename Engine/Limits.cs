@@ -142,4 +142,35 @@ public static class Limits
 
     /// <summary>Longest deadline a repair command may set (one hour).</summary>
     public const int RepairTimeoutMaxMs = RequestTimeoutMaxMs;
+
+    /// <summary>Default milliseconds between a node's gossip rounds (each round: one random known peer).</summary>
+    public const int GossipIntervalDefaultMs = 1000;
+
+    /// <summary>
+    /// Default milliseconds without a newer heartbeat after which a node believes a member down: five gossip
+    /// intervals, enough for a heartbeat to spread through a cluster of tens of nodes by random push-pull gossip.
+    /// </summary>
+    public const int MemberDownAfterDefaultMs = 5000;
+
+    /// <summary>
+    /// How many heartbeats past the one known at a failed request a member must reach before it is believed up
+    /// again: heartbeats it sent before it failed may still be spreading by gossip (each node beats once per round,
+    /// and a heartbeat takes a few rounds to reach everyone), and they must not undo the failure.
+    /// </summary>
+    public const ulong MemberFailureHeartbeats = 4;
+
+    /// <summary>Longest member address (host:port) a view keeps, in bytes; gossip entries with longer ones are ignored.</summary>
+    public const int MemberAddressBytesMax = 255;
+
+    /// <summary>Default most hinted keys a hint store keeps per target before it refuses new keys for that target.</summary>
+    public const int HintsPerTargetDefault = 100_000;
+
+    /// <summary>Default rate of hinted handoff, in hints delivered per second by one node.</summary>
+    public const int HintsPerSecondDefault = 1000;
+
+    /// <summary>Most hint deliveries one node keeps in flight at once (the default too).</summary>
+    public const int HintDeliveriesInFlightMax = 64;
+
+    /// <summary>Longest wait before a node retries delivering hints to a target whose deliveries failed.</summary>
+    public const int HintRetryBackoffMaxMs = 30_000;
 }

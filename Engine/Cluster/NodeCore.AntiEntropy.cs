@@ -23,7 +23,7 @@ public sealed partial class NodeCore
     private long _nextExchangeMs = -1;
 
     /// <summary>The ring anti-entropy places keys and finds peers by.</summary>
-    private Ring AntiEntropyRing => Options.Ring;
+    private Ring AntiEntropyRing => Ring;
 
     private void InitAntiEntropy()
     {
@@ -178,10 +178,21 @@ public sealed partial class NodeCore
             return;
         }
 
-        var peer = peers[_nextPeer++ % peers.Length];
-        if (!_exchanges.Exists(e => e.Run is null && e.Peer == peer))
+        // A peer believed down is skipped (its turn comes again next time round); the next one up is taken.
+        for (var tried = 0; tried < peers.Length; tried++)
         {
-            StartExchange(peer, null, nowMs);
+            var peer = peers[_nextPeer++ % peers.Length];
+            if (!IsUp(peer))
+            {
+                continue;
+            }
+
+            if (!_exchanges.Exists(e => e.Run is null && e.Peer == peer))
+            {
+                StartExchange(peer, null, nowMs);
+            }
+
+            break;
         }
     }
 

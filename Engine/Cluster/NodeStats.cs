@@ -1,7 +1,7 @@
 namespace Dynamo.Engine.Cluster;
 
 /// <summary>Counters of one node core, for the shell's Info reply and for tests. Counts only ever grow, except
-/// <see cref="OperationsInFlight"/> and the other gauges (values of "now").</summary>
+/// <see cref="OperationsInFlight"/>, <see cref="MembersUp"/>, <see cref="MembersDown"/> and the other gauges (values of "now").</summary>
 public sealed class NodeStats
 {
     /// <summary>Client gets received.</summary>
@@ -72,6 +72,27 @@ public sealed class NodeStats
 
     /// <summary>Anti-entropy exchanges this node runs as initiator now.</summary>
     public int AntiEntropyExchangesRunning { get; internal set; }
+
+    /// <summary>Hinted writes this node accepted as a fallback (and read repairs it kept as hints).</summary>
+    public long HintsStored { get; internal set; }
+
+    /// <summary>Hinted writes this node refused: its hint store was at its bound for the target, or failed.</summary>
+    public long HintsRefused { get; internal set; }
+
+    /// <summary>Hints delivered to their target and removed from the hint store.</summary>
+    public long HintsDelivered { get; internal set; }
+
+    /// <summary>Hint deliveries that failed or timed out (retried after a back-off).</summary>
+    public long HintDeliveryFailures { get; internal set; }
+
+    /// <summary>Gossip rounds this node started.</summary>
+    public long GossipRounds { get; internal set; }
+
+    /// <summary>Members this node believes up now, itself included.</summary>
+    public int MembersUp { get; internal set; }
+
+    /// <summary>Members this node believes down now.</summary>
+    public int MembersDown { get; internal set; }
 
     /// <summary>Coordinator operations in flight now.</summary>
     public int OperationsInFlight { get; internal set; }
