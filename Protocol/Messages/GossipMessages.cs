@@ -14,7 +14,8 @@ namespace Dynamo.Protocol;
 ///         | node id | endpoint | epoch | status | heartbeat |
 ///         |  bytes  |  bytes   |  u32  |   u8   |    u64    |
 ///         +---------+----------+-------+--------+-----------+
-/// node id: UTF-8, 1 to NameBytesMax bytes; endpoint: UTF-8 "host:port", 1 to NameBytesMax bytes;
+/// node id: UTF-8, 1 to NameBytesMax bytes; endpoint: UTF-8 "host:port" of 1 to NameBytesMax bytes, or empty when the
+/// sender does not know it yet;
 /// status: 1 = up, 2 = down (any other value is malformed)
 /// </code>
 /// </summary>
@@ -324,7 +325,10 @@ internal readonly ref struct GossipMemberList
     private static void CheckMember(ReadOnlySpan<byte> nodeId, ReadOnlySpan<byte> endpoint)
     {
         MessageFields.CheckText(nodeId, ProtocolLimits.NameBytesMax, required: true, NodeIdField);
-        MessageFields.CheckEndpoint(endpoint, EndpointField);
+        if (!endpoint.IsEmpty)
+        {
+            MessageFields.CheckEndpoint(endpoint, EndpointField);
+        }
     }
 
     private static void CheckStatus(byte status)

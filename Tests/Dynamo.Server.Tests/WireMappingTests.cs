@@ -286,7 +286,8 @@ public sealed class WireMappingTests
         var set = TwoSiblings();
         var members = System.Collections.Immutable.ImmutableArray.Create(
             new MemberState(NodeId.Parse("n1"), "127.0.0.1:7101", 3, MemberStatus.Up, 42),
-            new MemberState(NodeId.Parse("n2"), "[::1]:7102", 1, MemberStatus.Down, 7));
+            new MemberState(NodeId.Parse("n2"), "[::1]:7102", 1, MemberStatus.Down, 7),
+            new MemberState(NodeId.Parse("n4"), "", 0, MemberStatus.Up, 0));
         NodeRequest[] requests =
         [
             new Gossip(members),
