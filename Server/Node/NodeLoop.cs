@@ -45,7 +45,7 @@ internal sealed class NodeLoop
     private ulong _nextToken;
     private int _tickQueued;
     private long _lastSweepMs;
-    private long _lastMembershipCheckMs = long.MinValue;
+    private long _lastMembershipCheckMs = -ServerLimits.MembershipCheckIntervalMs;
     private Engine.Placement.Ring? _publishedRing;
 
     public NodeLoop(
