@@ -30,11 +30,17 @@ public enum Opcode : byte
     /// <summary>Coordinator to replica: merge a sibling set into the replica's copy.</summary>
     ReplicaWrite = 0x11,
 
+    /// <summary>Node to node: push-pull gossip of the member list.</summary>
+    Gossip = 0x20,
+
     /// <summary>Anti-entropy: compare hashes of one level of partitions' hash trees.</summary>
     TreeCompare = 0x30,
 
     /// <summary>Anti-entropy: compare the keys of some tree leaves and fetch the peer's differing copies.</summary>
     KeysCompare = 0x31,
+
+    /// <summary>Coordinator to fallback node: keep a write for a primary believed down.</summary>
+    HintedWrite = 0x40,
 
     /// <summary>Asks a node for its status as <c>field:value</c> lines.</summary>
     Info = 0x50,
@@ -63,11 +69,17 @@ public enum Opcode : byte
     /// <summary>Reply to <see cref="ReplicaWrite"/>.</summary>
     ReplicaWriteReply = 0x91,
 
+    /// <summary>Reply to <see cref="Gossip"/>.</summary>
+    GossipReply = 0xA0,
+
     /// <summary>Reply to <see cref="TreeCompare"/>.</summary>
     TreeCompareReply = 0xB0,
 
     /// <summary>Reply to <see cref="KeysCompare"/>.</summary>
     KeysCompareReply = 0xB1,
+
+    /// <summary>Reply to <see cref="HintedWrite"/>.</summary>
+    HintedWriteReply = 0xC0,
 
     /// <summary>Reply to <see cref="Info"/>.</summary>
     InfoReply = 0xD0,
@@ -93,7 +105,8 @@ public static class Opcodes
             or Opcode.Pong or Opcode.GetReply or Opcode.PutReply or Opcode.DeleteReply or Opcode.ClusterInfoReply
             or Opcode.ReplicaReadReply or Opcode.ReplicaWriteReply or Opcode.InfoReply or Opcode.Error => true,
         Opcode.TreeCompare or Opcode.KeysCompare or Opcode.Repair
-            or Opcode.TreeCompareReply or Opcode.KeysCompareReply or Opcode.RepairReply => true,
+            or Opcode.TreeCompareReply or Opcode.KeysCompareReply or Opcode.RepairReply
+            or Opcode.Gossip or Opcode.GossipReply or Opcode.HintedWrite or Opcode.HintedWriteReply => true,
         _ => false,
     };
 

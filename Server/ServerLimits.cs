@@ -101,4 +101,19 @@ internal static class ServerLimits
     /// up with one huge step that would hold up requests.
     /// </summary>
     public const int CompactionStepMaxMs = 100;
+
+    /// <summary>Largest <c>--gossip-interval-ms</c>.</summary>
+    public const int GossipIntervalMaxMs = 60_000;
+
+    /// <summary>Largest <c>--member-down-after-ms</c>.</summary>
+    public const int MemberDownAfterMaxMs = 600_000;
+
+    /// <summary>Largest <c>--hints-per-target-max</c>.</summary>
+    public const int HintsPerTargetMax = 10_000_000;
+
+    /// <summary>Largest <c>--hints-per-second</c>.</summary>
+    public const int HintsPerSecondMax = 1_000_000;
+
+    /// <summary>Milliseconds between the node loop's looks at the member list for new peer links and a new ring.</summary>
+    public const int MembershipCheckIntervalMs = 100;
 }

@@ -15,13 +15,14 @@ internal enum CommandKind
     Ring,
     Info,
     Repair,
+    Members,
     Help,
     Quit,
 }
 
-/// <summary>A parsed command: its kind, key, value and options (R or W, context).</summary>
+/// <summary>A parsed command: its kind, key, value and options (R or W, context, strict quorum).</summary>
 internal sealed record Command(
-    CommandKind Kind, byte[]? Key = null, byte[]? Value = null, int? Quorum = null, DynamoContext? Context = null)
+    CommandKind Kind, byte[]? Key = null, byte[]? Value = null, int? Quorum = null, DynamoContext? Context = null, bool Strict = false)
 {
     /// <summary>For REPAIR: the deadline of the whole repair, or null for the driver's default.</summary>
     public TimeSpan? Timeout { get; init; }
@@ -46,15 +47,16 @@ internal static class CommandParser
         {
             "PING" => Exact(rest, 0, "PING", new Command(CommandKind.Ping)),
             "INFO" => Exact(rest, 0, "INFO", new Command(CommandKind.Info)),
+            "MEMBERS" => Exact(rest, 0, "MEMBERS", new Command(CommandKind.Members)),
             "HELP" => Exact(rest, 0, "HELP", new Command(CommandKind.Help)),
             "REPAIR" => Repair(rest),
             "QUIT" or "EXIT" => Exact(rest, 0, name, new Command(CommandKind.Quit)),
             "RING" => rest.Count <= 1
                 ? (new Command(CommandKind.Ring, rest.Count == 1 ? rest[0] : null), null)
                 : (null, "wrong number of arguments: RING [key]"),
-            "GET" => Keyed(rest, CommandKind.Get, "GET key [R=n]", hasValue: false, quorumName: "R", allowContext: false),
-            "SET" or "PUT" => Keyed(rest, CommandKind.Set, name + " key value [W=n] [CTX=context]", hasValue: true, quorumName: "W", allowContext: true),
-            "DEL" or "DELETE" => Keyed(rest, CommandKind.Delete, name + " key [W=n] [CTX=context]", hasValue: false, quorumName: "W", allowContext: true),
+            "GET" => Keyed(rest, CommandKind.Get, "GET key [R=n] [STRICT]", hasValue: false, quorumName: "R", allowContext: false),
+            "SET" or "PUT" => Keyed(rest, CommandKind.Set, name + " key value [W=n] [CTX=context] [STRICT]", hasValue: true, quorumName: "W", allowContext: true),
+            "DEL" or "DELETE" => Keyed(rest, CommandKind.Delete, name + " key [W=n] [CTX=context] [STRICT]", hasValue: false, quorumName: "W", allowContext: true),
             _ => (null, $"unknown command '{Output.FormatValue(arguments[0])}', try HELP"),
         };
         return command is not null;
@@ -98,13 +100,18 @@ internal static class CommandParser
 
         int? quorum = null;
         DynamoContext? context = null;
+        var strict = false;
         foreach (var option in rest.Skip(fixedCount))
         {
             var text = Encoding.UTF8.GetString(option);
             var equals = text.IndexOf('=', StringComparison.Ordinal);
             var optionName = equals > 0 ? text[..equals].ToUpperInvariant() : string.Empty;
             var optionValue = equals > 0 ? text[(equals + 1)..] : string.Empty;
-            if (optionName == quorumName && quorum is null)
+            if (equals < 0 && string.Equals(text, "STRICT", StringComparison.OrdinalIgnoreCase) && !strict)
+            {
+                strict = true;
+            }
+            else if (optionName == quorumName && quorum is null)
             {
                 if (!int.TryParse(optionValue, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1 || n > Engine.Limits.ReplicasMax)
                 {
@@ -126,6 +133,6 @@ internal static class CommandParser
             }
         }
 
-        return (new Command(kind, rest[0], hasValue ? rest[1] : null, quorum, context), null);
+        return (new Command(kind, rest[0], hasValue ? rest[1] : null, quorum, context, strict), null);
     }
 }

@@ -51,16 +51,16 @@ internal static class Executor
                 await client.PingAsync(null, cancellationToken).ConfigureAwait(false);
                 return "PONG";
             case CommandKind.Get:
-                var read = await client.GetAsync(command.Key, new GetOptions { R = command.Quorum }, cancellationToken).ConfigureAwait(false);
+                var read = await client.GetAsync(command.Key, new GetOptions { R = command.Quorum, Strict = command.Strict }, cancellationToken).ConfigureAwait(false);
                 return Output.FormatGet(read);
             case CommandKind.Set:
-                await client.PutAsync(command.Key, command.Value, command.Context, new PutOptions { W = command.Quorum }, cancellationToken)
+                await client.PutAsync(command.Key, command.Value, command.Context, new PutOptions { W = command.Quorum, Strict = command.Strict }, cancellationToken)
                     .ConfigureAwait(false);
                 return "OK";
             case CommandKind.Delete:
                 // Without CTX the driver reads the key first and deletes what that read found (as Riak's delete
                 // does when no vector clock is given); with CTX only what CTX names.
-                await client.DeleteAsync(command.Key, command.Context, new DeleteOptions { W = command.Quorum }, cancellationToken)
+                await client.DeleteAsync(command.Key, command.Context, new DeleteOptions { W = command.Quorum, Strict = command.Strict }, cancellationToken)
                     .ConfigureAwait(false);
                 return "OK";
             case CommandKind.Ring:
@@ -69,6 +69,8 @@ internal static class Executor
                 return (await client.GetInfoAsync(null, cancellationToken).ConfigureAwait(false)).TrimEnd('\n');
             case CommandKind.Repair:
                 return Output.FormatRepair(await client.RepairAsync(null, command.Timeout, cancellationToken).ConfigureAwait(false));
+            case CommandKind.Members:
+                return Output.FormatMembers(await client.GetInfoAsync(null, cancellationToken).ConfigureAwait(false));
             case CommandKind.Help:
                 return Output.Help;
             default:

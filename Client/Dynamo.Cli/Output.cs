@@ -10,23 +10,66 @@ internal static class Output
     public const string Help = """
         Commands (names and options ignore case):
           PING                              check the node answers: PONG
-          GET key [R=n]                     the value; (nil) when missing; concurrent values as
+          GET key [R=n] [STRICT]            the value; (nil) when missing; concurrent values as
                                             1) value 2) value ... then (context) <ctx>
-          SET key value [W=n] [CTX=ctx]     write (alias PUT); without CTX a write to an existing key
+          SET key value [W=n] [CTX=ctx] [STRICT]
+                                            write (alias PUT); without CTX a write to an existing key
                                             adds a sibling; pass CTX from a GET to replace what it showed
-          DEL key [W=n] [CTX=ctx]           delete (writes a tombstone); without CTX it deletes every
+          DEL key [W=n] [CTX=ctx] [STRICT]  delete (writes a tombstone); without CTX it deletes every
                                             value a read of the key sees
+                                            STRICT: strict quorum, only the key's primaries count toward
+                                            R or W (no fallbacks); fails when too few are up
           RING [key]                        partitions and owners; with a key, its partition,
                                             primaries and fallbacks
           INFO                              the node's field:value status lines
           REPAIR [TIMEOUT=ms]               run anti-entropy on the node now, with every peer; prints
                                             exchanges, failures, differing keys and keys repaired
+          MEMBERS                           the members the node knows: address, up or down, epoch,
+                                            heartbeat
           HELP                              this text
           QUIT, EXIT                        leave the prompt
         Quoting: "double quotes" take \" \\ \n \r \t \b \a and \xHH (any byte); 'single quotes' are
         literal (\' for a quote). Values print as text; control characters and bytes that are not
         UTF-8 print as \xHH.
         """;
+
+    /// <summary>
+    /// The members from a node's Info text (its <c>member.&lt;id&gt;:address up|down epoch heartbeat</c> lines), one
+    /// per line, and a count of those up.
+    /// </summary>
+    public static string FormatMembers(string info)
+    {
+        var rows = new List<(string Id, string[] Fields)>();
+        foreach (var line in info.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (line.StartsWith("member.", StringComparison.Ordinal) && colon > 7)
+            {
+                rows.Add((line[7..colon], line[(colon + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries)));
+            }
+        }
+
+        if (rows.Count == 0)
+        {
+            return "(no member list: the node does not report one)";
+        }
+
+        var text = new StringBuilder();
+        var width = rows.Max(r => r.Id.Length);
+        var addressWidth = rows.Max(r => r.Fields.Length > 0 ? r.Fields[0].Length : 0);
+        var up = 0;
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var (id, fields) = rows[i];
+            var state = fields.Length > 1 ? fields[1] : "?";
+            up += state == "up" ? 1 : 0;
+            text.Append(CultureInfo.InvariantCulture, $"{i + 1}) {id.PadRight(width)}  {(fields.Length > 0 ? fields[0] : "-").PadRight(addressWidth)}  {state,-4}")
+                .Append(CultureInfo.InvariantCulture, $"  epoch {(fields.Length > 2 ? fields[2] : "?")}  heartbeat {(fields.Length > 3 ? fields[3] : "?")}\n");
+        }
+
+        text.Append(CultureInfo.InvariantCulture, $"{up} of {rows.Count} members up");
+        return text.ToString();
+    }
 
     /// <summary>
     /// A value as text: UTF-8 as it is, except control characters and bytes that are not valid UTF-8, which print

@@ -98,7 +98,7 @@ public sealed class DynamoClient : IDynamoClient, IAsyncDisposable
         var cluster = Cluster;
         var n = RequestChecks.CheckN(options?.N, cluster.DefaultN);
         var r = RequestChecks.CheckQuorum(options?.R, n, "R");
-        var frame = new RequestFrame(Opcode.Get, BucketOf(options), key, Quorum: r);
+        var frame = new RequestFrame(Opcode.Get, BucketOf(options), key, Quorum: r, Strict: options?.Strict ?? false);
         return SendToKeyAsync(frame, n, TimeoutOf(options), DecodeGet, cancellationToken);
     }
 
@@ -125,7 +125,8 @@ public sealed class DynamoClient : IDynamoClient, IAsyncDisposable
         var n = RequestChecks.CheckN(options?.N, cluster.DefaultN);
         var w = RequestChecks.CheckQuorum(options?.W, n, "W");
         var frame = new RequestFrame(
-            Opcode.Put, BucketOf(options), key, value, context?.Bytes ?? default, w, options?.ReturnContext ?? false);
+            Opcode.Put, BucketOf(options), key, value, context?.Bytes ?? default, w, options?.ReturnContext ?? false,
+            Strict: options?.Strict ?? false);
         return SendToKeyAsync(frame, n, TimeoutOf(options), DecodePut, cancellationToken);
     }
 
@@ -151,7 +152,7 @@ public sealed class DynamoClient : IDynamoClient, IAsyncDisposable
             // tombstone supersedes every version the read saw instead of becoming one more sibling.
             var read = await GetAsync(
                 key,
-                new GetOptions { Bucket = options?.Bucket, N = options?.N, Timeout = options?.Timeout },
+                new GetOptions { Bucket = options?.Bucket, N = options?.N, Timeout = options?.Timeout, Strict = options?.Strict ?? false },
                 cancellationToken).ConfigureAwait(false);
             if (read.Context.Bytes.IsEmpty)
             {
@@ -161,7 +162,8 @@ public sealed class DynamoClient : IDynamoClient, IAsyncDisposable
             context = read.Context;
         }
 
-        var frame = new RequestFrame(Opcode.Delete, BucketOf(options), key, Context: context.Bytes, Quorum: w);
+        var frame = new RequestFrame(
+            Opcode.Delete, BucketOf(options), key, Context: context.Bytes, Quorum: w, Strict: options?.Strict ?? false);
         await SendToKeyAsync(frame, n, TimeoutOf(options), DecodeEmpty<DeleteReply>, cancellationToken).ConfigureAwait(false);
     }
 

@@ -15,7 +15,8 @@ internal readonly record struct RequestFrame(
     ReadOnlyMemory<byte> Context = default,
     byte Quorum = 0,
     bool ReturnContext = false,
-    uint TimeoutMs = 0)
+    uint TimeoutMs = 0,
+    bool Strict = false)
 {
     /// <summary>The reply opcode that answers this request (besides Error).</summary>
     public Opcode ReplyOpcode => Opcodes.ReplyTo(Opcode);
@@ -26,18 +27,18 @@ internal readonly record struct RequestFrame(
         switch (Opcode)
         {
             case Opcode.Get:
-                FrameWriter.Write(writer, Opcode, requestId, new GetRequest(Bucket.Span, Key.Span, Quorum, TimeoutMs));
+                FrameWriter.Write(writer, Opcode, requestId, new GetRequest(Bucket.Span, Key.Span, Quorum, TimeoutMs, Strict));
                 break;
             case Opcode.Put:
                 FrameWriter.Write(
                     writer,
                     Opcode,
                     requestId,
-                    new PutRequest(Bucket.Span, Key.Span, Value.Span, Context.Span, Quorum, ReturnContext, TimeoutMs));
+                    new PutRequest(Bucket.Span, Key.Span, Value.Span, Context.Span, Quorum, ReturnContext, TimeoutMs, Strict));
                 break;
             case Opcode.Delete:
                 FrameWriter.Write(
-                    writer, Opcode, requestId, new DeleteRequest(Bucket.Span, Key.Span, Context.Span, Quorum, TimeoutMs));
+                    writer, Opcode, requestId, new DeleteRequest(Bucket.Span, Key.Span, Context.Span, Quorum, TimeoutMs, Strict));
                 break;
             case Opcode.Repair:
                 // TimeoutMs is what the driver still waits; the node's repair must end earlier, so that its answer

@@ -19,6 +19,14 @@ public abstract class RequestOptions
     /// null. Nodes apply their own bucket settings: this does not change how many replicas the node writes.
     /// </summary>
     public int? N { get; set; }
+
+    /// <summary>
+    /// Strict quorum (Riak's PR and PW): only the key's primary replicas count toward R or W. By default (false) the
+    /// cluster uses a sloppy quorum: when a primary is believed down, a fallback node stands in for it and keeps the
+    /// write as a hint until the primary is back, so writes stay available. With <c>Strict</c> a request that cannot
+    /// reach R (or W) primaries fails with <see cref="QuorumNotMetException"/> instead.
+    /// </summary>
+    public bool Strict { get; set; }
 }
 
 /// <summary>Per-request settings of a get.</summary>

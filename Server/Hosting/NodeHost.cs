@@ -106,7 +106,8 @@ internal sealed class NodeHost : IAsyncDisposable
     {
         var dataDirectory = options.DataDirectory ?? Directory.CreateTempSubdirectory($"dynamo-{options.Node}-").FullName;
         var ring = Ring.Create(options.Members.Select(m => m.Id), options.Partitions);
-        var status = new NodeStatus(options.Self.Endpoint.ToString(), ClusterInfoPayload(options, ring));
+        var status = new NodeStatus(
+            options.Self.Endpoint.ToString(), ClusterInfoPayload(options.Defaults, ring, StaticAddresses(options)) ?? []);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         ConfigureLogging(builder.Logging, options.LogLevel, configureLogging);
@@ -139,18 +140,27 @@ internal sealed class NodeHost : IAsyncDisposable
         }
 
         var epoch = storage.Epoch;
-        var nodeOptions = new NodeOptions(options.Node, epoch, ring, options.Defaults, options.Buckets)
-        {
-            AntiEntropyEnabled = options.AntiEntropy.Enabled,
-            AntiEntropyIntervalMs = options.AntiEntropy.IntervalMs,
-            AntiEntropyConcurrency = options.AntiEntropy.Concurrency,
-            AntiEntropyKeysPerSecond = options.AntiEntropy.KeysPerSecond,
-        };
-        var core = new NodeCore(nodeOptions, storage.Store);
+        var core = new NodeCore(
+            new NodeOptions(options.Node, epoch, ring, options.Defaults, options.Buckets)
+            {
+                AntiEntropyEnabled = options.AntiEntropy.Enabled,
+                AntiEntropyIntervalMs = options.AntiEntropy.IntervalMs,
+                AntiEntropyConcurrency = options.AntiEntropy.Concurrency,
+                AntiEntropyKeysPerSecond = options.AntiEntropy.KeysPerSecond,
+                GossipEnabled = true,
+                Address = options.Self.Endpoint.ToString(),
+                Seeds = [.. options.Seeds.Select(s => s.ToString())],
+                Random = new Random(SeedOf(options.Node, epoch) ^ 0x5EED),
+                GossipIntervalMs = options.GossipIntervalMs,
+                MemberDownAfterMs = options.MemberDownAfterMs,
+                HintsPerSecond = options.HintsPerSecond,
+            },
+            storage.Store,
+            storage.Hints);
         builder.Services.AddSingleton(services =>
             new PeerLinks(options.Node, options.Members, SeedOf(options.Node, epoch), services.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton(services =>
-            new NodeLoop(core, storage, services.GetRequiredService<PeerLinks>(), status, TimeProvider.System));
+            new NodeLoop(core, storage, services.GetRequiredService<PeerLinks>(), status, TimeProvider.System, StaticAddresses(options)));
         builder.Services.AddSingleton(status);
         builder.Services.AddSingleton<ConnectionRegistry>();
         WebApplication app;
@@ -222,11 +232,16 @@ internal sealed class NodeHost : IAsyncDisposable
         await _app.DisposeAsync().ConfigureAwait(false);
     }
 
+    /// <summary>The endpoints of the static member list, by node id.</summary>
+    internal static IReadOnlyDictionary<NodeId, string> StaticAddresses(ServerOptions options) =>
+        options.Members.ToDictionary(m => m.Id, m => m.Endpoint.ToString());
+
     /// <summary>
     /// The cluster information reply: members in the ring's (ordinal) order with their endpoints, and for each
-    /// partition the index of its owner. Built once: the ring does not change while the node runs.
+    /// partition the index of its owner. Null when the address of a ring member is not known yet (the caller keeps
+    /// the reply it has). The node loop builds a new one whenever the core's ring changes.
     /// </summary>
-    internal static byte[] ClusterInfoPayload(ServerOptions options, Ring ring)
+    internal static byte[]? ClusterInfoPayload(BucketProps defaults, Ring ring, IReadOnlyDictionary<NodeId, string> addresses)
     {
         var members = ring.Members.ToArray();
         var index = new Dictionary<NodeId, ushort>();
@@ -234,7 +249,11 @@ internal sealed class NodeHost : IAsyncDisposable
         for (var i = 0; i < members.Length; i++)
         {
             index[members[i]] = (ushort)i;
-            var endpoint = options.Members.First(m => m.Id == members[i]).Endpoint.ToString();
+            if (!addresses.TryGetValue(members[i], out var endpoint) || endpoint.Length == 0)
+            {
+                return null;
+            }
+
             encoded[i] = new ClusterMember(members[i].Value, endpoint);
         }
 
@@ -244,7 +263,7 @@ internal sealed class NodeHost : IAsyncDisposable
             owners[p] = index[ring.OwnerOf(p)];
         }
 
-        var d = options.Defaults;
+        var d = defaults;
         var reply = new ClusterInfoReply(ring.Fingerprint, (byte)d.N, (byte)d.R, (byte)d.W, encoded, owners);
         var payload = new byte[reply.Length];
         reply.WriteTo(payload);
@@ -254,11 +273,12 @@ internal sealed class NodeHost : IAsyncDisposable
     private static async Task RunBackgroundAsync(
         NodeLoop loop, PeerLinks links, int? parentPid, IHostApplicationLifetime lifetime, ILogger logger, CancellationToken cancellationToken)
     {
+        // The links first: their static links start before the loop can create links of its own.
         var tasks = new List<Task>
         {
+            links.RunAsync(loop, cancellationToken),
             RunLoopAsync(loop, lifetime, logger, cancellationToken),
             TickAsync(loop, cancellationToken),
-            links.RunAsync(loop, cancellationToken),
         };
         if (parentPid is { } pid)
         {

@@ -41,12 +41,22 @@ internal sealed class NodeLoop
     private readonly Dictionary<ulong, ReplyRoute> _routes = [];
     private readonly List<NodeEffect> _effects = [];
     private readonly List<PeerResponse> _failures = [];
+    private readonly IReadOnlyDictionary<NodeId, string> _staticAddresses;
     private ulong _nextToken;
     private int _tickQueued;
     private long _lastSweepMs;
+    private long _lastMembershipCheckMs = -ServerLimits.MembershipCheckIntervalMs;
+    private Engine.Placement.Ring? _publishedRing;
 
-    public NodeLoop(NodeCore core, NodeStorage storage, PeerLinks links, NodeStatus status, TimeProvider time)
+    public NodeLoop(
+        NodeCore core,
+        NodeStorage storage,
+        PeerLinks links,
+        NodeStatus status,
+        TimeProvider time,
+        IReadOnlyDictionary<NodeId, string>? staticAddresses = null)
     {
+        _staticAddresses = staticAddresses ?? new Dictionary<NodeId, string>();
         _core = core;
         _storage = storage;
         _store = storage.Store;
@@ -137,6 +147,12 @@ internal sealed class NodeLoop
                     _links.CollectOverdue(now, _failures);
                 }
 
+                if (now - _lastMembershipCheckMs >= ServerLimits.MembershipCheckIntervalMs)
+                {
+                    _lastMembershipCheckMs = now;
+                    FollowMembership();
+                }
+
                 break;
         }
     }
@@ -193,6 +209,10 @@ internal sealed class NodeLoop
                     _failures.Add(new PeerResponse(send.To, send.OperationId, new PeerFailure("Not sent: " + message)));
                     _effects.RemoveAt(i--);
                     break;
+                case SendToAddress send:
+                    _failures.Add(new PeerResponse(default, send.OperationId, new PeerFailure("Not sent: " + message)));
+                    _effects.RemoveAt(i--);
+                    break;
             }
         }
     }
@@ -218,6 +238,14 @@ internal sealed class NodeLoop
                 }
 
                 break;
+            case SendToAddress send:
+                var seedDeadline = now + DeadlineMs(send.Request) + ServerLimits.PeerDeadlineSlackMs;
+                if (!_links.TrySendToAddress(send.Address, send.OperationId, send.Request, seedDeadline, out var why))
+                {
+                    _failures.Add(new PeerResponse(default, send.OperationId, new PeerFailure(why)));
+                }
+
+                break;
         }
     }
 
@@ -235,12 +263,55 @@ internal sealed class NodeLoop
             ClientCommand command => command.Bucket,
             ReplicaRead read => read.Bucket,
             ReplicaWrite write => write.Bucket,
+            HintedWrite hinted => hinted.Bucket,
             _ => [],
         };
         var props = options.Buckets.Count > 0 && options.Buckets.TryGetValue(Encoding.UTF8.GetString(bucket), out var named)
             ? named
             : options.Defaults;
-        return request is ClientCommand { TimeoutMs: > 0 } c ? Math.Max(c.TimeoutMs, props.TimeoutMs) : props.TimeoutMs;
+        return request switch
+        {
+            ClientCommand { TimeoutMs: > 0 } c => Math.Max(c.TimeoutMs, props.TimeoutMs),
+            Gossip => options.GossipIntervalMs,
+            _ => props.TimeoutMs,
+        };
+    }
+
+    /// <summary>
+    /// Follows the core's member list: a link for every member whose address is known, and a new ClusterInfo reply
+    /// when the core's ring changed (members learned by gossip), so drivers route by the ring the nodes use.
+    /// </summary>
+    private void FollowMembership()
+    {
+        var members = _core.Members;
+        var addresses = new Dictionary<NodeId, string>(_staticAddresses);
+        foreach (var member in members)
+        {
+            if (member.Address.Length == 0)
+            {
+                continue;
+            }
+
+            addresses[member.Node] = member.Address;
+            if (member.Node != _core.Options.Self
+                && Options.OptionsParser.TryParseEndpoint(member.Address, allowAnyPort: false, out var endpoint, out _))
+            {
+                _links.Ensure(member.Node, endpoint);
+            }
+        }
+
+        var ring = _core.Ring;
+        if (ReferenceEquals(ring, _publishedRing))
+        {
+            return;
+        }
+
+        var payload = Hosting.NodeHost.ClusterInfoPayload(_core.Options.Defaults, ring, addresses);
+        if (payload is not null)
+        {
+            _status.PublishClusterInfo(payload);
+            _publishedRing = ring;
+        }
     }
 
     /// <summary>The Info reply: one <c>field:value</c> per line (docs/SERVER.md lists the fields).</summary>
@@ -255,9 +326,8 @@ internal sealed class NodeLoop
         text.Append("node:").Append(options.Self.Value).Append('\n');
         text.Append("address:").Append(_status.Address).Append('\n');
         Line("epoch", options.Epoch);
-        Line("members", options.Ring.Members.Length);
-        Line("partitions", options.Ring.PartitionCount);
-        Line("partitions_owned", options.Ring.CountOwnedBy(options.Self));
+        Line("partitions", _core.Ring.PartitionCount);
+        Line("partitions_owned", _core.Ring.CountOwnedBy(options.Self));
         Line("keys", _store.KeyCount);
         _storage.AppendInfo(text);
         Line("clients", _status.OpenConnections);
@@ -272,6 +342,7 @@ internal sealed class NodeLoop
         Line("overloads", stats.Overloads);
         Line("operations_in_flight", stats.OperationsInFlight);
         AppendAntiEntropyInfo(Line, stats);
+        AppendMembership(text);
         Line("uptime_ms", NowMs);
         var bytes = Encoding.UTF8.GetBytes(text.ToString());
         var reply = new InfoReply(bytes.Length <= ProtocolLimits.InfoBytesMax ? bytes : bytes[..ProtocolLimits.InfoBytesMax]);
@@ -292,6 +363,49 @@ internal sealed class NodeLoop
         line("ae_keys_repaired", stats.AntiEntropyKeysRepaired);
         var last = stats.AntiEntropyLastExchangeMs;
         line("ae_last_exchange_unix_ms", last < 0 ? 0 : _time.GetUtcNow().ToUnixTimeMilliseconds() - (NowMs - last));
+    }
+
+    /// <summary>
+    /// The membership and hint fields of the Info reply: the member counts, one <c>member.&lt;id&gt;</c> line per member
+    /// (<c>address up|down epoch heartbeat</c>), the hints pending in total and per target, and the hint counters.
+    /// </summary>
+    private void AppendMembership(StringBuilder text)
+    {
+        var stats = _core.Stats;
+        var members = _core.Members;
+        void Line(string field, long value) =>
+            text.Append(field).Append(':').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        Line("members", members.Length);
+        Line("members_up", stats.MembersUp);
+        Line("members_down", stats.MembersDown);
+        foreach (var member in members)
+        {
+            var up = member.Node == _core.Options.Self || _core.IsUp(member.Node);
+            text.Append("member.").Append(member.Node.Value).Append(':')
+                .Append(member.Address.Length > 0 ? member.Address : _staticAddresses.GetValueOrDefault(member.Node, "-"))
+                .Append(up ? " up " : " down ")
+                .Append(member.Epoch.ToString(CultureInfo.InvariantCulture)).Append(' ')
+                .Append(member.Heartbeat.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        var hints = _storage.Hints;
+        long pending = 0;
+        foreach (var target in hints.Targets)
+        {
+            pending += hints.PendingFor(target);
+        }
+
+        Line("hints_pending", pending);
+        foreach (var target in hints.Targets.OrderBy(t => t))
+        {
+            Line("hints_pending." + target.Value, hints.PendingFor(target));
+        }
+
+        Line("hints_stored", stats.HintsStored);
+        Line("hints_delivered", stats.HintsDelivered);
+        Line("hints_refused", stats.HintsRefused);
+        Line("hint_delivery_failures", stats.HintDeliveryFailures);
+        Line("gossip_rounds", stats.GossipRounds);
     }
 
     private readonly record struct ReplyRoute(IReplySink Sink, ulong RequestId, Opcode Opcode, bool ReturnContext);

@@ -4,19 +4,26 @@ namespace Dynamo.Server.Node;
 internal sealed class NodeStatus
 {
     private int _openConnections;
+    private volatile byte[] _clusterInfoPayload;
 
     /// <summary>Creates the status of a node advertised at <paramref name="address"/>.</summary>
-    public NodeStatus(string address, ReadOnlyMemory<byte> clusterInfoPayload)
+    public NodeStatus(string address, byte[] clusterInfoPayload)
     {
         Address = address;
-        ClusterInfoPayload = clusterInfoPayload;
+        _clusterInfoPayload = clusterInfoPayload;
     }
 
     /// <summary>The endpoint the node is advertised at (its entry in the member list).</summary>
     public string Address { get; }
 
-    /// <summary>The encoded ClusterInfo reply: the ring is static while the node runs, so it is built once.</summary>
-    public ReadOnlyMemory<byte> ClusterInfoPayload { get; }
+    /// <summary>
+    /// The encoded ClusterInfo reply of the core's current ring and members. The node loop publishes a new one when
+    /// the ring changes (members learned by gossip); connections read whichever is current.
+    /// </summary>
+    public ReadOnlyMemory<byte> ClusterInfoPayload => _clusterInfoPayload;
+
+    /// <summary>Publishes a new ClusterInfo reply (node loop only).</summary>
+    public void PublishClusterInfo(byte[] payload) => _clusterInfoPayload = payload;
 
     /// <summary>Connections open now (clients and peers' links alike).</summary>
     public int OpenConnections => Volatile.Read(ref _openConnections);

@@ -19,12 +19,16 @@ internal static class OptionsParser
     public const string Usage = """
         Usage:
           dynamo-server --node <id> --peers <id@host:port,...> [options]
+          dynamo-server --node <id> --listen <host:port> --seeds <host:port,...> [options]
           dynamo-server dev [--nodes 3] [--base-port 7101] [--data <dir>]
 
         Node options:
           --node <id>              this node's id (letters, digits, '.', '_', '-')
           --peers <list>           every member, this node included: id@host:port,id@host:port,...
                                    (every node must be given the same list and the same --partitions)
+          --seeds <list>           host:port,... of nodes to gossip with; a node started with --seeds and no
+                                   --peers knows only itself and learns the other members by gossip (it then
+                                   needs --listen with a port other than 0: the address it advertises)
           --listen <host:port>     where to listen (default: this node's endpoint in --peers; port 0 = any)
           --data <dir>             data directory; holds the node's epoch (default: a new temporary directory)
           --partitions <Q>         ring partitions, a power of two from 8 to 65536 (default 1024)
@@ -46,6 +50,14 @@ internal static class OptionsParser
           --ae-interval-ms <ms>    milliseconds between scheduled exchanges, 100 to 86400000 (default 10000)
           --ae-concurrency <n>     exchanges run at once by this node, 1 to 64 (default 1)
           --ae-keys-per-s <n>      keys repaired per second at most, 1 to 10000000 (default 5000)
+          --gossip-interval-ms <ms>
+                                   milliseconds between gossip rounds (default 1000)
+          --member-down-after-ms <ms>
+                                   failure detector: a member whose heartbeat did not advance for this long is
+                                   believed down; more than --gossip-interval-ms (default 5000)
+          --hints-per-target-max <n>
+                                   most hinted keys kept for one node believed down (default 100000)
+          --hints-per-second <n>   hinted handoff rate: most hints delivered per second (default 1000)
           --log-level <level>      trace, debug, information, warning, error (default information)
           --parent-pid <pid>       stop when that process exits
           --help                   print this text
@@ -89,6 +101,15 @@ internal static class OptionsParser
             TryParseBounded(v, "--ae-concurrency", 1, ServerLimits.AntiEntropyConcurrencyMax, out b.AeConcurrency, out e),
         ["--ae-keys-per-s"] = (string v, Builder b, out string? e) =>
             TryParseBounded(v, "--ae-keys-per-s", 1, ServerLimits.AntiEntropyKeysPerSecondMax, out b.AeKeysPerSecond, out e),
+        ["--seeds"] = SetSeeds,
+        ["--gossip-interval-ms"] = (string v, Builder b, out string? e) =>
+            TryParseBounded(v, "--gossip-interval-ms", 1, ServerLimits.GossipIntervalMaxMs, out b.GossipIntervalMs, out e),
+        ["--member-down-after-ms"] = (string v, Builder b, out string? e) =>
+            TryParseBounded(v, "--member-down-after-ms", 2, ServerLimits.MemberDownAfterMaxMs, out b.MemberDownAfterMs, out e),
+        ["--hints-per-target-max"] = (string v, Builder b, out string? e) =>
+            TryParseBounded(v, "--hints-per-target-max", 1, ServerLimits.HintsPerTargetMax, out b.HintsPerTargetMax, out e),
+        ["--hints-per-second"] = (string v, Builder b, out string? e) =>
+            TryParseBounded(v, "--hints-per-second", 1, ServerLimits.HintsPerSecondMax, out b.HintsPerSecond, out e),
     };
 
     /// <summary>
@@ -253,6 +274,34 @@ internal static class OptionsParser
         }
 
         builder.Members = members;
+        error = null;
+        return true;
+    }
+
+    private static bool SetSeeds(string value, Builder builder, [NotNullWhen(false)] out string? error)
+    {
+        var seeds = new List<HostPort>();
+        foreach (var entry in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!TryParseEndpoint(entry, allowAnyPort: false, out var endpoint, out var reason))
+            {
+                error = $"--seeds: {reason}";
+                return false;
+            }
+
+            if (!seeds.Contains(endpoint))
+            {
+                seeds.Add(endpoint);
+            }
+        }
+
+        if (seeds.Count == 0 || seeds.Count > Limits.MembersMax)
+        {
+            error = $"--seeds: expected 1 to {Limits.MembersMax} endpoints.";
+            return false;
+        }
+
+        builder.Seeds = seeds;
         error = null;
         return true;
     }
@@ -476,14 +525,39 @@ internal static class OptionsParser
         public int? AeIntervalMs;
         public int? AeConcurrency;
         public int? AeKeysPerSecond;
+        public List<HostPort>? Seeds;
+        public int? GossipIntervalMs;
+        public int? MemberDownAfterMs;
+        public int? HintsPerTargetMax;
+        public int? HintsPerSecond;
         public readonly List<string> BucketTexts = [];
 
         public bool TryBuild([NotNullWhen(true)] out ServerOptions? options, [NotNullWhen(false)] out string? error)
         {
             options = null;
-            if (Node.IsDefault || Members is null)
+            if (Node.IsDefault || (Members is null && Seeds is null))
             {
-                error = Node.IsDefault ? "--node is required." : "--peers is required.";
+                error = Node.IsDefault ? "--node is required." : "--peers or --seeds is required.";
+                return false;
+            }
+
+            if (Members is null)
+            {
+                // Seeds only: this node knows itself, at the address it listens on, and learns the rest by gossip.
+                if (Listen is null || Listen.Port == 0 || Listen.Host is "*" or "+" or "0.0.0.0")
+                {
+                    error = "--seeds without --peers needs --listen with a host and port others can reach (not port 0 or a wildcard host): it is the address this node advertises.";
+                    return false;
+                }
+
+                Members = [new MemberAddress(Node, Listen)];
+            }
+
+            var gossipMs = GossipIntervalMs ?? Limits.GossipIntervalDefaultMs;
+            var downAfterMs = MemberDownAfterMs ?? Math.Max(Limits.MemberDownAfterDefaultMs, gossipMs * 5);
+            if (downAfterMs <= gossipMs)
+            {
+                error = $"--member-down-after-ms ({downAfterMs}) must be more than --gossip-interval-ms ({gossipMs}).";
                 return false;
             }
 
@@ -542,6 +616,11 @@ internal static class OptionsParser
                 CompactionGarbageRatio = GarbageRatio ?? ServerOptions.CompactionGarbageRatioDefault,
                 CompactionBytesPerSecond = (CompactionMbPerSecond ?? ServerOptions.CompactionMbPerSecondDefault) * 1024L * 1024,
                 AntiEntropy = AntiEntropyFromOptions(),
+                Seeds = Seeds ?? [],
+                GossipIntervalMs = gossipMs,
+                MemberDownAfterMs = downAfterMs,
+                HintsPerTargetMax = HintsPerTargetMax ?? Limits.HintsPerTargetDefault,
+                HintsPerSecond = HintsPerSecond ?? Limits.HintsPerSecondDefault,
             };
             error = null;
             return true;

@@ -72,6 +72,24 @@ internal sealed record ServerOptions
     /// <summary>How background anti-entropy runs.</summary>
     public AntiEntropySettings AntiEntropy { get; init; } = AntiEntropySettings.Default;
 
+    /// <summary>Addresses of seed nodes to gossip with until their ids are known (<c>--seeds</c>); may be empty.</summary>
+    public IReadOnlyList<HostPort> Seeds { get; init; } = [];
+
+    /// <summary>Milliseconds between gossip rounds (<c>--gossip-interval-ms</c>).</summary>
+    public int GossipIntervalMs { get; init; } = Limits.GossipIntervalDefaultMs;
+
+    /// <summary>
+    /// The failure detector's threshold: milliseconds without a newer heartbeat after which a member is believed down
+    /// (<c>--member-down-after-ms</c>).
+    /// </summary>
+    public int MemberDownAfterMs { get; init; } = Limits.MemberDownAfterDefaultMs;
+
+    /// <summary>Most hinted keys kept per target (<c>--hints-per-target-max</c>).</summary>
+    public int HintsPerTargetMax { get; init; } = Limits.HintsPerTargetDefault;
+
+    /// <summary>Most hints delivered per second (<c>--hints-per-second</c>).</summary>
+    public int HintsPerSecond { get; init; } = Limits.HintsPerSecondDefault;
+
     /// <summary>The store this node runs with, once the defaults are applied.</summary>
     public StoreKind EffectiveStore => Store ?? (DataDirectory is null ? StoreKind.Memory : StoreKind.Log);
 

@@ -58,6 +58,18 @@ internal sealed class PeerLink
     /// <summary>Whether a connection is up now.</summary>
     public bool IsConnected => _connected;
 
+    /// <summary>Whether operations wait for an answer on this link.</summary>
+    public bool HasPending
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _pending.Count > 0;
+            }
+        }
+    }
+
     /// <summary>
     /// Queues <paramref name="request"/> under <paramref name="operationId"/>, to fail by
     /// <paramref name="deadlineMs"/> at the latest. False, with the reason, when the link is down or full: the

@@ -30,7 +30,11 @@ internal sealed class NodeStorage
     /// <summary>The store's folder inside the data directory.</summary>
     public const string StoreFolderName = "store";
 
+    /// <summary>The hint store's folder inside the data directory.</summary>
+    public const string HintsFolderName = "hints";
+
     private readonly LogStore? _log;
+    private LogHintStore? _hintLog;
     private readonly string _dataDirectory;
     private string? _lastSyncError;
     private long _lastSyncMs;
@@ -53,6 +57,12 @@ internal sealed class NodeStorage
 
     /// <summary>The store the core writes to.</summary>
     public IReplicaStore Store { get; }
+
+    /// <summary>Where this node keeps hints for nodes believed down: durable with the log store, else in memory.</summary>
+    public IHintStore Hints { get; private set; } = null!;
+
+    /// <summary>The durable hint store, or null for the memory store.</summary>
+    public LogHintStore? HintLog => _hintLog;
 
     /// <summary>The log store, or null for the memory store.</summary>
     public LogStore? Log => _log;
@@ -83,13 +93,17 @@ internal sealed class NodeStorage
     /// <exception cref="StorageIOException">The store's files cannot be read or written.</exception>
     /// <exception cref="StorageFormatException">A file of the store has an unknown format version.</exception>
     /// <exception cref="EpochFileException">The epoch file cannot be trusted.</exception>
-    public static NodeStorage Open(ServerOptions options, string dataDirectory, IStorageMedium? medium, ILogger logger)
+    public static NodeStorage Open(
+        ServerOptions options, string dataDirectory, IStorageMedium? medium, ILogger logger, IStorageMedium? hintMedium = null)
     {
         Directory.CreateDirectory(dataDirectory);
         var now = TimeProvider.System.GetUtcNow();
         if (options.EffectiveStore == StoreKind.Memory)
         {
-            var memory = new NodeStorage(new InMemoryReplicaStore(), null, options, dataDirectory, logger);
+            var memory = new NodeStorage(new InMemoryReplicaStore(), null, options, dataDirectory, logger)
+            {
+                Hints = new InMemoryHintStore(options.HintsPerTargetMax),
+            };
             memory.Epoch = EpochFile.Advance(dataDirectory, now);
             memory.EpochReason = "the memory store starts empty";
             return memory;
@@ -111,7 +125,33 @@ internal sealed class NodeStorage
                     self?.Logger ?? logger, record.SegmentId, record.Offset, Printable(record.Bucket), Printable(record.Key), record.Reason),
             },
             Lz4BlockCompressor.Instance);
-        var storage = new NodeStorage(log, log, options, dataDirectory, logger) { RecoveryMs = clock.ElapsedMilliseconds };
+        LogHintStore hints;
+        try
+        {
+            hints = LogHintStore.Open(
+                hintMedium ?? new FileMedium(Path.Combine(dataDirectory, HintsFolderName)),
+                new LogStoreOptions
+                {
+                    SegmentBytesMax = options.SegmentBytes,
+                    CompactionGarbageRatioMin = options.CompactionGarbageRatio,
+                    CorruptRecordObserved = record => Server.Log.CorruptRecord(
+                        self?.Logger ?? logger, record.SegmentId, record.Offset, "(hint) " + Printable(record.Bucket), Printable(record.Key), record.Reason),
+                },
+                Lz4BlockCompressor.Instance,
+                options.HintsPerTargetMax);
+        }
+        catch
+        {
+            log.Dispose();
+            throw;
+        }
+
+        var storage = new NodeStorage(log, log, options, dataDirectory, logger)
+        {
+            RecoveryMs = clock.ElapsedMilliseconds,
+            Hints = hints,
+            _hintLog = hints,
+        };
         self = storage;
         var recovery = log.Recovery;
         Server.Log.StoreRecovered(
@@ -145,13 +185,17 @@ internal sealed class NodeStorage
     /// </summary>
     public bool SyncBatch(long nowMs)
     {
-        if (Durability != DurabilityMode.Always || _log is not { HasUnsyncedWrites: true, Failure: null })
+        if (Durability != DurabilityMode.Always || !HasUnsyncedWrites)
         {
             return true;
         }
 
         return TrySync(nowMs);
     }
+
+    /// <summary>Whether the replica store or the hint store wrote since the last fsync.</summary>
+    private bool HasUnsyncedWrites =>
+        _log is { HasUnsyncedWrites: true, Failure: null } || _hintLog is { HasUnsyncedWrites: true, Failure: null };
 
     /// <summary>Time passes: the interval-mode fsync, and a step of compaction within its byte budget.</summary>
     public void OnTick(long nowMs)
@@ -161,7 +205,7 @@ internal sealed class NodeStorage
             return;
         }
 
-        if (Durability == DurabilityMode.Interval && _log.HasUnsyncedWrites && nowMs - _lastSyncMs >= SyncIntervalMs)
+        if (Durability == DurabilityMode.Interval && HasUnsyncedWrites && nowMs - _lastSyncMs >= SyncIntervalMs)
         {
             TrySync(nowMs);
         }
@@ -179,7 +223,7 @@ internal sealed class NodeStorage
     }
 
     /// <summary>The message of the failure that stopped writes; null while healthy.</summary>
-    public string? Failure => _log?.Failure ?? _lastSyncError;
+    public string? Failure => _log?.Failure ?? _hintLog?.Failure ?? _lastSyncError;
 
     /// <summary>Appends the storage fields of the Info reply.</summary>
     public void AppendInfo(StringBuilder text)
@@ -203,6 +247,8 @@ internal sealed class NodeStorage
         text.Append("last_sync_error:").Append(OneLine(Failure) ?? "ok").Append('\n');
         Line("recovery_ms", RecoveryMs);
         Line("recovered_from_hints", _log?.Recovery.SegmentsFromHints ?? 0);
+        text.Append("hint_store:").Append(_hintLog is null ? "memory" : "log").Append('\n');
+        Line("hint_store_bytes", _hintLog is null ? 0 : _hintLog.Log.Stats.LiveBytes + _hintLog.Log.Stats.GarbageBytes);
     }
 
     /// <summary>
@@ -219,7 +265,12 @@ internal sealed class NodeStorage
         _closed = true;
         try
         {
-            if (_log.Failure is null)
+            if (_hintLog is { Failure: null })
+            {
+                _hintLog.Sync();
+            }
+
+            if (_log.Failure is null && _hintLog?.Failure is null)
             {
                 _log.Sync();
                 var marker = Path.Combine(_dataDirectory, CleanShutdownFileName);
@@ -237,6 +288,7 @@ internal sealed class NodeStorage
         }
         finally
         {
+            _hintLog?.Dispose();
             _log.Dispose();
         }
     }
@@ -246,12 +298,14 @@ internal sealed class NodeStorage
         _lastSyncMs = nowMs;
         try
         {
+            // Hints first: a replica ack and a hint ack of the same batch both wait for this one group commit.
+            _hintLog?.Sync();
             _log!.Sync();
             return true;
         }
         catch (StorageFailedException error)
         {
-            _lastSyncError = _log!.Failure ?? error.Message;
+            _lastSyncError = _log!.Failure ?? _hintLog?.Failure ?? error.Message;
             Server.Log.StorageFailed(Logger, _lastSyncError);
             return false;
         }
@@ -264,6 +318,11 @@ internal sealed class NodeStorage
             if (_log!.CompactionStep(budget) == CompactionProgress.Completed)
             {
                 Server.Log.CompactionCompleted(Logger, _log.Stats.Compactions);
+            }
+
+            if (_hintLog is { Failure: null } && !_log.IsCompacting)
+            {
+                _hintLog.CompactionStep(budget);
             }
         }
         catch (StorageFailedException error)

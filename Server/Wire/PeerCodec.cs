@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Immutable;
 using Dynamo.Engine.Cluster;
 using Dynamo.Engine.Versions;
 using Dynamo.Protocol;
@@ -18,6 +19,8 @@ internal static class PeerCodec
     {
         ReplicaRead => Opcode.ReplicaRead,
         ReplicaWrite => Opcode.ReplicaWrite,
+        Gossip => Opcode.Gossip,
+        HintedWrite => Opcode.HintedWrite,
         ClientCommand { Operation: ClientOperation.Get } => Opcode.Get,
         ClientCommand { Operation: ClientOperation.Put } => Opcode.Put,
         ClientCommand => Opcode.Delete,
@@ -49,6 +52,14 @@ internal static class PeerCodec
             case TreeCompare or KeysCompare:
                 AntiEntropyWire.TryWriteRequest(output, operationId, request);
                 break;
+            case Gossip gossip:
+                WriteGossip(output, operationId, gossip.Members);
+                break;
+            case HintedWrite hinted:
+                SiblingSetCodec.Encode(hinted.Set, scratch);
+                FrameWriter.Write(output, Opcode.HintedWrite, operationId, new HintedWriteRequest(
+                    System.Text.Encoding.UTF8.GetBytes(hinted.Target.Value), hinted.Bucket, hinted.Key, scratch.WrittenSpan));
+                break;
             default:
                 throw new ArgumentException($"No frame carries a {request.GetType().Name}.", nameof(request));
         }
@@ -76,6 +87,8 @@ internal static class PeerCodec
             {
                 Opcode.ReplicaReadReply => ReadReplicaReadReply(payload),
                 Opcode.ReplicaWriteReply => Ack(payload),
+                Opcode.HintedWriteReply => HintAck(payload),
+                Opcode.GossipReply => ReadGossipReply(payload),
                 Opcode.PutReply => ReadPutReply(payload),
                 Opcode.DeleteReply => Deleted(payload),
                 Opcode.TreeCompareReply => AntiEntropyWire.ReadTreeCompareReply(payload),
@@ -115,15 +128,15 @@ internal static class PeerCodec
         {
             case ClientOperation.Get:
                 var r = (byte)Math.Clamp(command.R, 0, byte.MaxValue);
-                FrameWriter.Write(output, Opcode.Get, operationId, new GetRequest(command.Bucket, command.Key, r, timeout));
+                FrameWriter.Write(output, Opcode.Get, operationId, new GetRequest(command.Bucket, command.Key, r, timeout, command.Strict));
                 break;
             case ClientOperation.Put:
                 FrameWriter.Write(output, Opcode.Put, operationId, new PutRequest(
-                    command.Bucket, command.Key, command.Value.Span, scratch.WrittenSpan, w, command.ReturnContext, timeout));
+                    command.Bucket, command.Key, command.Value.Span, scratch.WrittenSpan, w, command.ReturnContext, timeout, command.Strict));
                 break;
             default:
                 FrameWriter.Write(
-                    output, Opcode.Delete, operationId, new DeleteRequest(command.Bucket, command.Key, scratch.WrittenSpan, w, timeout));
+                    output, Opcode.Delete, operationId, new DeleteRequest(command.Bucket, command.Key, scratch.WrittenSpan, w, timeout, command.Strict));
                 break;
         }
     }
@@ -157,6 +170,37 @@ internal static class PeerCodec
         _ = ReplicaWriteReply.Read(payload);
         return new ReplicaWriteAck();
     }
+
+    private static ReplicaWriteAck HintAck(ReadOnlySpan<byte> payload)
+    {
+        _ = HintedWriteReply.Read(payload);
+        return new ReplicaWriteAck();
+    }
+
+    private static NodeResponse ReadGossipReply(ReadOnlySpan<byte> payload)
+    {
+        var reply = GossipReply.Read(payload);
+        return RequestDecoder.TryReadMembers(reply.Members, reply.MemberCount, out var members, out var error)
+            ? new GossipResult(members)
+            : new PeerFailure("The peer's gossip is not valid: " + error);
+    }
+
+    /// <summary>Writes a member list as gossip; also used for the reply (<see cref="ReplyEncoder"/>).</summary>
+    internal static GossipMember[] ToWire(ImmutableArray<MemberState> members)
+    {
+        var wire = new GossipMember[members.Length];
+        for (var i = 0; i < wire.Length; i++)
+        {
+            var m = members[i];
+            wire[i] = new GossipMember(
+                m.Node.Value, m.Address, m.Epoch, m.Status == MemberStatus.Up ? GossipStatus.Up : GossipStatus.Down, m.Heartbeat);
+        }
+
+        return wire;
+    }
+
+    private static void WriteGossip(IBufferWriter<byte> output, ulong operationId, ImmutableArray<MemberState> members) =>
+        FrameWriter.Write(output, Opcode.Gossip, operationId, new GossipRequest(ToWire(members)));
 
     private static NodeResponse ReadPutReply(ReadOnlySpan<byte> payload)
     {

@@ -140,11 +140,17 @@ internal static class ReplyEncoder
 
                 FrameWriter.Write(output, Opcode.ReplicaReadReply, reply.RequestId, new ReplicaReadReply(scratch.WrittenSpan));
                 break;
+            case ReplicaWriteAck when reply.Opcode == Opcode.HintedWrite:
+                FrameWriter.Write(output, Opcode.HintedWriteReply, reply.RequestId, new HintedWriteReply());
+                break;
             case ReplicaWriteAck:
                 FrameWriter.Write(output, Opcode.ReplicaWriteReply, reply.RequestId, new ReplicaWriteReply());
                 break;
             case TreeCompareResult or KeysCompareResult or RepairResult:
                 AntiEntropyWire.TryWriteResponse(output, reply.RequestId, reply.Response, scratch);
+                break;
+            case GossipResult gossip:
+                FrameWriter.Write(output, Opcode.GossipReply, reply.RequestId, new GossipReply(PeerCodec.ToWire(gossip.Members)));
                 break;
             default:
                 WriteError(output, reply.RequestId, ErrorCode.Internal, $"The node produced no answer for {reply.Opcode}.");

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+using Dynamo.Engine;
 using Dynamo.Engine.Cluster;
 using Dynamo.Engine.Versions;
 using Dynamo.Protocol;
@@ -62,6 +64,8 @@ internal static class RequestDecoder
                 Opcode.TreeCompare => AntiEntropyWire.DecodeTreeCompare(payload),
                 Opcode.KeysCompare => AntiEntropyWire.DecodeKeysCompare(payload),
                 Opcode.Repair => AntiEntropyWire.DecodeRepair(payload),
+                Opcode.Gossip => DecodeGossip(payload),
+                Opcode.HintedWrite => DecodeHintedWrite(payload),
                 _ => Error(opcode, ErrorCode.UnknownOpcode, $"Opcode 0x{(byte)opcode:X2} is not a request this node serves."),
             };
         }
@@ -87,7 +91,7 @@ internal static class RequestDecoder
         var get = GetRequest.Read(payload);
         var command = new ClientCommand(
             ClientOperation.Get, get.Bucket.ToArray(), get.Key.ToArray(), ReadOnlyMemory<byte>.Empty, CausalContext.Empty,
-            get.R, 0, Timeout(get.TimeoutMs), ReturnContext: false);
+            get.R, 0, Timeout(get.TimeoutMs), ReturnContext: false, Strict: get.Strict);
         return new DecodedRequest(RequestKind.Core, Opcode.Get, command);
     }
 
@@ -101,7 +105,7 @@ internal static class RequestDecoder
 
         var command = new ClientCommand(
             ClientOperation.Put, put.Bucket.ToArray(), put.Key.ToArray(), put.Value.ToArray(), context,
-            0, put.W, Timeout(put.TimeoutMs), put.ReturnContext);
+            0, put.W, Timeout(put.TimeoutMs), put.ReturnContext, put.Strict);
         return new DecodedRequest(RequestKind.Core, Opcode.Put, command);
     }
 
@@ -115,7 +119,7 @@ internal static class RequestDecoder
 
         var command = new ClientCommand(
             ClientOperation.Delete, delete.Bucket.ToArray(), delete.Key.ToArray(), ReadOnlyMemory<byte>.Empty, context,
-            0, delete.W, Timeout(delete.TimeoutMs), ReturnContext: false);
+            0, delete.W, Timeout(delete.TimeoutMs), ReturnContext: false, Strict: delete.Strict);
         return new DecodedRequest(RequestKind.Core, Opcode.Delete, command);
     }
 
@@ -135,6 +139,57 @@ internal static class RequestDecoder
 
         return new DecodedRequest(
             RequestKind.Core, Opcode.ReplicaWrite, new ReplicaWrite(write.Bucket.ToArray(), write.Key.ToArray(), set));
+    }
+
+    private static DecodedRequest DecodeGossip(ReadOnlySpan<byte> payload)
+    {
+        var gossip = GossipRequest.Read(payload);
+        if (!TryReadMembers(gossip.Members, gossip.MemberCount, out var members, out var error))
+        {
+            return Error(Opcode.Gossip, ErrorCode.BadRequest, error);
+        }
+
+        return new DecodedRequest(RequestKind.Core, Opcode.Gossip, new Gossip(members));
+    }
+
+    private static DecodedRequest DecodeHintedWrite(ReadOnlySpan<byte> payload)
+    {
+        var write = HintedWriteRequest.Read(payload);
+        if (!NodeId.TryParse(System.Text.Encoding.UTF8.GetString(write.Target), out var target, out var reason))
+        {
+            return Error(Opcode.HintedWrite, ErrorCode.BadRequest, "Hint target: " + reason);
+        }
+
+        if (!SiblingSetCodec.TryDecode(write.Object, out var set, out var error))
+        {
+            return Error(Opcode.HintedWrite, ErrorCode.BadRequest, "Hinted object: " + error);
+        }
+
+        return new DecodedRequest(
+            RequestKind.Core, Opcode.HintedWrite, new HintedWrite(target, write.Bucket.ToArray(), write.Key.ToArray(), set));
+    }
+
+    /// <summary>Gossip members as the core's states; a node id the engine rejects makes the whole message bad.</summary>
+    internal static bool TryReadMembers(
+        GossipMemberEnumerator members, int count, out ImmutableArray<MemberState> states, out string error)
+    {
+        var builder = ImmutableArray.CreateBuilder<MemberState>(count);
+        foreach (var member in members)
+        {
+            if (!NodeId.TryParse(member.NodeIdText, out var node, out var reason))
+            {
+                states = default;
+                error = "Gossip member: " + reason;
+                return false;
+            }
+
+            var status = member.Status == GossipStatus.Up ? MemberStatus.Up : MemberStatus.Down;
+            builder.Add(new MemberState(node, member.EndpointText, member.Epoch, status, member.Heartbeat));
+        }
+
+        states = builder.MoveToImmutable();
+        error = string.Empty;
+        return true;
     }
 
     /// <summary>An empty context is a blind write; anything else must be a context this node's codec accepts.</summary>

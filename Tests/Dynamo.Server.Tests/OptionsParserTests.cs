@@ -77,10 +77,40 @@ public sealed class OptionsParserTests
         Assert.That(bare!.EffectiveStore, Is.EqualTo(StoreKind.Memory), "without --data there is nothing to survive in");
     }
 
+    [Test]
+    public void A_node_started_with_seeds_knows_only_itself_at_its_listen_address_and_takes_the_membership_options()
+    {
+        var ok = OptionsParser.TryParse(
+            [
+                "--node", "n4", "--listen", "127.0.0.1:7104", "--seeds", "127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7101",
+                "--gossip-interval-ms", "200", "--member-down-after-ms", "1500", "--hints-per-target-max", "50",
+                "--hints-per-second", "300",
+            ],
+            out var options,
+            out var error);
+
+        Assert.That(ok, Is.True, error);
+        Assert.That(options!.Members, Is.EqualTo(new[] { new MemberAddress(NodeId.Parse("n4"), new HostPort("127.0.0.1", 7104)) }));
+        Assert.That(options.Seeds, Is.EqualTo(new[] { new HostPort("127.0.0.1", 7101), new HostPort("127.0.0.1", 7102) }), "duplicates dropped");
+        Assert.That((options.GossipIntervalMs, options.MemberDownAfterMs, options.HintsPerTargetMax, options.HintsPerSecond), Is.EqualTo((200, 1500, 50, 300)));
+
+        Assert.That(OptionsParser.TryParse(["--node", "n1", "--peers", "n1@h:1"], out var defaults, out error), Is.True, error);
+        Assert.That(defaults!.Seeds, Is.Empty);
+        Assert.That((defaults.GossipIntervalMs, defaults.MemberDownAfterMs), Is.EqualTo((Limits.GossipIntervalDefaultMs, Limits.MemberDownAfterDefaultMs)));
+        Assert.That((defaults.HintsPerTargetMax, defaults.HintsPerSecond), Is.EqualTo((Limits.HintsPerTargetDefault, Limits.HintsPerSecondDefault)));
+    }
+
     [TestCase("--node n1 --peers n1@h:1 --bogus 1", "Unknown option '--bogus'")]
     [TestCase("--node n1 --peers n1@h:1 --data", "needs a value")]
     [TestCase("--peers n1@h:1", "--node is required")]
-    [TestCase("--node n1", "--peers is required")]
+    [TestCase("--node n1", "--peers or --seeds is required")]
+    [TestCase("--node n1 --seeds h:1", "--seeds without --peers needs --listen")]
+    [TestCase("--node n1 --seeds h:1 --listen h:0", "--seeds without --peers needs --listen")]
+    [TestCase("--node n1 --seeds h --listen h:2", "--seeds: 'h' is not an endpoint")]
+    [TestCase("--node n1 --peers n1@h:1 --gossip-interval-ms 0", "--gossip-interval-ms: 0 is out of range")]
+    [TestCase("--node n1 --peers n1@h:1 --gossip-interval-ms 500 --member-down-after-ms 500", "must be more than --gossip-interval-ms")]
+    [TestCase("--node n1 --peers n1@h:1 --hints-per-target-max 0", "--hints-per-target-max: 0 is out of range")]
+    [TestCase("--node n1 --peers n1@h:1 --hints-per-second 0", "--hints-per-second: 0 is out of range")]
     [TestCase("--node n9 --peers n1@h:1,n2@h:2", "'n9' is not in --peers")]
     [TestCase("--node n1 --peers n1@h:1,n1@h:2", "'n1' appears twice")]
     [TestCase("--node n1 --peers n1@h:1,n2@h:1", "h:1 appears twice")]

@@ -279,4 +279,78 @@ public sealed class WireMappingTests
         Assert.That(PeerCodec.ReadReply(Opcode.ReplicaRead, Opcode.ReplicaWriteReply, []), Is.TypeOf<PeerFailure>(), "a reply of the wrong kind");
         Assert.That(PeerCodec.ReadReply(Opcode.ReplicaRead, Opcode.ReplicaReadReply, [9]), Is.TypeOf<PeerFailure>(), "a malformed reply");
     }
+
+    [Test]
+    public void Gossip_and_hinted_writes_travel_to_peers_and_back_as_the_same_requests_and_replies()
+    {
+        var set = TwoSiblings();
+        var members = System.Collections.Immutable.ImmutableArray.Create(
+            new MemberState(NodeId.Parse("n1"), "127.0.0.1:7101", 3, MemberStatus.Up, 42),
+            new MemberState(NodeId.Parse("n2"), "[::1]:7102", 1, MemberStatus.Down, 7),
+            new MemberState(NodeId.Parse("n4"), "", 0, MemberStatus.Up, 0));
+        NodeRequest[] requests =
+        [
+            new Gossip(members),
+            new HintedWrite(NodeId.Parse("n3"), "b"u8.ToArray(), "k"u8.ToArray(), set),
+        ];
+        foreach (var request in requests)
+        {
+            var output = new ArrayBufferWriter<byte>();
+            PeerCodec.WriteRequest(output, 9, request, new ArrayBufferWriter<byte>());
+            var buffer = new ReadOnlySequence<byte>(output.WrittenMemory);
+            Assert.That(FrameReader.TryReadFrame(ref buffer, out var header, out var payload), Is.True);
+            Assert.That(header.Opcode, Is.EqualTo(PeerCodec.OpcodeOf(request)));
+            var decoded = RequestDecoder.Decode(header.Opcode, payload.ToArray());
+            Assert.That(decoded.Kind, Is.EqualTo(RequestKind.Core));
+            if (request is Gossip)
+            {
+                Assert.That(((Gossip)decoded.Request!).Members, Is.EqualTo(members));
+            }
+            else
+            {
+                var hinted = (HintedWrite)decoded.Request!;
+                Assert.That((hinted.Target, hinted.Set), Is.EqualTo((NodeId.Parse("n3"), set)));
+                Assert.That(hinted.Key, Is.EqualTo("k"u8.ToArray()));
+            }
+        }
+
+        var gossipReply = WriteReply(new OutboundReply(1, ReplyKind.Response, Opcode.Gossip, Response: new GossipResult(members)));
+        Assert.That(gossipReply.Header.Opcode, Is.EqualTo(Opcode.GossipReply));
+        Assert.That(((GossipResult)PeerCodec.ReadReply(Opcode.Gossip, Opcode.GossipReply, gossipReply.Payload)).Members, Is.EqualTo(members));
+
+        var hintAck = WriteReply(new OutboundReply(1, ReplyKind.Response, Opcode.HintedWrite, Response: new ReplicaWriteAck()));
+        Assert.That(hintAck.Header.Opcode, Is.EqualTo(Opcode.HintedWriteReply));
+        Assert.That(PeerCodec.ReadReply(Opcode.HintedWrite, Opcode.HintedWriteReply, hintAck.Payload), Is.TypeOf<ReplicaWriteAck>());
+
+        var refused = WriteReply(new OutboundReply(
+            1, ReplyKind.Response, Opcode.HintedWrite, Response: new ClientResult(ClientStatus.Overloaded, null, CausalContext.Empty, 0, 0, "full")));
+        Assert.That(refused.Header.Opcode, Is.EqualTo(Opcode.Error));
+        Assert.That(PeerCodec.ReadReply(Opcode.HintedWrite, Opcode.Error, refused.Payload), Is.TypeOf<PeerFailure>(), "a refused hint is a failed slot");
+    }
+
+    [Test]
+    public void The_strict_flag_travels_on_client_frames_and_forwards()
+    {
+        var get = RequestDecoder.Decode(Opcode.Get, Encode(new GetRequest("b"u8, "k"u8, r: 2, strict: true)));
+        var put = RequestDecoder.Decode(Opcode.Put, Encode(new PutRequest("b"u8, "k"u8, "v"u8, [], w: 2, strict: true)));
+        var delete = RequestDecoder.Decode(Opcode.Delete, Encode(new DeleteRequest("b"u8, "k"u8, [], w: 2)));
+        Assert.That(((ClientCommand)get.Request!).Strict, Is.True);
+        Assert.That(((ClientCommand)put.Request!).Strict, Is.True);
+        Assert.That(((ClientCommand)delete.Request!).Strict, Is.False);
+
+        var forward = new ClientCommand(ClientOperation.Delete, "b"u8.ToArray(), "k"u8.ToArray(), default, CausalContext.Empty, 0, 2, 100, false, Strict: true);
+        var output = new ArrayBufferWriter<byte>();
+        PeerCodec.WriteRequest(output, 5, forward, new ArrayBufferWriter<byte>());
+        var buffer = new ReadOnlySequence<byte>(output.WrittenMemory);
+        Assert.That(FrameReader.TryReadFrame(ref buffer, out var header, out var payload), Is.True);
+        Assert.That(((ClientCommand)RequestDecoder.Decode(header.Opcode, payload.ToArray()).Request!).Strict, Is.True);
+    }
+
+    [Test]
+    public void A_gossip_member_with_an_id_the_engine_refuses_is_a_bad_request()
+    {
+        var payload = Encode(new GossipRequest([new GossipMember("bad/id", "h:1", 1, GossipStatus.Up, 1)]));
+        var decoded = RequestDecoder.Decode(Opcode.Gossip, payload);
+        Assert.That((decoded.Kind, decoded.ErrorCode), Is.EqualTo((RequestKind.Error, ErrorCode.BadRequest)));
+    }
 }

@@ -66,7 +66,31 @@ public sealed class CliTests
         Assert.That(Parse("ring").Key, Is.Null);
     }
 
+    [Test]
+    public void Strict_is_a_bare_option_of_get_set_and_del_and_members_takes_no_argument()
+    {
+        Assert.That(Parse("get k strict").Strict, Is.True);
+        Assert.That(Parse("GET k").Strict, Is.False);
+        var set = Parse("SET k v W=2 STRICT");
+        Assert.That((set.Strict, set.Quorum), Is.EqualTo((true, (int?)2)));
+        Assert.That(Parse("DEL k Strict").Strict, Is.True);
+        Assert.That(Parse("members").Kind, Is.EqualTo(CommandKind.Members));
+    }
+
+    [Test]
+    public void Members_lists_the_member_lines_of_info_and_counts_those_up()
+    {
+        const string Info = "node:n1\nmembers:3\nmember.n1:127.0.0.1:7101 up 5 40\nmember.n2:127.0.0.1:7102 down 5 12\nmember.n3:127.0.0.1:7103 up 6 39\nhints_pending:4\n";
+        var text = Output.FormatMembers(Info);
+        Assert.That(text, Does.Contain("1) n1  127.0.0.1:7101  up    epoch 5  heartbeat 40"));
+        Assert.That(text, Does.Contain("2) n2  127.0.0.1:7102  down  epoch 5  heartbeat 12"));
+        Assert.That(text, Does.EndWith("2 of 3 members up"));
+        Assert.That(Output.FormatMembers("node:n1\n"), Does.Contain("no member list"));
+    }
+
     [TestCase("GET", "wrong number of arguments")]
+    [TestCase("GET k STRICT STRICT", "unknown or repeated option")]
+    [TestCase("MEMBERS n1", "wrong number of arguments")]
     [TestCase("SET k", "wrong number of arguments")]
     [TestCase("PING now", "wrong number of arguments")]
     [TestCase("GET k W=2", "unknown or repeated option")]

@@ -50,6 +50,68 @@ public sealed class DriverTests
     }
 
     [Test]
+    public async Task Strict_sets_the_strict_quorum_flag_on_gets_puts_and_deletes_and_a_quorum_error_is_typed()
+    {
+        await using var node = new TestResponder();
+        var flags = new List<(Opcode, bool)>();
+        node.Handler = request =>
+        {
+            switch (request.Opcode)
+            {
+                case Opcode.Get:
+                    lock (flags)
+                    {
+                        flags.Add((Opcode.Get, GetRequest.Read(request.Payload).Strict));
+                    }
+
+                    request.ReplyValues([7], new SiblingValue("v"u8.ToArray()));
+                    break;
+                case Opcode.Put:
+                    var put = PutRequest.Read(request.Payload);
+                    lock (flags)
+                    {
+                        flags.Add((Opcode.Put, put.Strict));
+                    }
+
+                    if (put.Strict)
+                    {
+                        request.ReplyError(ErrorCode.QuorumNotMet, required: 2, received: 1, message: "primaries down");
+                    }
+                    else
+                    {
+                        request.Reply(Opcode.PutReply, TestResponder.Encode(new PutReply([])));
+                    }
+
+                    break;
+                case Opcode.Delete:
+                    lock (flags)
+                    {
+                        flags.Add((Opcode.Delete, DeleteRequest.Read(request.Payload).Strict));
+                    }
+
+                    request.Reply(Opcode.DeleteReply, []);
+                    break;
+                default:
+                    request.ReplyAsEmptyNode();
+                    break;
+            }
+        };
+        await using var client = await Connect(node);
+
+        await client.GetAsync("k", new GetOptions { Strict = true }).WaitAsync(s_wait);
+        await client.GetAsync("k").WaitAsync(s_wait);
+        await client.PutAsync("k", "v").WaitAsync(s_wait);
+        var error = Assert.ThrowsAsync<QuorumNotMetException>(() => client.PutAsync("k", "v", options: new PutOptions { Strict = true }).WaitAsync(s_wait));
+        Assert.That((error!.Required, error.Received), Is.EqualTo((2, 1)));
+        await client.DeleteAsync("k", DynamoContext.FromBytes([7]), new DeleteOptions { Strict = true }).WaitAsync(s_wait);
+
+        Assert.That(flags, Is.EqualTo(new[]
+        {
+            (Opcode.Get, true), (Opcode.Get, false), (Opcode.Put, false), (Opcode.Put, true), (Opcode.Delete, true),
+        }));
+    }
+
+    [Test]
     public async Task Requests_beyond_MaxInFlight_wait_for_a_slot_and_all_complete()
     {
         const int MaxInFlight = 8;

@@ -6,7 +6,8 @@ namespace Dynamo.Integration.Tests.Harness;
 
 /// <summary>
 /// A cluster of real <c>dynamo-server</c> processes on 127.0.0.1, on ports the test chose (bound to port 0 and
-/// released), each node with its own temporary data directory, <c>--peers</c> listing every node and
+/// released), each node with its own temporary data directory, <c>--peers</c> listing every node (or, with
+/// <see cref="ClusterSettings.Seeds"/>, <c>--seeds</c> naming the first node, so the others are learned by gossip) and
 /// <c>--parent-pid</c> this test process so that the nodes stop if the test runner dies. Nodes can be killed
 /// (kill -9) and restarted with the same id, port and data directory (a new epoch). Disposing kills every node
 /// and deletes the directories, whatever happened before.
@@ -25,13 +26,13 @@ internal sealed class TestCluster : IAsyncDisposable
         Nodes = nodes;
         Settings = settings;
         var peers = string.Join(",", nodes.Select(node => $"{node.Id}@{node.Endpoint}"));
+        string[] membership = settings.Seeds ? ["--seeds", nodes[0].Endpoint] : ["--peers", peers];
         _sharedArguments =
         [
-            "--peers", peers, "--partitions", Invariant(settings.Partitions),
+            .. membership, .. settings.ServerArguments ?? [], "--partitions", Invariant(settings.Partitions),
             "--n", Invariant(settings.N), "--r", Invariant(settings.R), "--w", Invariant(settings.W),
             "--timeout-ms", Invariant(settings.TimeoutMs), "--log-level", "information",
             "--parent-pid", Invariant(Environment.ProcessId),
-            .. settings.ServerArguments ?? [],
         ];
     }
 
@@ -100,9 +101,9 @@ internal sealed class TestCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// Waits until every running node answers a ping and reports links to every other running node
-    /// (<c>peers_connected</c> in its Info), as <c>dynamo-server dev</c> does. Fails at once when a node that
-    /// should run has exited.
+    /// Waits until every running node answers a ping, reports links to every other running node
+    /// (<c>peers_connected</c> in its Info), as <c>dynamo-server dev</c> does, and believes every running node up
+    /// (<c>members_up</c>). Fails at once when a node that should run has exited.
     /// </summary>
     public async Task WaitUntilReadyAsync()
     {
@@ -192,7 +193,8 @@ internal sealed class TestCluster : IAsyncDisposable
 
             var info = await connection.InfoAsync(cancellationToken);
             var connected = info.TryGetValue("peers_connected", out var text) ? int.Parse(text, CultureInfo.InvariantCulture) : -1;
-            return (connected >= peers, $"peers_connected:{connected}");
+            var up = info.TryGetValue("members_up", out var upText) ? int.Parse(upText, CultureInfo.InvariantCulture) : peers + 1;
+            return (connected >= peers && up >= peers + 1, $"peers_connected:{connected} members_up:{up}");
         }
         catch (Exception error) when (error is System.Net.Sockets.SocketException or IOException)
         {
@@ -205,11 +207,11 @@ internal sealed class TestCluster : IAsyncDisposable
 }
 
 /// <summary>
-/// The shape of a <see cref="TestCluster"/>: node count, N, R, W, partitions and the request deadline, and options
-/// every node is started with besides (<paramref name="ServerArguments"/>, e.g. anti-entropy settings).
+/// The shape of a <see cref="TestCluster"/>: node count, N, R, W, partitions, the request deadline, whether nodes
+/// start with <c>--seeds</c> instead of <c>--peers</c>, and options every node gets besides.
 /// </summary>
 internal sealed record ClusterSettings(
-    int Nodes = 3, int N = 3, int R = 2, int W = 2, int Partitions = 64, int TimeoutMs = 5000, string[]? ServerArguments = null);
+    int Nodes = 3, int N = 3, int R = 2, int W = 2, int Partitions = 64, int TimeoutMs = 5000, bool Seeds = false, string[]? ServerArguments = null);
 
 /// <summary>A node exited while the cluster was waiting for it.</summary>
 internal sealed class NodeExitedException : Exception
