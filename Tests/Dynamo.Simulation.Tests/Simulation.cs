@@ -3,6 +3,7 @@ using System.Text;
 using Dynamo.Engine;
 using Dynamo.Engine.Cluster;
 using Dynamo.Engine.Placement;
+using Dynamo.Engine.Storage;
 using Dynamo.Engine.Versions;
 
 namespace Dynamo.Simulation.Tests;
@@ -13,22 +14,63 @@ namespace Dynamo.Simulation.Tests;
 /// <param name="Payload">A <see cref="NodeRequest"/> or a <see cref="NodeResponse"/>.</param>
 internal readonly record struct Message(NodeId From, NodeId To, object Payload);
 
-/// <summary>One node of the simulation: its core, its store, and whether it is stopped.</summary>
+/// <summary>
+/// One node of the simulation: its core, its store, and whether it is down. A durable node keeps its store in a
+/// <see cref="LogStore"/> over a <see cref="FaultInjectingMedium"/> (its disk) and an epoch that outlive crashes; the
+/// core and the store object are replaced at each restart.
+/// </summary>
 internal sealed class SimNode(NodeCore core, IReplicaStore store)
 {
     public NodeId Id => Core.Options.Self;
 
-    public NodeCore Core { get; } = core;
+    public NodeCore Core { get; set; } = core;
 
-    public IReplicaStore Store { get; } = store;
+    public IReplicaStore Store { get; set; } = store;
 
+    /// <summary>True while the node is paused or crashed: connections to it are refused.</summary>
     public bool Stopped { get; set; }
 
-    /// <summary>Where each reply token leads: a client call, or a peer's send (coordinator, operation id).</summary>
+    /// <summary>True from a crash to the restart (the core's state is gone).</summary>
+    public bool Crashed { get; set; }
+
+    /// <summary>The node's disk, for a durable node; survives crashes.</summary>
+    public FaultInjectingMedium? Medium { get; init; }
+
+    /// <summary>The open log store over <see cref="Medium"/>, for a durable node.</summary>
+    public LogStore? Log { get; set; }
+
+    /// <summary>The node's durable epoch (the epoch file of Server/Storage/NodeStorage.cs).</summary>
+    public uint Epoch { get; set; } = 1;
+
+    /// <summary>Advanced by each crash: connections of an earlier incarnation are broken.</summary>
+    public int Incarnation { get; set; }
+
+    /// <summary>Set by <see cref="Simulation.CrashDuringNextBatch"/>: the next batch's writes are made, never synced.</summary>
+    public bool CrashInNextBatch { get; set; }
+
+    /// <summary>Where each reply token leads: a client call, or a peer's send (coordinator, operation id, incarnation).</summary>
     public Dictionary<ulong, object> Routes { get; } = [];
 
     public ulong LastToken { get; set; }
+
+    /// <summary>Crashes and restarts of this node so far.</summary>
+    public int Restarts { get; set; }
+
+    /// <summary>Restarts that advanced the epoch.</summary>
+    public int EpochsAdvanced { get; set; }
 }
+
+/// <summary>
+/// A new version a coordinator minted for a client's put or delete: the dot it wrote to its own copy of the key.
+/// <paramref name="Committed"/> is false when the node crashed before the batch's fsync, so the version never left
+/// the node and may be gone.
+/// </summary>
+/// <param name="Node">The coordinator.</param>
+/// <param name="Command">The command as the coordinator received it (a forward carries the client's).</param>
+/// <param name="Dot">The new version's dot.</param>
+/// <param name="AtMs">When it was minted.</param>
+/// <param name="Committed">Whether the batch that made it was synced and carried out.</param>
+internal readonly record struct Mint(NodeId Node, ClientCommand Command, Dot Dot, long AtMs, bool Committed);
 
 /// <summary>A client command submitted to a node, and its outcome once the reply arrived.</summary>
 internal sealed class ClientCall(NodeId node, ClientCommand command, long submittedMs)
@@ -51,10 +93,23 @@ internal sealed class ClientCall(NodeId node, ClientCommand command, long submit
 
 /// <summary>
 /// A deterministic simulation of a cluster of <see cref="NodeCore"/>s: simulated time (a priority queue of events by
-/// time, ties by insertion order), a network that delivers after a seeded random delay and can drop messages,
-/// partitions and stopped nodes, and clients that submit commands and collect replies. One seed decides
-/// everything; <see cref="HistoryHash"/> digests every event, so two runs of one seed can be compared.
+/// time, ties by insertion order), a network that delivers after a seeded random delay and can lose, duplicate and
+/// hold back messages, symmetric and one-way partitions, paused nodes, crashed and restarted nodes, and clients that
+/// submit commands and collect replies. One seed decides everything; <see cref="HistoryHash"/> digests every event,
+/// so two runs of one seed can be compared.
 /// </summary>
+/// <remarks>
+/// A durable simulation (<c>durable: true</c>) backs each node by a <see cref="LogStore"/> over a
+/// <see cref="FaultInjectingMedium"/> and models the server's group commit (Server/Node/NodeLoop.cs, Dispatch): each
+/// delivery to a node is one batch, and the node fsyncs once after the batch's store writes and before carrying out
+/// its effects, so whatever an acknowledgement depends on is synced before it leaves. A crash discards the core (its
+/// operations in flight, its routes) and whatever the medium had not synced; <see cref="CrashDuringNextBatch"/> lands
+/// the crash between a batch's writes and its fsync, the one window where a write was made but not synced. A restart
+/// reopens the store and takes the epoch by the rule of Server/Storage/NodeStorage.cs: kept when recovery found no
+/// torn or corrupt record (in the always mode nothing left the node before its fsync), advanced otherwise.
+/// Connections belong to an incarnation of a node: a crash breaks them, so a request delivered before it gets a
+/// <see cref="PeerFailure"/> back, and responses meant for an earlier incarnation are lost, as on a real network.
+/// </remarks>
 internal sealed class Simulation
 {
     private readonly PriorityQueue<Action, (long TimeMs, long Sequence)> _events = new();
@@ -62,6 +117,9 @@ internal sealed class Simulation
     private readonly HashSet<(NodeId, NodeId)> _partitions = [];
     private readonly Random _random;
     private readonly List<NodeEffect> _drained = [];
+    private readonly List<Mint> _batchMints = [];
+    private readonly Dictionary<string, BucketProps> _buckets = [];
+    private readonly int _operationsInFlightMax;
     private long _sequence;
     private int _pendingMessages;
 
@@ -70,20 +128,36 @@ internal sealed class Simulation
         int nodeCount,
         BucketProps? defaults = null,
         int operationsInFlightMax = Limits.OperationsInFlightMax,
-        Func<IReplicaStore>? newStore = null)
+        Func<IReplicaStore>? newStore = null,
+        bool durable = false)
     {
+        if (durable && newStore is not null)
+        {
+            throw new ArgumentException("A durable simulation uses its own log stores.", nameof(newStore));
+        }
+
         _random = new Random(unchecked((int)seed ^ (int)(seed >> 32)));
+        _operationsInFlightMax = operationsInFlightMax;
         var ids = Enumerable.Range(1, nodeCount).Select(i => NodeId.Parse($"n{i}")).ToArray();
         Ring = Ring.Create(ids, 64);
         Defaults = defaults ?? BucketProps.Default;
+        Durable = durable;
         foreach (var id in ids)
         {
-            var options = new NodeOptions(id, 1, Ring, Defaults, new Dictionary<string, BucketProps>())
+            SimNode node;
+            if (durable)
             {
-                OperationsInFlightMax = operationsInFlightMax,
-            };
-            var store = newStore?.Invoke() ?? new InMemoryReplicaStore();
-            _nodes.Add(id, new SimNode(new NodeCore(options, store), store));
+                var medium = new FaultInjectingMedium(_random.Next);
+                var log = LogStore.Open(medium, StoreOptions, compressor: null);
+                node = new SimNode(NewCore(id, 1, log), log) { Medium = medium, Log = log };
+            }
+            else
+            {
+                var store = newStore?.Invoke() ?? new InMemoryReplicaStore();
+                node = new SimNode(NewCore(id, 1, store), store);
+            }
+
+            _nodes.Add(id, node);
             ScheduleTick(id, TickMs);
         }
 
@@ -98,6 +172,9 @@ internal sealed class Simulation
 
     public IReadOnlyList<NodeId> NodeIds { get; }
 
+    /// <summary>Whether nodes keep their data in log stores that survive crashes (see the remarks).</summary>
+    public bool Durable { get; }
+
     public long NowMs { get; private set; }
 
     public int MinDelayMs { get; set; } = 1;
@@ -107,15 +184,44 @@ internal sealed class Simulation
     /// <summary>Probability that a peer message (request or response) is lost.</summary>
     public double DropProbability { get; set; }
 
+    /// <summary>Probability that a peer message is delivered twice (each copy with its own delay).</summary>
+    /// <remarks>
+    /// A forwarded client command is never duplicated: a coordinator would mint a second version for it, which no
+    /// real connection does (a retried forward, which does, is the core's own choice and is modelled as such).
+    /// </remarks>
+    public double DuplicateProbability { get; set; }
+
+    /// <summary>Probability that a peer message is held back for up to <see cref="SlowDelayMaxMs"/> (reordering it).</summary>
+    public double SlowProbability { get; set; }
+
+    /// <summary>The longest a held-back message waits.</summary>
+    public int SlowDelayMaxMs { get; set; } = 300;
+
+    /// <summary>
+    /// When positive, a client gives up on a command this long after sending it (its outcome unknown), as the driver
+    /// does: a paused node never answers.
+    /// </summary>
+    public int ClientDeadlineMs { get; set; }
+
     /// <summary>Messages this rule matches are lost (in addition to random drops and partitions).</summary>
     public Func<Message, bool>? DropRule { get; set; }
 
     /// <summary>Sees every peer request a core sends, before the network decides whether it arrives.</summary>
     public Action<NodeId, Send>? Observer { get; set; }
 
+    /// <summary>Sees every version a coordinator minted for a client's put or delete (see <see cref="Mint"/>).</summary>
+    public Action<Mint>? MintObserver { get; set; }
+
     public ulong HistoryHash { get; private set; } = 0x9E3779B97F4A7C15UL;
 
     public long Dropped { get; private set; }
+
+    public long Duplicated { get; private set; }
+
+    public long Crashes { get; private set; }
+
+    /// <summary>Bytes the crashes dropped or tore from the nodes' media (unsynced writes lost).</summary>
+    public long UnsyncedBytesLost => Nodes.Sum(n => n.Medium?.UnsyncedBytesLost ?? 0);
 
     public SimNode this[NodeId id] => _nodes[id];
 
@@ -123,34 +229,114 @@ internal sealed class Simulation
 
     public IEnumerable<SimNode> Nodes => NodeIds.Select(id => _nodes[id]);
 
+    /// <summary>How a durable node's log store is opened: small segments, so rolls and hint files happen often.</summary>
+    private static LogStoreOptions StoreOptions { get; } = new() { SegmentBytesMax = 16 << 10 };
+
+    /// <summary>Pauses a node (its process stops answering; nothing is lost): connections to it are refused.</summary>
     public void Stop(NodeId id)
     {
         Record($"stop {id}");
         _nodes[id].Stopped = true;
     }
 
+    /// <summary>Resumes a paused node. A crashed node needs <see cref="Restart"/>.</summary>
     public void Resume(NodeId id)
     {
+        Invariant.Check(!_nodes[id].Crashed);
         Record($"resume {id}");
         _nodes[id].Stopped = false;
+    }
+
+    /// <summary>
+    /// Crashes a durable node now, between batches: the core's state and every connection are gone; the disk keeps
+    /// what was synced (everything, since each batch ends with its fsync).
+    /// </summary>
+    public void Crash(NodeId id)
+    {
+        var node = _nodes[id];
+        Invariant.Check(Durable && !node.Crashed);
+        CrashNow(node);
+    }
+
+    /// <summary>
+    /// Crashes a durable node during its next batch: after the batch's store writes, before its fsync; none of the
+    /// batch's effects leave, and the medium keeps, drops or tears the unsynced writes.
+    /// </summary>
+    public void CrashDuringNextBatch(NodeId id)
+    {
+        var node = _nodes[id];
+        Invariant.Check(Durable && !node.Crashed);
+        Record($"crash-in-next-batch {id}");
+        node.CrashInNextBatch = true;
+    }
+
+    /// <summary>
+    /// Restarts a crashed node: reopens its log store (recovery) and starts a new core, keeping the epoch only when
+    /// recovery found no torn or corrupt record, as the server does in the always durability mode.
+    /// </summary>
+    public void Restart(NodeId id)
+    {
+        var node = _nodes[id];
+        Invariant.Check(node.Crashed);
+        var log = LogStore.Open(node.Medium!, StoreOptions, compressor: null);
+        var lost = log.Recovery.TornBytesTruncated > 0 || log.Recovery.CorruptRecords.Count > 0;
+        if (lost)
+        {
+            node.Epoch++;
+            node.EpochsAdvanced++;
+        }
+
+        node.Log = log;
+        node.Store = log;
+        node.Core = NewCore(id, node.Epoch, log);
+        node.Crashed = false;
+        node.Stopped = false;
+        node.Restarts++;
+        Record($"restart {id} epoch {node.Epoch} records {log.Recovery.Records} torn {log.Recovery.TornBytesTruncated}");
     }
 
     /// <summary>Messages between <paramref name="a"/> and <paramref name="b"/> are lost, both ways.</summary>
     public void Partition(NodeId a, NodeId b)
     {
+        Record($"partition {a} {b}");
         _partitions.Add((a, b));
         _partitions.Add((b, a));
     }
 
-    /// <summary>Ends partitions, drops and stops: the network delivers everything again.</summary>
+    /// <summary>Messages from <paramref name="from"/> to <paramref name="to"/> are lost; the other way they pass.</summary>
+    public void PartitionOneWay(NodeId from, NodeId to)
+    {
+        Record($"partition {from}->{to}");
+        _partitions.Add((from, to));
+    }
+
+    /// <summary>Ends every partition.</summary>
+    public void HealPartitions()
+    {
+        Record("heal partitions");
+        _partitions.Clear();
+    }
+
+    /// <summary>
+    /// Ends partitions, drops, duplicates, held-back messages and pauses, and restarts crashed nodes: the network
+    /// delivers everything again.
+    /// </summary>
     public void Heal()
     {
         Record("heal");
         _partitions.Clear();
         DropProbability = 0;
+        DuplicateProbability = 0;
+        SlowProbability = 0;
         DropRule = null;
         foreach (var node in Nodes)
         {
+            node.CrashInNextBatch = false;
+            if (node.Crashed)
+            {
+                Restart(node.Id);
+            }
+
             node.Stopped = false;
         }
     }
@@ -159,6 +345,12 @@ internal sealed class Simulation
     public ClientCall Submit(NodeId node, ClientCommand command)
     {
         var call = new ClientCall(node, command, NowMs);
+        if (ClientDeadlineMs > 0)
+        {
+            Schedule(ClientDeadlineMs, () => Complete(
+                call, new ClientResult(ClientStatus.Timeout, null, CausalContext.Empty, 0, 0, "the client's deadline passed"), refused: false));
+        }
+
         Schedule(Delay(), () =>
         {
             var target = _nodes[node];
@@ -171,8 +363,7 @@ internal sealed class Simulation
             var token = ++target.LastToken;
             target.Routes.Add(token, call);
             Record($"client {call.Command.Operation} {Text(command.Key)} at {node}");
-            target.Core.OnRequest(token, command, NowMs);
-            Carry(target);
+            Deliver(target, token, command);
         });
         return call;
     }
@@ -207,9 +398,9 @@ internal sealed class Simulation
     /// <summary>Runs for <paramref name="durationMs"/> simulated ms.</summary>
     public void RunFor(long durationMs) => RunUntil(() => false, durationMs);
 
-    /// <summary>Runs until no message is in flight and no node has an operation in flight.</summary>
+    /// <summary>Runs until no message is in flight and no running node has an operation in flight.</summary>
     public bool RunUntilIdle(long limitMs) =>
-        RunUntil(() => _pendingMessages == 0 && Nodes.All(n => n.Core.Stats.OperationsInFlight == 0), limitMs);
+        RunUntil(() => _pendingMessages == 0 && Nodes.All(n => n.Crashed || n.Core.Stats.OperationsInFlight == 0), limitMs);
 
     public static ClientCommand Get(string key, int r = 0) =>
         new(ClientOperation.Get, [], Encoding.UTF8.GetBytes(key), ReadOnlyMemory<byte>.Empty, CausalContext.Empty, r, 0, 0, false);
@@ -217,14 +408,22 @@ internal sealed class Simulation
     public static ClientCommand Put(string key, string value, CausalContext? context = null, int w = 0) =>
         new(ClientOperation.Put, [], Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value), context ?? CausalContext.Empty, 0, w, 0, false);
 
-    public static ClientCommand Delete(string key, CausalContext context, int w = 0) =>
-        new(ClientOperation.Delete, [], Encoding.UTF8.GetBytes(key), ReadOnlyMemory<byte>.Empty, context, 0, w, 0, false);
+    /// <summary>
+    /// A delete. <paramref name="tag"/>, when given, rides in the command's value field, which a delete ignores
+    /// (ClientCommand's contract): it lets <see cref="MintObserver"/> tell which delete a tombstone came from.
+    /// </summary>
+    public static ClientCommand Delete(string key, CausalContext context, int w = 0, string? tag = null) =>
+        new(ClientOperation.Delete, [], Encoding.UTF8.GetBytes(key), tag is null ? ReadOnlyMemory<byte>.Empty : Encoding.UTF8.GetBytes(tag),
+            context, 0, w, 0, false);
 
     public static string Text(ReadOnlyMemory<byte> bytes) => Encoding.UTF8.GetString(bytes.Span);
 
     /// <summary>The primaries of a key (default bucket).</summary>
     public NodeId[] PrimariesOf(string key, int n) =>
         Ring.GetPreferenceList(KeyHash.Of([], Encoding.UTF8.GetBytes(key)), n).Primaries.ToArray();
+
+    private NodeCore NewCore(NodeId id, uint epoch, IReplicaStore store) =>
+        new(new NodeOptions(id, epoch, Ring, Defaults, _buckets) { OperationsInFlightMax = _operationsInFlightMax }, store);
 
     private void ScheduleTick(NodeId id, long afterMs) =>
         Schedule(afterMs, () =>
@@ -243,6 +442,13 @@ internal sealed class Simulation
 
     private int Delay() => _random.Next(MinDelayMs, MaxDelayMs + 1);
 
+    /// <summary>A peer message's delay: usually <see cref="Delay"/>, sometimes held back (so later ones overtake it).</summary>
+    private int PeerDelay() =>
+        SlowProbability > 0 && _random.NextDouble() < SlowProbability ? _random.Next(MaxDelayMs, SlowDelayMaxMs + 1) : Delay();
+
+    private bool Duplicate(object payload) =>
+        DuplicateProbability > 0 && payload is not ClientCommand && _random.NextDouble() < DuplicateProbability;
+
     private bool Lost(Message message)
     {
         var lost = _partitions.Contains((message.From, message.To))
@@ -257,18 +463,73 @@ internal sealed class Simulation
         return lost;
     }
 
-    /// <summary>Carries out the effects a node's core produced.</summary>
+    /// <summary>
+    /// Hands a request to a node's core, as one batch. For a put or delete, the coordinator's copy of the key is
+    /// compared before and after, so the version it minted (a dot of its own actor that the old copy did not know)
+    /// is reported once the batch commits.
+    /// </summary>
+    private void Deliver(SimNode target, ulong token, NodeRequest request)
+    {
+        if (request is ClientCommand { Operation: not ClientOperation.Get } command)
+        {
+            var before = target.Store.Read(command.Bucket, command.Key)?.Context ?? CausalContext.Empty;
+            target.Core.OnRequest(token, request, NowMs);
+            var actor = target.Core.Options.Actor;
+            foreach (var sibling in target.Store.Read(command.Bucket, command.Key)?.Siblings ?? [])
+            {
+                if (sibling.Dot.Actor == actor && !before.Contains(sibling.Dot))
+                {
+                    _batchMints.Add(new Mint(target.Id, command, sibling.Dot, NowMs, Committed: true));
+                }
+            }
+        }
+        else
+        {
+            target.Core.OnRequest(token, request, NowMs);
+        }
+
+        Carry(target);
+    }
+
+    /// <summary>
+    /// Ends a batch: the group commit (one fsync when the batch wrote anything), then the core's effects. A crash
+    /// planned for this batch happens instead of the fsync, and none of the effects leave.
+    /// </summary>
     private void Carry(SimNode node)
     {
         _drained.Clear();
         node.Core.DrainEffects(_drained);
+        var mints = _batchMints.ToArray();
+        _batchMints.Clear();
+        if (node.CrashInNextBatch)
+        {
+            foreach (var mint in mints)
+            {
+                MintObserver?.Invoke(mint with { Committed = false });
+            }
+
+            CrashNow(node);
+            return;
+        }
+
+        if (node.Log is { HasUnsyncedWrites: true, Failure: null } log)
+        {
+            log.Sync();
+        }
+
+        foreach (var mint in mints)
+        {
+            Record($"mint {mint.Node} {Text(mint.Command.Key)} {mint.Dot}");
+            MintObserver?.Invoke(mint);
+        }
+
         var effects = _drained.ToArray();
         foreach (var effect in effects)
         {
             switch (effect)
             {
                 case Send send:
-                    Transmit(node.Id, send);
+                    Transmit(node, send);
                     break;
                 case Reply reply:
                     Answer(node, reply);
@@ -279,37 +540,84 @@ internal sealed class Simulation
         }
     }
 
-    private void Transmit(NodeId from, Send send)
+    private void CrashNow(SimNode node)
     {
-        Record($"send {from}->{send.To} #{send.OperationId} {Describe(send.Request)}");
-        Observer?.Invoke(from, send);
-        if (Lost(new Message(from, send.To, send.Request)))
+        Crashes++;
+        Record($"crash {node.Id}");
+        node.Crashed = true;
+        node.Stopped = true;
+        node.CrashInNextBatch = false;
+        node.Incarnation++;
+        node.Log!.Dispose();
+        node.Medium!.Crash();
+
+        // The crash breaks every connection: clients learn nothing of their commands' outcome, and coordinators
+        // that sent a request here get a failure for it.
+        foreach (var (_, route) in node.Routes.OrderBy(r => r.Key))
         {
-            return;
+            if (route is ClientCall call)
+            {
+                var lost = new ClientResult(ClientStatus.Unavailable, null, CausalContext.Empty, 0, 0, "connection lost");
+                Schedule(Delay(), () => Complete(call, lost, refused: false));
+            }
+            else
+            {
+                var (coordinator, operationId, incarnation) = ((NodeId, ulong, int))route;
+                FailLater(coordinator, incarnation, node.Id, operationId, "connection lost");
+            }
         }
 
+        node.Routes.Clear();
+    }
+
+    /// <summary>The sender of a request learns, after a round trip, that its connection failed.</summary>
+    private void FailLater(NodeId coordinator, int incarnation, NodeId peer, ulong operationId, string reason)
+    {
         _pendingMessages++;
         Schedule(Delay(), () =>
         {
             _pendingMessages--;
-            var target = _nodes[send.To];
-            if (target.Stopped)
-            {
-                // As a shell reports a refused connection: the sender learns of it after a round trip.
-                _pendingMessages++;
-                Schedule(Delay(), () =>
-                {
-                    _pendingMessages--;
-                    Respond(from, send.To, send.OperationId, new PeerFailure("connection refused"));
-                });
-                return;
-            }
-
-            var token = ++target.LastToken;
-            target.Routes.Add(token, (from, send.OperationId));
-            target.Core.OnRequest(token, send.Request, NowMs);
-            Carry(target);
+            Respond(coordinator, incarnation, peer, operationId, new PeerFailure(reason));
         });
+    }
+
+    private void Transmit(SimNode from, Send send)
+    {
+        Record($"send {from.Id}->{send.To} #{send.OperationId} {Describe(send.Request)}");
+        Observer?.Invoke(from.Id, send);
+        if (Lost(new Message(from.Id, send.To, send.Request)))
+        {
+            return;
+        }
+
+        var copies = Duplicate(send.Request) ? 2 : 1;
+        if (copies == 2)
+        {
+            Duplicated++;
+            Record($"duplicate {from.Id}->{send.To} #{send.OperationId}");
+        }
+
+        var fromIncarnation = from.Incarnation;
+        var toIncarnation = _nodes[send.To].Incarnation;
+        for (var copy = 0; copy < copies; copy++)
+        {
+            _pendingMessages++;
+            Schedule(PeerDelay(), () =>
+            {
+                _pendingMessages--;
+                var target = _nodes[send.To];
+                if (target.Stopped || target.Incarnation != toIncarnation)
+                {
+                    // As a shell reports a refused or broken connection: the sender learns of it after a round trip.
+                    FailLater(from.Id, fromIncarnation, send.To, send.OperationId, target.Stopped ? "connection refused" : "connection lost");
+                    return;
+                }
+
+                var token = ++target.LastToken;
+                target.Routes.Add(token, (from.Id, send.OperationId, fromIncarnation));
+                Deliver(target, token, send.Request);
+            });
+        }
     }
 
     private void Answer(SimNode node, Reply reply)
@@ -322,26 +630,36 @@ internal sealed class Simulation
             return;
         }
 
-        var (coordinator, operationId) = ((NodeId, ulong))route!;
+        var (coordinator, operationId, incarnation) = ((NodeId, ulong, int))route!;
         if (Lost(new Message(node.Id, coordinator, reply.Response)))
         {
             return;
         }
 
-        _pendingMessages++;
-        Schedule(Delay(), () =>
+        var copies = Duplicate(reply.Response) ? 2 : 1;
+        if (copies == 2)
         {
-            _pendingMessages--;
-            Respond(coordinator, node.Id, operationId, reply.Response);
-        });
+            Duplicated++;
+            Record($"duplicate {node.Id}->{coordinator} response #{operationId}");
+        }
+
+        for (var copy = 0; copy < copies; copy++)
+        {
+            _pendingMessages++;
+            Schedule(PeerDelay(), () =>
+            {
+                _pendingMessages--;
+                Respond(coordinator, incarnation, node.Id, operationId, reply.Response);
+            });
+        }
     }
 
-    private void Respond(NodeId coordinator, NodeId from, ulong operationId, NodeResponse response)
+    private void Respond(NodeId coordinator, int incarnation, NodeId from, ulong operationId, NodeResponse response)
     {
         var node = _nodes[coordinator];
-        if (node.Stopped)
+        if (node.Stopped || node.Incarnation != incarnation)
         {
-            Record($"lost at stopped {coordinator}: #{operationId}");
+            Record($"lost at {(node.Stopped ? "stopped" : "restarted")} {coordinator}: #{operationId}");
             return;
         }
 
@@ -352,6 +670,12 @@ internal sealed class Simulation
 
     private void Complete(ClientCall call, ClientResult result, bool refused)
     {
+        if (call.Done)
+        {
+            // The client gave up at its deadline; the late reply finds no one waiting.
+            return;
+        }
+
         call.Result = result;
         call.Refused = refused;
         call.CompletedMs = NowMs;
