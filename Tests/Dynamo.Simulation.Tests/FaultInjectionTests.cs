@@ -40,6 +40,19 @@ public sealed class FaultInjectionTests
     }
 
     [Test]
+    public void The_checker_reports_the_writes_crashes_lose_when_nodes_acknowledge_before_the_fsync()
+    {
+        // A check that cannot fail proves nothing: without the group commit a crash loses acknowledged writes (and
+        // the restarted node, seeing no torn record, keeps its epoch and mints their dots again).
+        var seed = TestSeed.Next();
+        var violations = Enumerable.Range(0, 10)
+            .SelectMany(i => FaultRun.Run(seed + (ulong)i, new FaultRunShape(GroupCommit: false)).Violations)
+            .ToList();
+        Assert.That(violations, Has.Some.Contains("is lost").Or.Some.Contains("reused a dot"));
+        TestContext.Out.WriteLine($"{violations.Count} violations, the first: {violations.FirstOrDefault()}");
+    }
+
+    [Test]
     public void The_checker_reports_an_acknowledged_write_missing_from_the_final_read()
     {
         var history = new History();

@@ -8,7 +8,8 @@ namespace Dynamo.Simulation.Tests;
 /// <summary>The sizes of one fault-injected run.</summary>
 /// <param name="Operations">Client commands issued while faults happen.</param>
 /// <param name="Keys">Keys the clients share.</param>
-internal sealed record FaultRunShape(int Operations = 300, int Keys = 5);
+/// <param name="GroupCommit">False: nodes acknowledge before their writes are synced (a broken shell).</param>
+internal sealed record FaultRunShape(int Operations = 300, int Keys = 5, bool GroupCommit = true);
 
 /// <summary>What one seed's run found and counted.</summary>
 internal sealed class FaultRunOutcome
@@ -68,6 +69,7 @@ internal static class FaultRun
             DuplicateProbability = random.Next(6) / 100.0,
             SlowProbability = random.Next(6) / 100.0,
             ClientDeadlineMs = 1_500,
+            GroupCommit = shape.GroupCommit,
         };
         var outcome = new FaultRunOutcome { Nodes = sim.NodeIds.Count, Clients = random.Next(3, 6) };
         var history = outcome.History;
@@ -139,7 +141,23 @@ internal static class FaultRun
         var ids = sim.NodeIds;
         var a = ids[random.Next(ids.Count)];
         var b = ids[random.Next(ids.Count)];
-        var down = sim.Nodes.Count(n => n.Stopped);
+        var down = sim.Nodes.Where(n => n.Stopped).ToList();
+        if (down.Count > 0 && random.Next(3) == 0)
+        {
+            // Nodes come back sooner than they go down, so most of a run has most of the cluster up.
+            var back = down[random.Next(down.Count)];
+            if (back.Crashed)
+            {
+                sim.Restart(back.Id);
+            }
+            else
+            {
+                sim.Resume(back.Id);
+            }
+
+            return;
+        }
+
         switch (random.Next(9))
         {
             case 0 when a != b:
@@ -151,13 +169,13 @@ internal static class FaultRun
             case 2:
                 sim.HealPartitions();
                 break;
-            case 3 when down < 2 && !sim[a].Stopped:
+            case 3 when down.Count < 2 && !sim[a].Stopped:
                 sim.Crash(a);
                 break;
-            case 4 when down < 2 && !sim[a].Stopped && !sim[a].CrashInNextBatch:
+            case 4 when down.Count < 2 && !sim[a].Stopped && !sim[a].CrashInNextBatch:
                 sim.CrashDuringNextBatch(a);
                 break;
-            case 5 when down < 2 && !sim[a].Stopped:
+            case 5 when down.Count < 2 && !sim[a].Stopped:
                 sim.Stop(a);
                 break;
             case 6:

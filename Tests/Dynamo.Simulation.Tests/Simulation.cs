@@ -203,6 +203,13 @@ internal sealed class Simulation
     /// </summary>
     public int ClientDeadlineMs { get; set; }
 
+    /// <summary>
+    /// True (the server's behaviour): a durable node fsyncs each batch before its effects leave. False models a node
+    /// that acknowledges before its writes are durable (Bitcask's <c>sync_strategy=none</c>), so the checker can be
+    /// shown to catch what crashes then lose.
+    /// </summary>
+    public bool GroupCommit { get; set; } = true;
+
     /// <summary>Messages this rule matches are lost (in addition to random drops and partitions).</summary>
     public Func<Message, bool>? DropRule { get; set; }
 
@@ -512,7 +519,7 @@ internal sealed class Simulation
             return;
         }
 
-        if (node.Log is { HasUnsyncedWrites: true, Failure: null } log)
+        if (GroupCommit && node.Log is { HasUnsyncedWrites: true, Failure: null } log)
         {
             log.Sync();
         }
