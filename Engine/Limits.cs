@@ -111,4 +111,28 @@ public static class Limits
 
     /// <summary>Default rate limit of anti-entropy repairs, in keys per second.</summary>
     public const int AntiEntropyKeysPerSecondDefault = 5_000;
+
+    /// <summary>Default milliseconds between a node's gossip rounds (each round: one random known peer).</summary>
+    public const int GossipIntervalDefaultMs = 1000;
+
+    /// <summary>
+    /// Default milliseconds without a newer heartbeat after which a node believes a member down: five gossip
+    /// intervals, enough for a heartbeat to spread through a cluster of tens of nodes by random push-pull gossip.
+    /// </summary>
+    public const int MemberDownAfterDefaultMs = 5000;
+
+    /// <summary>Longest member address (host:port) a view keeps, in bytes; gossip entries with longer ones are ignored.</summary>
+    public const int MemberAddressBytesMax = 255;
+
+    /// <summary>Default most hinted keys a hint store keeps per target before it refuses new keys for that target.</summary>
+    public const int HintsPerTargetDefault = 100_000;
+
+    /// <summary>Default rate of hinted handoff, in hints delivered per second by one node.</summary>
+    public const int HintsPerSecondDefault = 1000;
+
+    /// <summary>Most hint deliveries one node keeps in flight at once (the default too).</summary>
+    public const int HintDeliveriesInFlightMax = 64;
+
+    /// <summary>Longest wait before a node retries delivering hints to a target whose deliveries failed.</summary>
+    public const int HintRetryBackoffMaxMs = 30_000;
 }

@@ -43,4 +43,11 @@ public interface IHintStore
     /// covers it (a hint merged in after the delivery started stays).
     /// </summary>
     void Remove(NodeId target, byte[] bucket, byte[] key, SiblingSet delivered);
+
+    /// <summary>
+    /// The pending hint of one key for <paramref name="target"/>, or null. A fallback answering a replica read adds
+    /// its hinted copies to its answer; a store that cannot look keys up cheaply may keep this default (null), and
+    /// reads then see hinted copies only after handoff.
+    /// </summary>
+    SiblingSet? Find(NodeId target, byte[] bucket, byte[] key) => null;
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Dynamo.Engine.Membership;
 using Dynamo.Engine.Placement;
 using Dynamo.Engine.Storage;
 using Dynamo.Engine.Versions;
@@ -15,11 +16,13 @@ namespace Dynamo.Engine.Cluster;
 /// own copy (docs/VERSIONS.md), so other nodes forward them. Every coordinator operation has a deadline, and at most
 /// <see cref="NodeOptions.OperationsInFlightMax"/> are in flight, so the pending maps are bounded.
 /// </remarks>
-public sealed class NodeCore
+public sealed partial class NodeCore
 {
     private static readonly ReplicaWriteAck s_ack = new();
 
     private readonly IReplicaStore _store;
+    private readonly IHintStore _hints;
+    private readonly MemberView _members;
     private readonly List<NodeEffect> _effects = [];
     private readonly Dictionary<byte[], BucketProps> _buckets = new(ByteArrayComparer.Instance);
     private readonly Dictionary<ulong, Operation> _operations = [];
@@ -28,12 +31,24 @@ public sealed class NodeCore
     private readonly Actor _actor;
     private ulong _lastId;
 
-    /// <summary>Creates the core of a node.</summary>
+    /// <summary>Creates the core of a node that keeps hints in memory (an <see cref="InMemoryHintStore"/>).</summary>
     /// <exception cref="ArgumentException">The options are incomplete or out of range.</exception>
     public NodeCore(NodeOptions options, IReplicaStore store)
+        : this(options, store, new InMemoryHintStore())
+    {
+    }
+
+    /// <summary>Creates the core of a node.</summary>
+    /// <param name="options">The node's configuration.</param>
+    /// <param name="store">The node's replicas.</param>
+    /// <param name="hints">Where the node keeps hints for primaries believed down (docs/CLUSTER.md § Sloppy quorum);
+    /// the same store after a restart, so hints accepted before it are still delivered.</param>
+    /// <exception cref="ArgumentException">The options are incomplete or out of range.</exception>
+    public NodeCore(NodeOptions options, IReplicaStore store, IHintStore hints)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(hints);
         ArgumentNullException.ThrowIfNull(options.Ring);
         ArgumentNullException.ThrowIfNull(options.Defaults);
         ArgumentNullException.ThrowIfNull(options.Buckets);
@@ -50,9 +65,15 @@ public sealed class NodeCore
             _buckets.Add(Encoding.UTF8.GetBytes(name), props);
         }
 
+        ValidateMembershipOptions(options);
         Options = options;
         _store = store;
+        _hints = hints;
         _actor = options.Actor;
+        var capacity = Math.Min(Limits.MembersMax, options.Ring.PartitionCount);
+        _members = new MemberView(options.Self, options.Address, options.Epoch, options.Ring.Members, capacity, options.MemberDownAfterMs);
+        Ring = DeriveRing();
+        UpdateMemberStats();
     }
 
     /// <summary>The node's configuration.</summary>
@@ -79,12 +100,18 @@ public sealed class NodeCore
                 break;
             case ReplicaRead read:
                 Stats.ReplicaReads++;
-                Emit(new Reply(replyToken, new ReplicaReadResult(_store.Read(read.Bucket, read.Key))));
+                Emit(new Reply(replyToken, new ReplicaReadResult(ReadLocal(read.Bucket, read.Key))));
                 break;
             case ReplicaWrite write:
                 Stats.ReplicaWrites++;
                 var failure = TryMergeLocal(write.Bucket, write.Key, write.Set);
                 Emit(new Reply(replyToken, failure is null ? s_ack : Failure(ClientStatus.StorageFailed, 0, 0, failure)));
+                break;
+            case HintedWrite hinted:
+                OnHintedWrite(replyToken, hinted);
+                break;
+            case Gossip gossip:
+                OnGossip(replyToken, gossip, nowMs);
                 break;
             default:
                 throw new ArgumentException($"Unknown request {request.GetType().Name}.", nameof(request));
@@ -98,6 +125,16 @@ public sealed class NodeCore
     public void OnResponse(NodeId from, ulong operationId, NodeResponse response, long nowMs)
     {
         ArgumentNullException.ThrowIfNull(response);
+        if (TryOnGossipResponse(from, operationId, response, nowMs) || TryOnDeliveryResponse(operationId, response, nowMs))
+        {
+            return;
+        }
+
+        if (response is PeerFailure && !from.IsDefault)
+        {
+            ReportFailure(from);
+        }
+
         if (!_sends.Remove(operationId, out var pending))
         {
             Stats.LateResponses++;
@@ -126,9 +163,14 @@ public sealed class NodeCore
         }
     }
 
-    /// <summary>Time passes: operations whose deadline passed end (Timeout, or read repair) and are cleaned up.</summary>
+    /// <summary>
+    /// Time passes: operations whose deadline passed end (Timeout, or read repair) and are cleaned up; the failure
+    /// detector applies its timeout; gossip and hinted handoff run on their schedules.
+    /// </summary>
     public void OnTick(long nowMs)
     {
+        TickMembership(nowMs);
+        TickHandoff(nowMs);
         while (_deadlines.TryPeek(out var operation, out var due) && due.DeadlineMs <= nowMs)
         {
             _deadlines.Dequeue();
@@ -200,10 +242,10 @@ public sealed class NodeCore
             return;
         }
 
-        if (!Options.Ring.TryGetPreferenceList(KeyHash.Of(command.Bucket, command.Key), props.N, out var list))
+        if (!Ring.TryGetPreferenceList(KeyHash.Of(command.Bucket, command.Key), props.N, out var list))
         {
             Stats.Unavailable++;
-            var members = Options.Ring.Members.Length;
+            var members = Ring.Members.Length;
             Emit(new Reply(replyToken, Failure(ClientStatus.Unavailable, props.N, members,
                 $"The bucket keeps N = {props.N} replicas; the ring has only {members} members.")));
             return;
@@ -219,18 +261,23 @@ public sealed class NodeCore
 
         var deadlineMs = nowMs + timeoutMs;
         var primaries = list.Primaries.ToArray();
+        if (command.Strict && !StrictQuorumPossible(replyToken, primaries, quorum, isGet))
+        {
+            return;
+        }
+
         if (isGet)
         {
-            StartGet(new GetOperation(NextId(), replyToken, deadlineMs, command, primaries, quorum));
+            StartGet(new GetOperation(NextId(), replyToken, deadlineMs, command, Plan(primaries, list.Fallbacks), quorum));
         }
         else if (Array.IndexOf(primaries, Options.Self) >= 0)
         {
-            StartPut(replyToken, command, primaries, quorum, deadlineMs);
+            StartPut(replyToken, command, Plan(primaries, list.Fallbacks), quorum, deadlineMs);
         }
         else
         {
             Stats.Forwarded++;
-            var forward = new ForwardOperation(NextId(), replyToken, deadlineMs, command, primaries, quorum);
+            var forward = new ForwardOperation(NextId(), replyToken, deadlineMs, command, LiveFirst(primaries), quorum);
             Register(forward);
             ForwardToNext(forward, nowMs);
         }
@@ -259,36 +306,56 @@ public sealed class NodeCore
         Register(get);
         var read = new ReplicaRead(get.Command.Bucket, get.Command.Key);
         var local = -1;
+        var skipped = new List<int>();
         for (var slot = 0; slot < get.Replicas.Length; slot++)
         {
             if (get.Replicas[slot] == Options.Self)
             {
                 local = slot;
             }
-            else
+            else if (IsUp(get.Replicas[slot]))
             {
                 SendFor(get, slot, read);
+            }
+            else
+            {
+                skipped.Add(slot);
             }
         }
 
         if (local >= 0)
         {
-            OnReplicaRead(get, local, succeeded: true, _store.Read(get.Command.Bucket, get.Command.Key));
+            OnReplicaRead(get, local, succeeded: true, ReadLocal(get.Command.Bucket, get.Command.Key));
+        }
+
+        // A replica believed down with no live fallback to stand in fails at once: nobody waits for its timeout.
+        foreach (var slot in skipped)
+        {
+            OnReplicaRead(get, slot, succeeded: false, null);
         }
     }
 
     private void OnReplicaRead(GetOperation get, int slot, bool succeeded, SiblingSet? set)
     {
+        if (get.Finished)
+        {
+            return;
+        }
+
         Invariant.Check(get.States[slot] == SlotState.Pending);
         if (succeeded)
         {
             get.States[slot] = SlotState.Succeeded;
             get.Sets[slot] = set;
-            get.Successes++;
+            get.Successes += get.Counts(slot) ? 1 : 0;
             if (set is not null)
             {
                 get.Merged = get.Merged.Merge(set);
             }
+        }
+        else if (TryReroute(get, slot, new ReplicaRead(get.Command.Bucket, get.Command.Key)))
+        {
+            return;
         }
         else
         {
@@ -302,14 +369,14 @@ public sealed class NodeCore
             Emit(new Reply(get.ReplyToken, new ClientResult(
                 ClientStatus.Ok, get.Merged, get.Merged.Context, get.R, get.Successes, null)));
         }
-        else if (!get.Replied && get.Failures > get.Replicas.Length - get.R)
+        else if (!get.Replied && get.Successes + get.PendingCounted() < get.R)
         {
             Stats.QuorumFailures++;
             ReplyIfOpen(get, ClientStatus.QuorumNotMet, get.R, get.Successes,
                 $"{get.Failures} of {get.Replicas.Length} replicas failed; R = {get.R} cannot be reached.");
         }
 
-        if (get.Successes + get.Failures == get.Replicas.Length)
+        if (!get.AnyPending())
         {
             Finish(get);
         }
@@ -335,7 +402,12 @@ public sealed class NodeCore
             }
 
             Stats.ReadRepairs++;
-            if (get.Replicas[slot] == Options.Self)
+            if (get.Replicas[slot] != get.Targets[slot])
+            {
+                // A fallback keeps the repair as a hint for the primary it stands in for, not as its own replica.
+                RepairAsHint(get, slot);
+            }
+            else if (get.Replicas[slot] == Options.Self)
             {
                 // A failed store cannot take the repair; it is counted, and the next read or anti-entropy retries.
                 TryMergeLocal(get.Command.Bucket, get.Command.Key, get.Merged);
@@ -348,7 +420,7 @@ public sealed class NodeCore
         }
     }
 
-    private void StartPut(ulong replyToken, ClientCommand command, NodeId[] primaries, int w, long deadlineMs)
+    private void StartPut(ulong replyToken, ClientCommand command, ReplicaPlan plan, int w, long deadlineMs)
     {
         if (_store.Failure is { } failed)
         {
@@ -377,31 +449,54 @@ public sealed class NodeCore
             return;
         }
 
-        var put = new PutOperation(NextId(), replyToken, deadlineMs, command, primaries, w, written);
+        var put = new PutOperation(NextId(), replyToken, deadlineMs, command, plan, w, written);
         Register(put);
-        var replicate = new ReplicaWrite(command.Bucket, command.Key, written);
-        var localSlot = Array.IndexOf(primaries, Options.Self);
-        for (var slot = 0; slot < primaries.Length; slot++)
+        var localSlot = Array.IndexOf(plan.Replicas, Options.Self);
+        var skipped = new List<int>();
+        for (var slot = 0; slot < plan.Replicas.Length; slot++)
         {
-            if (slot != localSlot)
+            if (slot == localSlot)
             {
-                SendFor(put, slot, replicate);
+                continue;
+            }
+
+            if (IsUp(plan.Replicas[slot]))
+            {
+                SendFor(put, slot, WriteFor(put, slot));
+            }
+            else
+            {
+                skipped.Add(slot);
             }
         }
 
         OnReplicaAck(put, localSlot, succeeded: true);
+        foreach (var slot in skipped)
+        {
+            OnReplicaAck(put, slot, succeeded: false);
+        }
     }
 
     private void OnReplicaAck(PutOperation put, int slot, bool succeeded)
     {
+        if (put.Finished)
+        {
+            return;
+        }
+
         Invariant.Check(put.States[slot] == SlotState.Pending);
-        put.States[slot] = succeeded ? SlotState.Succeeded : SlotState.Failed;
         if (succeeded)
         {
-            put.Acks++;
+            put.States[slot] = SlotState.Succeeded;
+            put.Acks += put.Counts(slot) ? 1 : 0;
+        }
+        else if (TryReroute(put, slot, null))
+        {
+            return;
         }
         else
         {
+            put.States[slot] = SlotState.Failed;
             put.Failures++;
         }
 
@@ -411,14 +506,14 @@ public sealed class NodeCore
             var context = put.Command.ReturnContext ? put.Written.Context : CausalContext.Empty;
             Emit(new Reply(put.ReplyToken, new ClientResult(ClientStatus.Ok, null, context, put.W, put.Acks, null)));
         }
-        else if (!put.Replied && put.Failures > put.Replicas.Length - put.W)
+        else if (!put.Replied && put.Acks + put.PendingCounted() < put.W)
         {
             Stats.QuorumFailures++;
             ReplyIfOpen(put, ClientStatus.QuorumNotMet, put.W, put.Acks,
                 $"{put.Failures} of {put.Replicas.Length} replicas failed; W = {put.W} cannot be reached.");
         }
 
-        if (put.Acks + put.Failures == put.Replicas.Length)
+        if (!put.AnyPending())
         {
             Finish(put);
         }
@@ -435,7 +530,9 @@ public sealed class NodeCore
             return;
         }
 
-        if (forward.Next == forward.Replicas.Length)
+        // Only a primary may coordinate a write (it mints the dot on its own copy), so primaries believed down are
+        // not tried: with no live primary left the write fails at once (docs/CLUSTER.md § Sloppy quorum).
+        if (forward.Next == forward.Replicas.Length || !IsUp(forward.Replicas[forward.Next]))
         {
             Stats.QuorumFailures++;
             ReplyIfOpen(forward, ClientStatus.QuorumNotMet, forward.W, 0,

@@ -35,6 +35,45 @@ public sealed record NodeOptions(
     /// <summary>Most keys anti-entropy repairs per second on this node (its rate limit).</summary>
     public int AntiEntropyKeysPerSecond { get; init; } = Limits.AntiEntropyKeysPerSecondDefault;
 
+    /// <summary>
+    /// Where this node listens (host:port), as it advertises itself in gossip; peers that learn of it by gossip send
+    /// to this address. Empty when unknown (a static cluster whose shell maps ids to addresses itself).
+    /// </summary>
+    public string Address { get; init; } = "";
+
+    /// <summary>
+    /// Addresses (host:port, spelled as those nodes advertise themselves) of seed nodes. While no known member has a
+    /// seed's address, each gossip round also sends to that seed by address (docs/CLUSTER.md § Membership).
+    /// </summary>
+    public IReadOnlyList<string> Seeds { get; init; } = [];
+
+    /// <summary>
+    /// The seeded generator that picks gossip peers; null: peers are taken in turn (ordinal order), which is
+    /// deterministic too. Only the node loop uses it.
+    /// </summary>
+    public Random? Random { get; init; }
+
+    /// <summary>Milliseconds between gossip rounds; the node increments its own heartbeat once per round.</summary>
+    public int GossipIntervalMs { get; init; } = Limits.GossipIntervalDefaultMs;
+
+    /// <summary>
+    /// Milliseconds without a newer heartbeat of a member after which this node believes it down; more than
+    /// <see cref="GossipIntervalMs"/>. A failed request to a member marks it down at once, until a newer heartbeat.
+    /// </summary>
+    public int MemberDownAfterMs { get; init; } = Limits.MemberDownAfterDefaultMs;
+
+    /// <summary>Most hints this node delivers per second (hinted handoff's rate limit).</summary>
+    public int HintsPerSecond { get; init; } = Limits.HintsPerSecondDefault;
+
+    /// <summary>Most hint deliveries in flight at once, from 1 to <see cref="Limits.HintDeliveriesInFlightMax"/>.</summary>
+    public int HintDeliveriesInFlightMax { get; init; } = Limits.HintDeliveriesInFlightMax;
+
+    /// <summary>
+    /// Milliseconds a hint delivery may take before it counts as failed; failures back off from
+    /// <see cref="GossipIntervalMs"/>, doubling up to <see cref="Limits.HintRetryBackoffMaxMs"/>.
+    /// </summary>
+    public int HintDeliveryTimeoutMs { get; init; } = Limits.RequestTimeoutDefaultMs;
+
     /// <summary>The actor of the writes this node coordinates.</summary>
     public Versions.Actor Actor => new(Self, Epoch);
 }

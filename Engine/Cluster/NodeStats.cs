@@ -1,7 +1,7 @@
 namespace Dynamo.Engine.Cluster;
 
 /// <summary>Counters of one node core, for the shell's Info reply and for tests. Counts only ever grow, except
-/// <see cref="OperationsInFlight"/>.</summary>
+/// <see cref="OperationsInFlight"/>, <see cref="MembersUp"/> and <see cref="MembersDown"/>.</summary>
 public sealed class NodeStats
 {
     /// <summary>Client gets received.</summary>
@@ -63,6 +63,27 @@ public sealed class NodeStats
 
     /// <summary>The core's time (ms) when the last anti-entropy exchange completed; -1 before the first.</summary>
     public long AntiEntropyLastExchangeMs { get; internal set; } = -1;
+
+    /// <summary>Hinted writes this node accepted as a fallback (and read repairs it kept as hints).</summary>
+    public long HintsStored { get; internal set; }
+
+    /// <summary>Hinted writes this node refused: its hint store was at its bound for the target, or failed.</summary>
+    public long HintsRefused { get; internal set; }
+
+    /// <summary>Hints delivered to their target and removed from the hint store.</summary>
+    public long HintsDelivered { get; internal set; }
+
+    /// <summary>Hint deliveries that failed or timed out (retried after a back-off).</summary>
+    public long HintDeliveryFailures { get; internal set; }
+
+    /// <summary>Gossip rounds this node started.</summary>
+    public long GossipRounds { get; internal set; }
+
+    /// <summary>Members this node believes up now, itself included.</summary>
+    public int MembersUp { get; internal set; }
+
+    /// <summary>Members this node believes down now.</summary>
+    public int MembersDown { get; internal set; }
 
     /// <summary>Coordinator operations in flight now.</summary>
     public int OperationsInFlight { get; internal set; }

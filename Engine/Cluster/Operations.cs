@@ -21,15 +21,18 @@ internal enum SlotState : byte
 /// </summary>
 internal abstract class Operation
 {
-    protected Operation(ulong id, ulong replyToken, long deadlineMs, ClientCommand command, NodeId[] replicas)
+    protected Operation(ulong id, ulong replyToken, long deadlineMs, ClientCommand command, ReplicaPlan plan)
     {
         Id = id;
         ReplyToken = replyToken;
         DeadlineMs = deadlineMs;
         Command = command;
-        Replicas = replicas;
-        SendIds = new ulong[replicas.Length];
-        States = new SlotState[replicas.Length];
+        Replicas = plan.Replicas;
+        Targets = plan.Targets;
+        Fallbacks = plan.Fallbacks;
+        NextFallback = plan.NextFallback;
+        SendIds = new ulong[Replicas.Length];
+        States = new SlotState[Replicas.Length];
     }
 
     public ulong Id { get; }
@@ -40,8 +43,20 @@ internal abstract class Operation
 
     public ClientCommand Command { get; }
 
-    /// <summary>The nodes this operation talks to: the key's primaries, in preference-list order.</summary>
+    /// <summary>
+    /// The nodes this operation talks to, one per slot: the key's primaries in preference-list order, each one
+    /// believed down replaced by a live fallback (sloppy quorum).
+    /// </summary>
     public NodeId[] Replicas { get; }
+
+    /// <summary>Per slot: the primary the slot stands for (equal to the replica unless a fallback stands in).</summary>
+    public NodeId[] Targets { get; }
+
+    /// <summary>The key's fallbacks, in preference-list order.</summary>
+    public NodeId[] Fallbacks { get; }
+
+    /// <summary>The index in <see cref="Fallbacks"/> of the next fallback to try.</summary>
+    public int NextFallback { get; set; }
 
     /// <summary>Per replica: the id of the outstanding send, or 0 when none is outstanding.</summary>
     public ulong[] SendIds { get; }
@@ -51,19 +66,44 @@ internal abstract class Operation
     public bool Replied { get; set; }
 
     public bool Finished { get; set; }
+
+    /// <summary>Whether the slot's answer counts toward R or W: always, except a fallback's under strict quorum.</summary>
+    public bool Counts(int slot) => !Command.Strict || Replicas[slot] == Targets[slot];
+
+    /// <summary>Slots still waiting for an answer that would count.</summary>
+    public int PendingCounted()
+    {
+        var pending = 0;
+        for (var slot = 0; slot < States.Length; slot++)
+        {
+            if (States[slot] == SlotState.Pending && Counts(slot))
+            {
+                pending++;
+            }
+        }
+
+        return pending;
+    }
+
+    /// <summary>Whether a slot is still waiting.</summary>
+    public bool AnyPending() => Array.IndexOf(States, SlotState.Pending) >= 0;
 }
 
+/// <summary>Who an operation talks to: see <see cref="Operation.Replicas"/> and <see cref="Operation.Targets"/>.</summary>
+internal readonly record struct ReplicaPlan(NodeId[] Replicas, NodeId[] Targets, NodeId[] Fallbacks, int NextFallback);
+
 /// <summary>A get: read every primary, reply at R successes, then read repair once all answered or at the deadline.</summary>
-internal sealed class GetOperation(ulong id, ulong replyToken, long deadlineMs, ClientCommand command, NodeId[] replicas, int r)
-    : Operation(id, replyToken, deadlineMs, command, replicas)
+internal sealed class GetOperation(ulong id, ulong replyToken, long deadlineMs, ClientCommand command, ReplicaPlan plan, int r)
+    : Operation(id, replyToken, deadlineMs, command, plan)
 {
     public int R { get; } = r;
 
     /// <summary>Per replica: the set it answered with (null: absent or no answer).</summary>
-    public SiblingSet?[] Sets { get; } = new SiblingSet?[replicas.Length];
+    public SiblingSet?[] Sets { get; } = new SiblingSet?[plan.Replicas.Length];
 
     public SiblingSet Merged { get; set; } = SiblingSet.Empty;
 
+    /// <summary>Successful answers that count toward R.</summary>
     public int Successes { get; set; }
 
     public int Failures { get; set; }
@@ -71,14 +111,15 @@ internal sealed class GetOperation(ulong id, ulong replyToken, long deadlineMs, 
 
 /// <summary>A put or delete coordinated by a primary: written locally, sent to the other primaries, Ok at W acks.</summary>
 internal sealed class PutOperation(
-    ulong id, ulong replyToken, long deadlineMs, ClientCommand command, NodeId[] replicas, int w, SiblingSet written)
-    : Operation(id, replyToken, deadlineMs, command, replicas)
+    ulong id, ulong replyToken, long deadlineMs, ClientCommand command, ReplicaPlan plan, int w, SiblingSet written)
+    : Operation(id, replyToken, deadlineMs, command, plan)
 {
     public int W { get; } = w;
 
     /// <summary>The set the coordinator wrote and sent to the other primaries.</summary>
     public SiblingSet Written { get; } = written;
 
+    /// <summary>Acknowledgements that count toward W.</summary>
     public int Acks { get; set; }
 
     public int Failures { get; set; }
@@ -86,7 +127,7 @@ internal sealed class PutOperation(
 
 /// <summary>A put or delete at a node that is not a primary: handed to the first primary that can be reached.</summary>
 internal sealed class ForwardOperation(ulong id, ulong replyToken, long deadlineMs, ClientCommand command, NodeId[] primaries, int w)
-    : Operation(id, replyToken, deadlineMs, command, primaries)
+    : Operation(id, replyToken, deadlineMs, command, new ReplicaPlan(primaries, primaries, [], 0))
 {
     public int W { get; } = w;
 

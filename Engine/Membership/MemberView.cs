@@ -1,0 +1,197 @@
+using System.Collections.Immutable;
+using System.Text;
+using Dynamo.Engine.Cluster;
+
+namespace Dynamo.Engine.Membership;
+
+/// <summary>One member as this node knows it, with what its failure detector believes.</summary>
+internal sealed class Member(NodeId node, string address, uint epoch, ulong heartbeat)
+{
+    public NodeId Node { get; } = node;
+
+    public string Address { get; set; } = address;
+
+    public uint Epoch { get; set; } = epoch;
+
+    public ulong Heartbeat { get; set; } = heartbeat;
+
+    /// <summary>This node's time when the heartbeat last advanced; -1 until the first tick sets it.</summary>
+    public long ProgressMs { get; set; } = -1;
+
+    /// <summary>A request to the member failed since its last heartbeat advanced.</summary>
+    public bool Failed { get; set; }
+
+    public bool Up { get; set; } = true;
+}
+
+/// <summary>
+/// A node's view of the cluster's members and its failure detector (docs/CLUSTER.md § Membership, § Failure
+/// detection). Gossip merges views per member: the newer epoch wins, then the higher heartbeat (the paper's section
+/// 4.8 gossip, with Cassandra's heartbeat-version rule). A member is believed down when its heartbeat has not
+/// advanced for <c>downAfterMs</c> of this node's time, or a request to it failed since it last advanced. Bounded by
+/// <c>capacity</c> members; members are never removed (leaving is not a failure: Dynamo's membership changes are
+/// explicit).
+/// </summary>
+internal sealed class MemberView
+{
+    private readonly Dictionary<NodeId, Member> _members = [];
+    private readonly int _capacity;
+    private readonly int _downAfterMs;
+    private NodeId[] _sorted;
+
+    public MemberView(NodeId self, string address, uint epoch, ReadOnlySpan<NodeId> initial, int capacity, int downAfterMs)
+    {
+        _capacity = capacity;
+        _downAfterMs = downAfterMs;
+        Self = new Member(self, address, epoch, 0);
+        _members.Add(self, Self);
+        foreach (var node in initial)
+        {
+            if (node != self && _members.Count < capacity)
+            {
+                _members.Add(node, new Member(node, "", 0, 0));
+            }
+        }
+
+        _sorted = Sort();
+        UpCount = _members.Count;
+    }
+
+    public Member Self { get; }
+
+    /// <summary>Every member's id, this node's included, sorted ordinally.</summary>
+    public ReadOnlySpan<NodeId> Nodes => _sorted;
+
+    public int UpCount { get; private set; }
+
+    public int DownCount => _members.Count - UpCount;
+
+    public bool IsUp(NodeId node) => _members.TryGetValue(node, out var member) && member.Up;
+
+    public bool IsKnownAddress(string address)
+    {
+        foreach (var member in _members.Values)
+        {
+            if (string.Equals(member.Address, address, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Merges a peer's view; returns true when a member this node did not know was added.</summary>
+    public bool Merge(ImmutableArray<MemberState> states, long nowMs)
+    {
+        var added = false;
+        foreach (var state in states.IsDefault ? [] : states)
+        {
+            if (state is null || state.Node.IsDefault || state.Address is null
+                || Encoding.UTF8.GetByteCount(state.Address) > Limits.MemberAddressBytesMax)
+            {
+                continue;
+            }
+
+            if (state.Node == Self.Node)
+            {
+                // After a restart that kept the epoch, peers remember a higher heartbeat than this node counts from;
+                // it jumps past it so that its next gossip is news again (Cassandra solves this with a generation).
+                if (state.Epoch == Self.Epoch && state.Heartbeat >= Self.Heartbeat)
+                {
+                    Self.Heartbeat = state.Heartbeat + 1;
+                }
+
+                continue;
+            }
+
+            if (!_members.TryGetValue(state.Node, out var member))
+            {
+                if (_members.Count >= _capacity)
+                {
+                    continue;
+                }
+
+                _members.Add(state.Node, new Member(state.Node, state.Address, state.Epoch, state.Heartbeat) { ProgressMs = nowMs });
+                UpCount++;
+                added = true;
+                continue;
+            }
+
+            if (state.Epoch > member.Epoch || (state.Epoch == member.Epoch && state.Heartbeat > member.Heartbeat))
+            {
+                member.Address = state.Address.Length > 0 ? state.Address : member.Address;
+                member.Epoch = state.Epoch;
+                member.Heartbeat = state.Heartbeat;
+                member.ProgressMs = nowMs;
+                member.Failed = false;
+                SetUp(member, true);
+            }
+        }
+
+        if (added)
+        {
+            _sorted = Sort();
+        }
+
+        return added;
+    }
+
+    /// <summary>A request to <paramref name="node"/> failed: believed down until its heartbeat advances.</summary>
+    public void ReportFailure(NodeId node)
+    {
+        if (node != Self.Node && _members.TryGetValue(node, out var member))
+        {
+            member.Failed = true;
+            SetUp(member, false);
+        }
+    }
+
+    /// <summary>Applies the timeout: members whose heartbeat has not advanced for too long are believed down.</summary>
+    public void Tick(long nowMs)
+    {
+        foreach (var member in _members.Values)
+        {
+            if (member == Self)
+            {
+                continue;
+            }
+
+            if (member.ProgressMs < 0)
+            {
+                member.ProgressMs = nowMs;
+            }
+
+            SetUp(member, !member.Failed && nowMs - member.ProgressMs < _downAfterMs);
+        }
+    }
+
+    /// <summary>The view to gossip: every member, sorted by id, with this node's belief of each.</summary>
+    public ImmutableArray<MemberState> Snapshot()
+    {
+        var builder = ImmutableArray.CreateBuilder<MemberState>(_sorted.Length);
+        foreach (var node in _sorted)
+        {
+            var m = _members[node];
+            builder.Add(new MemberState(m.Node, m.Address, m.Epoch, m.Up ? MemberStatus.Up : MemberStatus.Down, m.Heartbeat));
+        }
+
+        return builder.MoveToImmutable();
+    }
+
+    private void SetUp(Member member, bool up)
+    {
+        if (member.Up != up)
+        {
+            member.Up = up;
+            UpCount += up ? 1 : -1;
+        }
+    }
+
+    private NodeId[] Sort()
+    {
+        var nodes = _members.Keys.ToArray();
+        Array.Sort(nodes);
+        return nodes;
+    }
+}
