@@ -125,6 +125,7 @@ public sealed class FaultInjectionTests
         var baseSeed = TestSeed.Next();
         var failures = new List<string>();
         long operations = 0, writes = 0, acknowledged = 0, reads = 0, notOk = 0, dropped = 0, duplicated = 0, crashes = 0, epochs = 0, lostBytes = 0;
+        long hints = 0, strict = 0;
         var maxSiblings = 0;
         for (var i = 0UL; i < (ulong)count; i++)
         {
@@ -149,12 +150,15 @@ public sealed class FaultInjectionTests
             epochs += outcome.EpochsAdvanced;
             lostBytes += outcome.UnsyncedBytesLost;
             maxSiblings = Math.Max(maxSiblings, outcome.MaxSiblings);
+            hints += outcome.HintsAtHeal;
+            strict += outcome.Strict;
         }
 
         TestContext.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{count} seeds: {operations} operations, {writes} writes checked ({acknowledged} acknowledged), {reads} reads checked, " +
             $"{notOk} commands not Ok, {dropped} messages lost, {duplicated} duplicated, {crashes} crashes, {epochs} epochs advanced, " +
-            $"{lostBytes} unsynced bytes lost, at most {maxSiblings} siblings; {failures.Count} seeds failed"));
+            $"{lostBytes} unsynced bytes lost, {strict} strict commands, {hints} hints pending at healing (all delivered), " +
+            $"at most {maxSiblings} siblings; {failures.Count} seeds failed"));
         Assert.That(failures, Is.Empty, string.Join(Environment.NewLine, failures));
         Assert.That(acknowledged, Is.GreaterThan(count * 20L), "the checker saw acknowledged writes");
         Assert.That(notOk, Is.Positive, "the faults made some commands fail");

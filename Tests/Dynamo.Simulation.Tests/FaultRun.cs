@@ -44,6 +44,12 @@ internal sealed class FaultRunOutcome
 
     public int MaxSiblings { get; set; }
 
+    /// <summary>Hinted keys pending when everything healed (all delivered by the end of the run, or a violation).</summary>
+    public int HintsAtHeal { get; set; }
+
+    /// <summary>Commands sent with strict quorum.</summary>
+    public int Strict { get; set; }
+
     public History History { get; set; } = new();
 }
 
@@ -57,6 +63,9 @@ internal sealed class FaultRunOutcome
 internal static class FaultRun
 {
     private const int ReplicaCount = 3;
+
+    /// <summary>How long handoff may take after healing: a delivery backs off up to 30 s (Limits.HintRetryBackoffMaxMs).</summary>
+    private const int HandoffDeadlineMs = 65_000;
 
     public static FaultRunOutcome Run(ulong seed, FaultRunShape? shape = null)
     {
@@ -117,6 +126,25 @@ internal static class FaultRun
         if (!sim.RunUntilIdle(10_000))
         {
             outcome.Violations.Add("operations were still in flight 10 s after healing");
+        }
+
+        // After healing, the failure detectors see every node up again and hinted handoff empties every queue.
+        if (!sim.RunUntil(() => sim.AllBelievedUp, 10_000))
+        {
+            outcome.Violations.Add("10 s after healing, a failure detector still believes a member down");
+        }
+
+        outcome.HintsAtHeal = sim.HintsPending;
+        if (!sim.RunUntil(() => sim.HintsPending == 0, HandoffDeadlineMs))
+        {
+            outcome.Violations.Add(
+                $"{HandoffDeadlineMs / 1000} s after healing, {sim.HintsPending} hints are still pending: " +
+                string.Join(", ", sim.Nodes.Where(n => n.Hints.Count > 0).Select(n => $"{n.Id} holds {n.Hints.Count}")));
+        }
+
+        if (!sim.RunUntilIdle(10_000))
+        {
+            outcome.Violations.Add("operations were still in flight 10 s after handoff");
         }
 
         FinalReads(sim, random, keys, history, outcome);
@@ -255,6 +283,7 @@ internal static class FaultRun
         {
             var node = sim.NodeIds[random.Next(sim.NodeIds.Count)];
             var quorum = random.Next(1, ReplicaCount + 1);
+            var strict = random.Next(5) == 0;
             int k;
             string? readId = null;
             var context = CausalContext.Empty;
@@ -281,7 +310,7 @@ internal static class FaultRun
             if (roll < 45)
             {
                 _readId = id;
-                Call = sim.Submit(node, Simulation.Get(keys[k], quorum));
+                Call = sim.Submit(node, Simulation.Get(keys[k], quorum, strict));
                 return;
             }
 
@@ -290,8 +319,8 @@ internal static class FaultRun
             history.Writes.Add(_write);
             writes.Add(id, _write);
             Call = sim.Submit(node, isDelete
-                ? Simulation.Delete(keys[k], context, quorum, tag: id)
-                : Simulation.Put(keys[k], id, context, quorum));
+                ? Simulation.Delete(keys[k], context, quorum, tag: id, strict)
+                : Simulation.Put(keys[k], id, context, quorum, strict));
         }
 
         public void Collect(History history, string[] keys, FaultRunOutcome outcome)
@@ -299,6 +328,7 @@ internal static class FaultRun
             var call = Call!;
             var result = call.Result!;
             var ok = result.Status == ClientStatus.Ok;
+            outcome.Strict += call.Command.Strict ? 1 : 0;
             if (!ok)
             {
                 outcome.NotOk++;

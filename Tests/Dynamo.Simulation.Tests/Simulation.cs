@@ -36,6 +36,9 @@ internal sealed class SimNode(NodeCore core, IReplicaStore store)
     /// <summary>The node's disk, for a durable node; survives crashes.</summary>
     public FaultInjectingMedium? Medium { get; init; }
 
+    /// <summary>The node's hints; changes become durable at each batch's group commit, and survive crashes.</summary>
+    public SimHintStore Hints { get; init; } = new(Limits.HintsPerTargetDefault);
+
     /// <summary>The open log store over <see cref="Medium"/>, for a durable node.</summary>
     public LogStore? Log { get; set; }
 
@@ -149,12 +152,14 @@ internal sealed class Simulation
             {
                 var medium = new FaultInjectingMedium(_random.Next);
                 var log = LogStore.Open(medium, StoreOptions, compressor: null);
-                node = new SimNode(NewCore(id, 1, log), log) { Medium = medium, Log = log };
+                var hints = new SimHintStore(HintsPerTargetMax);
+                node = new SimNode(NewCore(id, 1, log, hints), log) { Medium = medium, Log = log, Hints = hints };
             }
             else
             {
                 var store = newStore?.Invoke() ?? new InMemoryReplicaStore();
-                node = new SimNode(NewCore(id, 1, store), store);
+                var hints = new SimHintStore(HintsPerTargetMax);
+                node = new SimNode(NewCore(id, 1, store, hints), store) { Hints = hints };
             }
 
             _nodes.Add(id, node);
@@ -165,6 +170,12 @@ internal sealed class Simulation
     }
 
     public const long TickMs = 5;
+
+    /// <summary>Gossip interval of the simulated nodes (the failure detector's timeout is four of them).</summary>
+    public const int GossipIntervalMs = 100;
+
+    /// <summary>Most hinted keys a node keeps per target.</summary>
+    public const int HintsPerTargetMax = 1000;
 
     public Ring Ring { get; }
 
@@ -295,7 +306,7 @@ internal sealed class Simulation
 
         node.Log = log;
         node.Store = log;
-        node.Core = NewCore(id, node.Epoch, log);
+        node.Core = NewCore(id, node.Epoch, log, node.Hints);
         node.Crashed = false;
         node.Stopped = false;
         node.Restarts++;
@@ -409,19 +420,25 @@ internal sealed class Simulation
     public bool RunUntilIdle(long limitMs) =>
         RunUntil(() => _pendingMessages == 0 && Nodes.All(n => n.Crashed || n.Core.Stats.OperationsInFlight == 0), limitMs);
 
-    public static ClientCommand Get(string key, int r = 0) =>
-        new(ClientOperation.Get, [], Encoding.UTF8.GetBytes(key), ReadOnlyMemory<byte>.Empty, CausalContext.Empty, r, 0, 0, false);
+    /// <summary>Hinted keys pending on all nodes.</summary>
+    public int HintsPending => Nodes.Sum(n => n.Hints.Count);
 
-    public static ClientCommand Put(string key, string value, CausalContext? context = null, int w = 0) =>
-        new(ClientOperation.Put, [], Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value), context ?? CausalContext.Empty, 0, w, 0, false);
+    /// <summary>True when every running node believes every member up (the failure detectors agree all are back).</summary>
+    public bool AllBelievedUp => Nodes.All(n => n.Crashed || n.Core.Stats.MembersDown == 0);
+
+    public static ClientCommand Get(string key, int r = 0, bool strict = false) =>
+        new(ClientOperation.Get, [], Encoding.UTF8.GetBytes(key), ReadOnlyMemory<byte>.Empty, CausalContext.Empty, r, 0, 0, false, strict);
+
+    public static ClientCommand Put(string key, string value, CausalContext? context = null, int w = 0, bool strict = false) =>
+        new(ClientOperation.Put, [], Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value), context ?? CausalContext.Empty, 0, w, 0, false, strict);
 
     /// <summary>
     /// A delete. <paramref name="tag"/>, when given, rides in the command's value field, which a delete ignores
     /// (ClientCommand's contract): it lets <see cref="MintObserver"/> tell which delete a tombstone came from.
     /// </summary>
-    public static ClientCommand Delete(string key, CausalContext context, int w = 0, string? tag = null) =>
+    public static ClientCommand Delete(string key, CausalContext context, int w = 0, string? tag = null, bool strict = false) =>
         new(ClientOperation.Delete, [], Encoding.UTF8.GetBytes(key), tag is null ? ReadOnlyMemory<byte>.Empty : Encoding.UTF8.GetBytes(tag),
-            context, 0, w, 0, false);
+            context, 0, w, 0, false, strict);
 
     public static string Text(ReadOnlyMemory<byte> bytes) => Encoding.UTF8.GetString(bytes.Span);
 
@@ -429,8 +446,23 @@ internal sealed class Simulation
     public NodeId[] PrimariesOf(string key, int n) =>
         Ring.GetPreferenceList(KeyHash.Of([], Encoding.UTF8.GetBytes(key)), n).Primaries.ToArray();
 
-    private NodeCore NewCore(NodeId id, uint epoch, IReplicaStore store) =>
-        new(new NodeOptions(id, epoch, Ring, Defaults, _buckets) { OperationsInFlightMax = _operationsInFlightMax }, store);
+    /// <summary>
+    /// A node's core, with the failure detector and handoff on a scale of simulated runs: gossip every
+    /// <see cref="GossipIntervalMs"/>, a member believed down after four intervals without news, peers picked by a
+    /// generator drawn from the seed.
+    /// </summary>
+    private NodeCore NewCore(NodeId id, uint epoch, IReplicaStore store, IHintStore hints) =>
+        new(
+            new NodeOptions(id, epoch, Ring, Defaults, _buckets)
+            {
+                OperationsInFlightMax = _operationsInFlightMax,
+                GossipIntervalMs = GossipIntervalMs,
+                MemberDownAfterMs = 4 * GossipIntervalMs,
+                HintDeliveryTimeoutMs = Defaults.TimeoutMs,
+                Random = new Random(_random.Next()),
+            },
+            store,
+            hints);
 
     private void ScheduleTick(NodeId id, long afterMs) =>
         Schedule(afterMs, () =>
@@ -524,6 +556,8 @@ internal sealed class Simulation
             log.Sync();
         }
 
+        node.Hints.Commit();
+
         foreach (var mint in mints)
         {
             Record($"mint {mint.Node} {Text(mint.Command.Key)} {mint.Dot}");
@@ -557,6 +591,7 @@ internal sealed class Simulation
         node.Incarnation++;
         node.Log!.Dispose();
         node.Medium!.Crash();
+        node.Hints.Crash();
 
         // The crash breaks every connection: clients learn nothing of their commands' outcome, and coordinators
         // that sent a request here get a failure for it.
