@@ -55,6 +55,19 @@ public sealed class FaultInjectionTests
     }
 
     [Test]
+    public void The_checker_reports_dots_minted_again_when_a_wiped_node_keeps_its_epoch()
+    {
+        // Riak's KV679: a node that lost its data and kept its epoch mints dots its peers already hold for other
+        // values; they take the new write for the old one and drop it.
+        var seed = TestSeed.Next();
+        var violations = Enumerable.Range(0, 20)
+            .SelectMany(i => FaultRun.Run(seed + (ulong)i, new FaultRunShape(Wipes: 3, EpochRule: false)).Violations)
+            .ToList();
+        Assert.That(violations, Has.Some.Contains("reused a dot"));
+        TestContext.Out.WriteLine($"{violations.Count} violations, the first: {violations.FirstOrDefault()}");
+    }
+
+    [Test]
     public void The_checker_reports_an_acknowledged_write_missing_from_the_final_read()
     {
         var history = new History();
@@ -127,7 +140,7 @@ public sealed class FaultInjectionTests
         var baseSeed = TestSeed.Next();
         var failures = new List<string>();
         long operations = 0, writes = 0, acknowledged = 0, reads = 0, notOk = 0, dropped = 0, duplicated = 0, crashes = 0, epochs = 0, lostBytes = 0;
-        long hints = 0, strict = 0;
+        long hints = 0, strict = 0, wipes = 0;
         var maxSiblings = 0;
         for (var i = 0UL; i < (ulong)count; i++)
         {
@@ -154,11 +167,12 @@ public sealed class FaultInjectionTests
             maxSiblings = Math.Max(maxSiblings, outcome.MaxSiblings);
             hints += outcome.HintsAtHeal;
             strict += outcome.Strict;
+            wipes += outcome.Wipes;
         }
 
         TestContext.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{count} seeds: {operations} operations, {writes} writes checked ({acknowledged} acknowledged), {reads} reads checked, " +
-            $"{notOk} commands not Ok, {dropped} messages lost, {duplicated} duplicated, {crashes} crashes, {epochs} epochs advanced, " +
+            $"{notOk} commands not Ok, {dropped} messages lost, {duplicated} duplicated, {crashes} crashes, {wipes} disks wiped, {epochs} epochs advanced, " +
             $"{lostBytes} unsynced bytes lost, {strict} strict commands, {hints} hints pending at healing (all delivered), " +
             $"at most {maxSiblings} siblings; {failures.Count} seeds failed"));
         Assert.That(failures, Is.Empty, string.Join(Environment.NewLine, failures));

@@ -9,7 +9,9 @@ namespace Dynamo.Simulation.Tests;
 /// <param name="Operations">Client commands issued while faults happen.</param>
 /// <param name="Keys">Keys the clients share.</param>
 /// <param name="GroupCommit">False: nodes acknowledge before their writes are synced (a broken shell).</param>
-internal sealed record FaultRunShape(int Operations = 300, int Keys = 5, bool GroupCommit = true);
+/// <param name="Wipes">Most disks wiped in the run (a crashed node restarts empty).</param>
+/// <param name="EpochRule">False: restarts keep the epoch even with the store lost (Riak's KV679).</param>
+internal sealed record FaultRunShape(int Operations = 300, int Keys = 5, bool GroupCommit = true, int Wipes = 1, bool EpochRule = true);
 
 /// <summary>What one seed's run found and counted.</summary>
 internal sealed class FaultRunOutcome
@@ -39,6 +41,8 @@ internal sealed class FaultRunOutcome
     public long Crashes { get; set; }
 
     public int EpochsAdvanced { get; set; }
+
+    public int Wipes { get; set; }
 
     public long UnsyncedBytesLost { get; set; }
 
@@ -79,6 +83,7 @@ internal static class FaultRun
             SlowProbability = random.Next(6) / 100.0,
             ClientDeadlineMs = 1_500,
             GroupCommit = shape.GroupCommit,
+            EpochRule = shape.EpochRule,
         };
         var outcome = new FaultRunOutcome { Nodes = sim.NodeIds.Count, Clients = random.Next(3, 6) };
         var history = outcome.History;
@@ -110,7 +115,7 @@ internal static class FaultRun
                     client.Issue(sim, random, keys, history, writes, issued++);
                     if (issued == nextFault)
                     {
-                        InjectFault(sim, random);
+                        InjectFault(sim, random, shape);
                         nextFault += random.Next(5, 30);
                     }
                 }
@@ -147,6 +152,7 @@ internal static class FaultRun
             outcome.Violations.Add("operations were still in flight 10 s after handoff");
         }
 
+        history.CopiesLost = sim.Wipes;
         FinalReads(sim, random, keys, history, outcome);
         outcome.Violations.AddRange(HistoryChecker.Check(history));
         outcome.Operations = issued;
@@ -158,13 +164,14 @@ internal static class FaultRun
         outcome.Duplicated = sim.Duplicated;
         outcome.Crashes = sim.Crashes;
         outcome.EpochsAdvanced = sim.Nodes.Sum(n => n.EpochsAdvanced);
+        outcome.Wipes = sim.Wipes;
         outcome.UnsyncedBytesLost = sim.UnsyncedBytesLost;
         outcome.HistoryHash = sim.HistoryHash;
         return outcome;
     }
 
     /// <summary>One fault, chosen by the seed; at most two nodes are down (paused or crashed) at once.</summary>
-    private static void InjectFault(Simulation sim, Random random)
+    private static void InjectFault(Simulation sim, Random random, FaultRunShape shape)
     {
         var ids = sim.NodeIds;
         var a = ids[random.Next(ids.Count)];
@@ -219,6 +226,10 @@ internal static class FaultRun
                     }
                 }
 
+                break;
+            case 8 when down.Count < 2 && !sim[a].Stopped && sim.Wipes < shape.Wipes:
+                sim.Crash(a);
+                sim.Wipe(a);
                 break;
             case 7:
                 sim.DropProbability = random.Next(11) / 100.0;
@@ -315,7 +326,7 @@ internal static class FaultRun
             }
 
             var isDelete = roll >= 92 && readId is not null;
-            _write = new WriteRecord(id, number, keys[k], isDelete ? null : id, readId);
+            _write = new WriteRecord(id, number, keys[k], isDelete ? null : id, readId) { Quorum = quorum };
             history.Writes.Add(_write);
             writes.Add(id, _write);
             Call = sim.Submit(node, isDelete

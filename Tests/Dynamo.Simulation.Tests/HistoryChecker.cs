@@ -34,6 +34,9 @@ internal sealed class WriteRecord(string id, int client, string key, string? val
     /// <summary>The read whose context the write carried; null for a blind write (empty context).</summary>
     public string? ReadId { get; } = readId;
 
+    /// <summary>The W the write asked for (the copies it was synced on when acknowledged); unknown counts as many.</summary>
+    public int Quorum { get; init; } = int.MaxValue;
+
     /// <summary>True when the client got Ok.</summary>
     public bool Acknowledged { get; set; }
 
@@ -67,6 +70,12 @@ internal sealed class History
 
     public List<ReadRecord> Reads { get; } = [];
 
+    /// <summary>
+    /// Copies the run may have destroyed (disks wiped): a write acknowledged at W no more than this may be gone
+    /// without a violation, as may what it covered come back. Zero by default.
+    /// </summary>
+    public int CopiesLost { get; set; }
+
     /// <summary>Per key: the siblings of the final read at R = N after healing.</summary>
     public Dictionary<string, IReadOnlyList<SeenVersion>> Final { get; } = [];
 }
@@ -87,11 +96,12 @@ internal sealed class History
 /// </para>
 /// <para>Rules (each a violation message when broken):</para>
 /// <list type="number">
-/// <item><b>No acknowledged write lost</b>: for every write <c>w</c> acknowledged Ok, some version <c>d</c> minted
+/// <item><b>No acknowledged write lost</b>: for every write <c>w</c> acknowledged Ok (at a W above
+/// <see cref="History.CopiesLost"/>, the copies the run destroyed by wiping disks), some version <c>d</c> minted
 /// for <c>w</c> is in <c>F</c>, or is covered by a version in <c>F</c> (<c>d ∈ covered(write(f))</c>): a chain of
 /// writes, each made with a context that covered the previous one, ends in a value or tombstone present in the final
 /// read.</item>
-/// <item><b>No resurrection</b>: for every acknowledged write <c>x</c>, no version in <c>covered(x)</c> is in
+/// <item><b>No resurrection</b>: for every acknowledged write <c>x</c> (at a W above <see cref="History.CopiesLost"/>), no version in <c>covered(x)</c> is in
 /// <c>F</c>.</item>
 /// <item><b>No dominated sibling</b>: no read (including the final one) returns two versions of which one covers
 /// the other.</item>
@@ -148,7 +158,8 @@ internal static class HistoryChecker
             CheckSiblings("the final read", key, final, owners, w => Covered(w, 0), writers, violations);
         }
 
-        foreach (var write in history.Writes.Where(w => w.Acknowledged))
+        // A write acknowledged at W > CopiesLost kept a copy through every wipe (docs/TESTING.md).
+        foreach (var write in history.Writes.Where(w => w.Acknowledged && w.Quorum > history.CopiesLost))
         {
             var final = history.Final.GetValueOrDefault(write.Key) ?? [];
             var finalDots = final.Select(f => f.Dot).ToHashSet();

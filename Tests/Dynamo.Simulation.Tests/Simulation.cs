@@ -34,10 +34,10 @@ internal sealed class SimNode(NodeCore core, IReplicaStore store)
     public bool Crashed { get; set; }
 
     /// <summary>The node's disk, for a durable node; survives crashes.</summary>
-    public FaultInjectingMedium? Medium { get; init; }
+    public FaultInjectingMedium? Medium { get; set; }
 
     /// <summary>The node's hints; changes become durable at each batch's group commit, and survive crashes.</summary>
-    public SimHintStore Hints { get; init; } = new(Limits.HintsPerTargetDefault);
+    public SimHintStore Hints { get; set; } = new(Limits.HintsPerTargetDefault);
 
     /// <summary>The open log store over <see cref="Medium"/>, for a durable node.</summary>
     public LogStore? Log { get; set; }
@@ -61,6 +61,9 @@ internal sealed class SimNode(NodeCore core, IReplicaStore store)
 
     /// <summary>Restarts that advanced the epoch.</summary>
     public int EpochsAdvanced { get; set; }
+
+    /// <summary>Unsynced bytes lost by the crashes of media this node no longer uses (wiped).</summary>
+    public long WipedMediaBytesLost { get; set; }
 }
 
 /// <summary>
@@ -108,8 +111,9 @@ internal sealed class ClientCall(NodeId node, ClientCommand command, long submit
 /// its effects, so whatever an acknowledgement depends on is synced before it leaves. A crash discards the core (its
 /// operations in flight, its routes) and whatever the medium had not synced; <see cref="CrashDuringNextBatch"/> lands
 /// the crash between a batch's writes and its fsync, the one window where a write was made but not synced. A restart
-/// reopens the store and takes the epoch by the rule of Server/Storage/NodeStorage.cs: kept when recovery found no
-/// torn or corrupt record (in the always mode nothing left the node before its fsync), advanced otherwise.
+/// reopens the store and takes the epoch by the rule of Server/Storage/NodeStorage.cs: kept when the store existed and
+/// recovery found no torn or corrupt record (in the always mode nothing left the node before its fsync), advanced
+/// otherwise; <see cref="Wipe"/> replaces a crashed node's disk with an empty one.
 /// Connections belong to an incarnation of a node: a crash breaks them, so a request delivered before it gets a
 /// <see cref="PeerFailure"/> back, and responses meant for an earlier incarnation are lost, as on a real network.
 /// </remarks>
@@ -239,7 +243,16 @@ internal sealed class Simulation
     public long Crashes { get; private set; }
 
     /// <summary>Bytes the crashes dropped or tore from the nodes' media (unsynced writes lost).</summary>
-    public long UnsyncedBytesLost => Nodes.Sum(n => n.Medium?.UnsyncedBytesLost ?? 0);
+    public long UnsyncedBytesLost => Nodes.Sum(n => (n.Medium?.UnsyncedBytesLost ?? 0) + n.WipedMediaBytesLost);
+
+    /// <summary>Disks replaced by <see cref="Wipe"/>.</summary>
+    public int Wipes { get; private set; }
+
+    /// <summary>
+    /// True (the server's behaviour): a restart advances the epoch when recovery found torn or corrupt records or no
+    /// store at all. False keeps the epoch always, the bug of Riak's KV679, so the checker can be shown to catch it.
+    /// </summary>
+    public bool EpochRule { get; set; } = true;
 
     public SimNode this[NodeId id] => _nodes[id];
 
@@ -290,15 +303,16 @@ internal sealed class Simulation
 
     /// <summary>
     /// Restarts a crashed node: reopens its log store (recovery) and starts a new core, keeping the epoch only when
-    /// recovery found no torn or corrupt record, as the server does in the always durability mode.
+    /// the store existed and recovery found no torn or corrupt record, as the server does in the always durability mode.
     /// </summary>
     public void Restart(NodeId id)
     {
         var node = _nodes[id];
         Invariant.Check(node.Crashed);
-        var log = LogStore.Open(node.Medium!, StoreOptions, compressor: null);
-        var lost = log.Recovery.TornBytesTruncated > 0 || log.Recovery.CorruptRecords.Count > 0;
-        if (lost)
+        var existed = node.Medium!.List().Count > 0;
+        var log = LogStore.Open(node.Medium, StoreOptions, compressor: null);
+        var lost = !existed || log.Recovery.TornBytesTruncated > 0 || log.Recovery.CorruptRecords.Count > 0;
+        if (lost && EpochRule)
         {
             node.Epoch++;
             node.EpochsAdvanced++;
@@ -311,6 +325,21 @@ internal sealed class Simulation
         node.Stopped = false;
         node.Restarts++;
         Record($"restart {id} epoch {node.Epoch} records {log.Recovery.Records} torn {log.Recovery.TornBytesTruncated}");
+    }
+
+    /// <summary>
+    /// Replaces a crashed node's disk with an empty one (a failed drive, a wiped data directory): its replicas and
+    /// hints are gone. The next <see cref="Restart"/> finds no store and takes a new epoch.
+    /// </summary>
+    public void Wipe(NodeId id)
+    {
+        var node = _nodes[id];
+        Invariant.Check(node.Crashed);
+        Wipes++;
+        Record($"wipe {id}");
+        node.WipedMediaBytesLost += node.Medium!.UnsyncedBytesLost;
+        node.Medium = new FaultInjectingMedium(_random.Next);
+        node.Hints = new SimHintStore(HintsPerTargetMax);
     }
 
     /// <summary>Messages between <paramref name="a"/> and <paramref name="b"/> are lost, both ways.</summary>
