@@ -30,6 +30,12 @@ public enum Opcode : byte
     /// <summary>Coordinator to replica: merge a sibling set into the replica's copy.</summary>
     ReplicaWrite = 0x11,
 
+    /// <summary>Node to node: push-pull gossip of the member list.</summary>
+    Gossip = 0x20,
+
+    /// <summary>Coordinator to fallback node: keep a write for a primary believed down.</summary>
+    HintedWrite = 0x40,
+
     /// <summary>Asks a node for its status as <c>field:value</c> lines.</summary>
     Info = 0x50,
 
@@ -54,6 +60,12 @@ public enum Opcode : byte
     /// <summary>Reply to <see cref="ReplicaWrite"/>.</summary>
     ReplicaWriteReply = 0x91,
 
+    /// <summary>Reply to <see cref="Gossip"/>.</summary>
+    GossipReply = 0xA0,
+
+    /// <summary>Reply to <see cref="HintedWrite"/>.</summary>
+    HintedWriteReply = 0xC0,
+
     /// <summary>Reply to <see cref="Info"/>.</summary>
     InfoReply = 0xD0,
 
@@ -74,6 +86,7 @@ public static class Opcodes
             or Opcode.ReplicaRead or Opcode.ReplicaWrite or Opcode.Info
             or Opcode.Pong or Opcode.GetReply or Opcode.PutReply or Opcode.DeleteReply or Opcode.ClusterInfoReply
             or Opcode.ReplicaReadReply or Opcode.ReplicaWriteReply or Opcode.InfoReply or Opcode.Error => true,
+        Opcode.Gossip or Opcode.GossipReply or Opcode.HintedWrite or Opcode.HintedWriteReply => true,
         _ => false,
     };
 

@@ -186,6 +186,72 @@ public sealed partial class LogStore : IReplicaStore, IDisposable
     }
 
     /// <summary>
+    /// Removes a key: appends a removal record (a loss marker with a fresh sequence, docs/STORAGE.md § Removal) so the
+    /// key reads as absent from now on and no older record of it comes back after a restart or a compaction. Does
+    /// nothing for a key that is absent already. Not durable until <see cref="Sync"/>.
+    /// </summary>
+    /// <exception cref="StorageFailedException">The store has failed, or this append failed.</exception>
+    /// <exception cref="ArgumentException">The bucket or key is over the storage limits.</exception>
+    public void Remove(byte[] bucket, byte[] key)
+    {
+        ArgumentNullException.ThrowIfNull(bucket);
+        ArgumentNullException.ThrowIfNull(key);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ThrowIfFailed();
+        CheckName(bucket.Length, key.Length);
+        ref var found = ref _keys.Find(bucket, key);
+        if (Unsafe.IsNullRef(ref found) || found.IsAbsent)
+        {
+            return;
+        }
+
+        var size = StorageFormat.RecordHeaderBytes + bucket.Length + key.Length;
+        EnsureCapacity(ref _recordBuffer, size);
+        var record = _recordBuffer.AsSpan(0, size);
+        var sequence = _nextSequence++;
+        StorageFormat.WriteRecordPrefix(record, sequence, RecordFlags.Lost, bucket, key, 0, 0);
+        StorageFormat.SealRecord(record);
+        long offset;
+        try
+        {
+            offset = AppendToActive(record);
+        }
+        catch (StorageIOException e)
+        {
+            throw Fail(e);
+        }
+
+        // A roll inside the append may not move the entry, but look it up again rather than trust the old reference.
+        ref var entry = ref _keys.FindOrAdd(bucket, key, out _);
+        Release(entry);
+        entry.Sequence = sequence;
+        entry.SegmentId = _active.Id;
+        entry.Offset = offset;
+        entry.Size = size;
+        entry.Flags = RecordFlags.Lost;
+        entry.CorruptOnRead = false;
+        Hold(entry);
+        _active.Pending!.Add(new HintEntry(sequence, offset, size, RecordFlags.Lost, entry.Bucket, entry.Key));
+        HasUnsyncedWrites = true;
+    }
+
+    /// <summary>
+    /// The keys present (not removed, not lost) with the sequence of their latest record, in no particular order: what
+    /// a component built on the store (the hint store) reads to rebuild its own index at start.
+    /// </summary>
+    public IEnumerable<(byte[] Bucket, byte[] Key, ulong Sequence)> PresentKeys()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        foreach (var entry in _keys.Entries())
+        {
+            if (!entry.IsAbsent)
+            {
+                yield return (entry.Bucket, entry.Key, entry.Sequence);
+            }
+        }
+    }
+
+    /// <summary>
     /// Makes every earlier write durable (fsync of the active segment): the group-commit point the shell calls before
     /// sending the acknowledgements of a batch.
     /// </summary>

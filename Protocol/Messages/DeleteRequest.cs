@@ -7,16 +7,24 @@ namespace Dynamo.Protocol;
 /// | bucket |  key  | context |  w  | flags | timeoutMs |
 /// | bytes  | bytes |  bytes  | u8  |  u8   |    u32    |
 /// +--------+-------+---------+-----+-------+-----------+
-/// flags: all bits reserved (0)
+/// flags: bit 1 = strict quorum; bits 0 and 2-7 reserved (0)
 /// </code>
 /// </summary>
 public readonly ref struct DeleteRequest : IMessage<DeleteRequest>
 {
+    /// <summary>The flag bit asking for strict quorum: only the key's primaries count toward W.</summary>
+    public const byte StrictFlag = 0x02;
+
     private const int FixedBytes = 1 + 1 + 4;
 
     /// <summary>Builds a delete; throws <see cref="ProtocolException"/> when a field is over its limit.</summary>
     public DeleteRequest(
-        ReadOnlySpan<byte> bucket, ReadOnlySpan<byte> key, ReadOnlySpan<byte> context, byte w = 0, uint timeoutMs = 0)
+        ReadOnlySpan<byte> bucket,
+        ReadOnlySpan<byte> key,
+        ReadOnlySpan<byte> context,
+        byte w = 0,
+        uint timeoutMs = 0,
+        bool strict = false)
     {
         MessageFields.CheckLength(bucket, ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
         MessageFields.CheckLength(key, ProtocolLimits.KeyBytesMax, MessageFields.Key);
@@ -26,6 +34,7 @@ public readonly ref struct DeleteRequest : IMessage<DeleteRequest>
         Context = context;
         W = w;
         TimeoutMs = timeoutMs;
+        Strict = strict;
     }
 
     /// <inheritdoc/>
@@ -46,6 +55,9 @@ public readonly ref struct DeleteRequest : IMessage<DeleteRequest>
     /// <summary>The request's deadline in milliseconds; 0 means the node's default.</summary>
     public uint TimeoutMs { get; }
 
+    /// <summary>Strict quorum (Riak's PW): only the key's primaries count toward W, never fallbacks.</summary>
+    public bool Strict { get; }
+
     /// <inheritdoc/>
     public int Length =>
         MessageWriter.BytesSize(Bucket.Length) + MessageWriter.BytesSize(Key.Length)
@@ -59,7 +71,7 @@ public readonly ref struct DeleteRequest : IMessage<DeleteRequest>
         writer.WriteBytes(Key);
         writer.WriteBytes(Context);
         writer.WriteU8(W);
-        writer.WriteU8(0);
+        writer.WriteU8(Strict ? StrictFlag : (byte)0);
         writer.WriteU32(TimeoutMs);
         writer.Finish();
     }
@@ -72,9 +84,9 @@ public readonly ref struct DeleteRequest : IMessage<DeleteRequest>
         var key = reader.ReadBytes(ProtocolLimits.KeyBytesMax, MessageFields.Key);
         var context = reader.ReadBytes(ProtocolLimits.ContextBytesMax, MessageFields.Context);
         var w = reader.ReadU8("w");
-        reader.ReadFlags(0, MessageFields.Flags);
+        var flags = reader.ReadFlags(StrictFlag, MessageFields.Flags);
         var timeoutMs = reader.ReadU32("timeout");
         reader.EnsureEnd();
-        return new DeleteRequest(bucket, key, context, w, timeoutMs);
+        return new DeleteRequest(bucket, key, context, w, timeoutMs, (flags & StrictFlag) != 0);
     }
 }

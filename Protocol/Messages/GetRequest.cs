@@ -7,15 +7,19 @@ namespace Dynamo.Protocol;
 /// | bucket |  key   |  r   | flags | timeoutMs |
 /// | bytes  | bytes  |  u8  |  u8   |    u32    |
 /// +--------+--------+------+-------+-----------+
-/// bytes = varint length + that many bytes; flags: all bits reserved (0)
+/// bytes = varint length + that many bytes; flags: bit 1 = strict quorum; bits 0 and 2-7 reserved (0)
 /// </code>
 /// </summary>
 public readonly ref struct GetRequest : IMessage<GetRequest>
 {
+    /// <summary>The flag bit asking for strict quorum: only the key's primaries count toward R.</summary>
+    public const byte StrictFlag = 0x02;
+
     private const int FixedBytes = 1 + 1 + 4;
 
     /// <summary>Builds a get; throws <see cref="ProtocolException"/> when the bucket or key is over its limit.</summary>
-    public GetRequest(ReadOnlySpan<byte> bucket, ReadOnlySpan<byte> key, byte r = 0, uint timeoutMs = 0)
+    public GetRequest(
+        ReadOnlySpan<byte> bucket, ReadOnlySpan<byte> key, byte r = 0, uint timeoutMs = 0, bool strict = false)
     {
         MessageFields.CheckLength(bucket, ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
         MessageFields.CheckLength(key, ProtocolLimits.KeyBytesMax, MessageFields.Key);
@@ -23,6 +27,7 @@ public readonly ref struct GetRequest : IMessage<GetRequest>
         Key = key;
         R = r;
         TimeoutMs = timeoutMs;
+        Strict = strict;
     }
 
     /// <inheritdoc/>
@@ -40,6 +45,9 @@ public readonly ref struct GetRequest : IMessage<GetRequest>
     /// <summary>The request's deadline in milliseconds; 0 means the node's default.</summary>
     public uint TimeoutMs { get; }
 
+    /// <summary>Strict quorum (Riak's PR): only the key's primaries count toward R, never fallbacks.</summary>
+    public bool Strict { get; }
+
     /// <inheritdoc/>
     public int Length => MessageWriter.BytesSize(Bucket.Length) + MessageWriter.BytesSize(Key.Length) + FixedBytes;
 
@@ -50,7 +58,7 @@ public readonly ref struct GetRequest : IMessage<GetRequest>
         writer.WriteBytes(Bucket);
         writer.WriteBytes(Key);
         writer.WriteU8(R);
-        writer.WriteU8(0);
+        writer.WriteU8(Strict ? StrictFlag : (byte)0);
         writer.WriteU32(TimeoutMs);
         writer.Finish();
     }
@@ -62,9 +70,9 @@ public readonly ref struct GetRequest : IMessage<GetRequest>
         var bucket = reader.ReadBytes(ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
         var key = reader.ReadBytes(ProtocolLimits.KeyBytesMax, MessageFields.Key);
         var r = reader.ReadU8("r");
-        reader.ReadFlags(0, MessageFields.Flags);
+        var flags = reader.ReadFlags(StrictFlag, MessageFields.Flags);
         var timeoutMs = reader.ReadU32("timeout");
         reader.EnsureEnd();
-        return new GetRequest(bucket, key, r, timeoutMs);
+        return new GetRequest(bucket, key, r, timeoutMs, (flags & StrictFlag) != 0);
     }
 }

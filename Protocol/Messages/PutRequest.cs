@@ -7,13 +7,16 @@ namespace Dynamo.Protocol;
 /// | bucket |  key  | value | context |  w  | flags | timeoutMs |
 /// | bytes  | bytes | bytes |  bytes  | u8  |  u8   |    u32    |
 /// +--------+-------+-------+---------+-----+-------+-----------+
-/// flags: bit 0 = return the new context in the reply; bits 1-7 reserved (0)
+/// flags: bit 0 = return the new context in the reply; bit 1 = strict quorum; bits 2-7 reserved (0)
 /// </code>
 /// </summary>
 public readonly ref struct PutRequest : IMessage<PutRequest>
 {
     /// <summary>The flag bit asking for the new context in the reply.</summary>
     public const byte ReturnContextFlag = 0x01;
+
+    /// <summary>The flag bit asking for strict quorum: only the key's primaries count toward W.</summary>
+    public const byte StrictFlag = 0x02;
 
     private const int FixedBytes = 1 + 1 + 4;
 
@@ -25,7 +28,8 @@ public readonly ref struct PutRequest : IMessage<PutRequest>
         ReadOnlySpan<byte> context,
         byte w = 0,
         bool returnContext = false,
-        uint timeoutMs = 0)
+        uint timeoutMs = 0,
+        bool strict = false)
     {
         MessageFields.CheckLength(bucket, ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
         MessageFields.CheckLength(key, ProtocolLimits.KeyBytesMax, MessageFields.Key);
@@ -38,6 +42,7 @@ public readonly ref struct PutRequest : IMessage<PutRequest>
         W = w;
         ReturnContext = returnContext;
         TimeoutMs = timeoutMs;
+        Strict = strict;
     }
 
     /// <inheritdoc/>
@@ -67,6 +72,9 @@ public readonly ref struct PutRequest : IMessage<PutRequest>
     /// <summary>The request's deadline in milliseconds; 0 means the node's default.</summary>
     public uint TimeoutMs { get; }
 
+    /// <summary>Strict quorum (Riak's PW): only the key's primaries count toward W, never fallbacks.</summary>
+    public bool Strict { get; }
+
     /// <inheritdoc/>
     public int Length =>
         MessageWriter.BytesSize(Bucket.Length) + MessageWriter.BytesSize(Key.Length)
@@ -81,7 +89,7 @@ public readonly ref struct PutRequest : IMessage<PutRequest>
         writer.WriteBytes(Value);
         writer.WriteBytes(Context);
         writer.WriteU8(W);
-        writer.WriteU8(ReturnContext ? ReturnContextFlag : (byte)0);
+        writer.WriteU8((byte)((ReturnContext ? ReturnContextFlag : 0) | (Strict ? StrictFlag : 0)));
         writer.WriteU32(TimeoutMs);
         writer.Finish();
     }
@@ -95,10 +103,11 @@ public readonly ref struct PutRequest : IMessage<PutRequest>
         var value = reader.ReadBytes(ProtocolLimits.ValueBytesMax, MessageFields.Value);
         var context = reader.ReadBytes(ProtocolLimits.ContextBytesMax, MessageFields.Context);
         var w = reader.ReadU8("w");
-        var flags = reader.ReadFlags(ReturnContextFlag, MessageFields.Flags);
+        var flags = reader.ReadFlags(ReturnContextFlag | StrictFlag, MessageFields.Flags);
         var timeoutMs = reader.ReadU32("timeout");
         reader.EnsureEnd();
-        return new PutRequest(bucket, key, value, context, w, (flags & ReturnContextFlag) != 0, timeoutMs);
+        return new PutRequest(
+            bucket, key, value, context, w, (flags & ReturnContextFlag) != 0, timeoutMs, (flags & StrictFlag) != 0);
     }
 }
 

@@ -17,6 +17,7 @@ public sealed class GoldenBytesTests
         Assert.That(Hex(Codec.Encode(default(DeleteReply))), Is.Empty);
         Assert.That(Hex(Codec.Encode(default(ClusterInfoRequest))), Is.Empty);
         Assert.That(Hex(Codec.Encode(default(ReplicaWriteReply))), Is.Empty);
+        Assert.That(Hex(Codec.Encode(default(HintedWriteReply))), Is.Empty);
     }
 
     [Test]
@@ -97,6 +98,50 @@ public sealed class GoldenBytesTests
         @object.AsSpan().Fill(0xAB);
         var bytes = Codec.Encode(new ReplicaWriteRequest("b"u8, "k"u8, @object));
         Assert.That(Hex(bytes), Is.EqualTo("0162016b" + "8001" + string.Concat(Enumerable.Repeat("ab", 128))));
+    }
+
+    [Test]
+    public void Strict_quorum_is_bit_1_of_the_flags_of_get_put_and_delete()
+    {
+        // get: bucket "b" | key "k" | r 2 | flags: strict | timeout 0
+        Assert.That(Hex(Codec.Encode(new GetRequest("b"u8, "k"u8, r: 2, strict: true))), Is.EqualTo("0162016b" + "02" + "02" + "00000000"));
+
+        // put: bucket "b" | key "k" | value "v" | no context | w 2 | flags: return context and strict | timeout 0
+        var put = Codec.Encode(new PutRequest("b"u8, "k"u8, "v"u8, [], w: 2, returnContext: true, strict: true));
+        Assert.That(Hex(put), Is.EqualTo("0162016b0176" + "00" + "02" + "03" + "00000000"));
+        Assert.That(PutRequest.Read(put).Strict && PutRequest.Read(put).ReturnContext, Is.True);
+
+        // delete: bucket "b" | key "k" | no context | w 3 | flags: strict | timeout 0
+        Assert.That(Hex(Codec.Encode(new DeleteRequest("b"u8, "k"u8, [], w: 3, strict: true))), Is.EqualTo("0162016b00" + "03" + "02" + "00000000"));
+        Assert.That(DeleteRequest.Read(Convert.FromHexString("0162016b00" + "03" + "02" + "00000000")).Strict, Is.True);
+    }
+
+    [Test]
+    public void Gossip_bytes_are_pinned()
+    {
+        // 2 members | "a" "h:1" epoch 1 up heartbeat 5 | "b" "h:2" epoch 0x0100 down heartbeat 0x0102
+        GossipMember[] members = [new("a", "h:1", 1, GossipStatus.Up, 5), new("b", "h:2", 0x100, GossipStatus.Down, 0x102)];
+        var expected = "02"
+            + "0161" + "03683a31" + "01000000" + "01" + "0500000000000000"
+            + "0162" + "03683a32" + "00010000" + "02" + "0201000000000000";
+        Assert.That(Hex(Codec.Encode(new GossipRequest(members))), Is.EqualTo(expected));
+        Assert.That(Hex(Codec.Encode(new GossipReply(members))), Is.EqualTo(expected));
+        var read = GossipReply.Read(Convert.FromHexString(expected));
+        var statuses = new List<GossipStatus>();
+        foreach (var member in read.Members)
+        {
+            statuses.Add(member.Status);
+        }
+
+        Assert.That(statuses, Is.EqualTo(new[] { GossipStatus.Up, GossipStatus.Down }));
+    }
+
+    [Test]
+    public void Hinted_write_bytes_are_pinned()
+    {
+        // target "n2" | bucket "b" | key "k" | object o1
+        var bytes = Codec.Encode(new HintedWriteRequest("n2"u8, "b"u8, "k"u8, "o1"u8));
+        Assert.That(Hex(bytes), Is.EqualTo("026e32" + "0162" + "016b" + "026f31"));
     }
 
     [Test]

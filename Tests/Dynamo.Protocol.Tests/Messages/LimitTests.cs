@@ -81,8 +81,10 @@ public sealed class LimitTests
     public static IEnumerable<TestCaseData> ReservedBits()
     {
         yield return new TestCaseData((Action)(() => GetRequest.Read([0x00, 0x00, 0x00, 0x01, 0, 0, 0, 0]))).SetName("Get flags bit 0");
-        yield return new TestCaseData((Action)(() => PutRequest.Read([0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0, 0, 0, 0]))).SetName("Put flags bit 1");
+        yield return new TestCaseData((Action)(() => PutRequest.Read([0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0, 0, 0, 0]))).SetName("Put flags bit 2");
         yield return new TestCaseData((Action)(() => DeleteRequest.Read([0x00, 0x00, 0x00, 0x00, 0x80, 0, 0, 0, 0]))).SetName("Delete flags bit 7");
+        yield return new TestCaseData((Action)(() => DeleteRequest.Read([0x00, 0x00, 0x00, 0x00, 0x01, 0, 0, 0, 0]))).SetName("Delete flags bit 0");
+        yield return new TestCaseData((Action)(() => GetRequest.Read([0x00, 0x00, 0x00, 0x04, 0, 0, 0, 0]))).SetName("Get flags bit 2");
         yield return new TestCaseData((Action)(() => GetReply.Read([0x00, 0x01, 0x02, 0x00]))).SetName("Sibling flags bit 1");
     }
 

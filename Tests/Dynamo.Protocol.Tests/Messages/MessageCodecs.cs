@@ -22,7 +22,7 @@ internal static class MessageCodecs
             b => Codec.Encode(InfoReply.Read(b))),
         new(
             "Get",
-            s => Codec.Encode(new GetRequest(s.Bytes(ProtocolLimits.BucketBytesMax).Span, s.Bytes(ProtocolLimits.KeyBytesMax).Span, s.U8(), s.U32())),
+            s => Codec.Encode(new GetRequest(s.Bytes(ProtocolLimits.BucketBytesMax).Span, s.Bytes(ProtocolLimits.KeyBytesMax).Span, s.U8(), s.U32(), s.Chance(0.5))),
             b => Codec.Encode(GetRequest.Read(b))),
         new(
             "Put",
@@ -33,7 +33,8 @@ internal static class MessageCodecs
                 s.Bytes(ProtocolLimits.ContextBytesMax).Span,
                 s.U8(),
                 s.Chance(0.5),
-                s.U32())),
+                s.U32(),
+                s.Chance(0.5))),
             b => Codec.Encode(PutRequest.Read(b))),
         new(
             "PutReply",
@@ -46,7 +47,8 @@ internal static class MessageCodecs
                 s.Bytes(ProtocolLimits.KeyBytesMax).Span,
                 s.Bytes(ProtocolLimits.ContextBytesMax).Span,
                 s.U8(),
-                s.U32())),
+                s.U32(),
+                s.Chance(0.5))),
             b => Codec.Encode(DeleteRequest.Read(b))),
         new("GetReply", SampleGetReply, ReencodeGetReply),
         new("ClusterInfoReply", SampleClusterInfoReply, ReencodeClusterInfoReply),
@@ -65,6 +67,17 @@ internal static class MessageCodecs
                 s.Bytes(ProtocolLimits.KeyBytesMax).Span,
                 s.Bytes(ProtocolLimits.ObjectBytesMax, min: 1).Span)),
             b => Codec.Encode(ReplicaWriteRequest.Read(b))),
+        new("Gossip", s => Codec.Encode(new GossipRequest(SampleGossipMembers(s))), ReencodeGossip),
+        new("GossipReply", s => Codec.Encode(new GossipReply(SampleGossipMembers(s))), ReencodeGossipReply),
+        new(
+            "HintedWrite",
+            s => Codec.Encode(new HintedWriteRequest(
+                s.Text(ProtocolLimits.NameBytesMax),
+                s.Bytes(ProtocolLimits.BucketBytesMax).Span,
+                s.Bytes(ProtocolLimits.KeyBytesMax).Span,
+                s.Bytes(ProtocolLimits.ObjectBytesMax, min: 1).Span)),
+            b => Codec.Encode(HintedWriteRequest.Read(b))),
+        new("HintedWriteReply", _ => [], b => Codec.Encode(HintedWriteReply.Read(b))),
         new(
             "Error",
             s => Codec.Encode(new ErrorReply((ErrorCode)s.Int(0, 20), s.Text(ProtocolLimits.ErrorMessageBytesMax), s.U8(), s.U8(), s.U32())),
@@ -145,5 +158,49 @@ internal static class MessageCodecs
         }
 
         return Codec.Encode(reply);
+    }
+
+    public static GossipMember[] SampleGossipMembers(SampleSource s)
+    {
+        var members = new GossipMember[s.Int(1, 4)];
+        for (var i = 0; i < members.Length; i++)
+        {
+            members[i] = new GossipMember(
+                s.Text(ProtocolLimits.NameBytesMax),
+                s.Endpoint(),
+                s.U32(),
+                s.Chance(0.5) ? GossipStatus.Up : GossipStatus.Down,
+                s.U64());
+        }
+
+        return members;
+    }
+
+    private static byte[] ReencodeGossip(byte[] payload)
+    {
+        var message = GossipRequest.Read(payload);
+        CheckWalk(message.Members, message.MemberCount);
+        return Codec.Encode(message);
+    }
+
+    private static byte[] ReencodeGossipReply(byte[] payload)
+    {
+        var message = GossipReply.Read(payload);
+        CheckWalk(message.Members, message.MemberCount);
+        return Codec.Encode(message);
+    }
+
+    private static void CheckWalk(GossipMemberEnumerator members, int count)
+    {
+        var walked = 0;
+        foreach (var member in members)
+        {
+            walked += member.NodeId.IsEmpty || member.Endpoint.IsEmpty ? 0 : 1;
+        }
+
+        if (walked != count)
+        {
+            throw new InvalidOperationException($"walked {walked} of {count} members");
+        }
     }
 }

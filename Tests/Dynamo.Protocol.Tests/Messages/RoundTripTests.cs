@@ -20,6 +20,7 @@ public sealed class RoundTripTests
         Assert.That(Codec.Encode(default(ClusterInfoRequest)), Is.Empty);
         Assert.That(Codec.Encode(default(ReplicaWriteReply)), Is.Empty);
         Assert.That(Codec.Encode(default(InfoRequest)), Is.Empty);
+        Assert.That(Codec.Encode(default(HintedWriteReply)), Is.Empty);
         Assert.DoesNotThrow(() =>
         {
             PingRequest.Read([]);
@@ -28,6 +29,7 @@ public sealed class RoundTripTests
             ClusterInfoRequest.Read([]);
             ReplicaWriteReply.Read([]);
             InfoRequest.Read([]);
+            HintedWriteReply.Read([]);
         });
     }
 
@@ -54,11 +56,13 @@ public sealed class RoundTripTests
             var key = source.Bytes(ProtocolLimits.KeyBytesMax);
             var r = source.U8();
             var timeoutMs = source.U32();
-            var bytes = Codec.Encode(new GetRequest(bucket.Span, key.Span, r, timeoutMs));
+            var strict = source.Chance(0.5);
+            var bytes = Codec.Encode(new GetRequest(bucket.Span, key.Span, r, timeoutMs, strict));
 
             var read = GetRequest.Read(bytes);
             Assert.That(
-                Codec.Same(read.Bucket, bucket) && Codec.Same(read.Key, key) && read.R == r && read.TimeoutMs == timeoutMs,
+                Codec.Same(read.Bucket, bucket) && Codec.Same(read.Key, key) && read.R == r && read.TimeoutMs == timeoutMs
+                && read.Strict == strict,
                 Is.True,
                 $"case {i}");
             Codec.AssertReencodes<GetRequest>(bytes);
@@ -78,14 +82,15 @@ public sealed class RoundTripTests
             var w = source.U8();
             var returnContext = source.Chance(0.5);
             var timeoutMs = source.U32();
+            var strict = source.Chance(0.5);
             var bytes = Codec.Encode(
-                new PutRequest(bucket.Span, key.Span, value.Span, context.Span, w, returnContext, timeoutMs));
+                new PutRequest(bucket.Span, key.Span, value.Span, context.Span, w, returnContext, timeoutMs, strict));
 
             var read = PutRequest.Read(bytes);
             Assert.That(
                 Codec.Same(read.Bucket, bucket) && Codec.Same(read.Key, key) && Codec.Same(read.Value, value)
                 && Codec.Same(read.Context, context) && read.W == w && read.ReturnContext == returnContext
-                && read.TimeoutMs == timeoutMs,
+                && read.TimeoutMs == timeoutMs && read.Strict == strict,
                 Is.True,
                 $"case {i}");
             Codec.AssertReencodes<PutRequest>(bytes);
@@ -117,12 +122,13 @@ public sealed class RoundTripTests
             var context = source.Bytes(ProtocolLimits.ContextBytesMax);
             var w = source.U8();
             var timeoutMs = source.U32();
-            var bytes = Codec.Encode(new DeleteRequest(bucket.Span, key.Span, context.Span, w, timeoutMs));
+            var strict = source.Chance(0.5);
+            var bytes = Codec.Encode(new DeleteRequest(bucket.Span, key.Span, context.Span, w, timeoutMs, strict));
 
             var read = DeleteRequest.Read(bytes);
             Assert.That(
                 Codec.Same(read.Bucket, bucket) && Codec.Same(read.Key, key) && Codec.Same(read.Context, context)
-                && read.W == w && read.TimeoutMs == timeoutMs,
+                && read.W == w && read.TimeoutMs == timeoutMs && read.Strict == strict,
                 Is.True,
                 $"case {i}");
             Codec.AssertReencodes<DeleteRequest>(bytes);
@@ -283,6 +289,68 @@ public sealed class RoundTripTests
             Assert.That(read.IsKnownCode(), Is.EqualTo(Enum.IsDefined(code)), $"case {i}: known code");
             Codec.AssertReencodes<ErrorReply>(bytes);
         }
+    }
+
+    [Test]
+    public void Gossip_messages_round_trip_with_every_member()
+    {
+        var source = new SampleSource(TestSeed.NewRandom(), ProtocolLimits.NameBytesMax);
+        for (var i = 0; i < Cases; i++)
+        {
+            var members = MessageCodecs.SampleGossipMembers(source);
+            var bytes = Codec.Encode(new GossipRequest(members));
+            var read = GossipRequest.Read(bytes);
+            Assert.That(read.MemberCount, Is.EqualTo(members.Length), $"case {i}");
+            var m = 0;
+            foreach (var member in read.Members)
+            {
+                var sent = members[m++];
+                Assert.That(
+                    Codec.Same(member.NodeId, sent.NodeId) && Codec.Same(member.Endpoint, sent.Endpoint)
+                    && member.Epoch == sent.Epoch && member.Status == sent.Status && member.Heartbeat == sent.Heartbeat,
+                    Is.True,
+                    $"case {i}, member {m - 1}");
+            }
+
+            Codec.AssertReencodes<GossipRequest>(bytes);
+            Codec.AssertReencodes<GossipReply>(bytes);
+        }
+    }
+
+    [Test]
+    public void Hinted_writes_round_trip()
+    {
+        var source = new SampleSource(TestSeed.NewRandom(), ProtocolLimits.ObjectBytesMax);
+        for (var i = 0; i < Cases; i++)
+        {
+            var target = source.Text(ProtocolLimits.NameBytesMax);
+            var bucket = source.Bytes(ProtocolLimits.BucketBytesMax);
+            var key = source.Bytes(ProtocolLimits.KeyBytesMax);
+            var @object = source.Bytes(ProtocolLimits.ObjectBytesMax, min: 1);
+            var bytes = Codec.Encode(new HintedWriteRequest(target, bucket.Span, key.Span, @object.Span));
+
+            var read = HintedWriteRequest.Read(bytes);
+            Assert.That(
+                read.Target.SequenceEqual(target) && Codec.Same(read.Bucket, bucket) && Codec.Same(read.Key, key)
+                && Codec.Same(read.Object, @object),
+                Is.True,
+                $"case {i}");
+            Codec.AssertReencodes<HintedWriteRequest>(bytes);
+        }
+    }
+
+    [Test]
+    public void Gossip_rejects_an_unknown_status_and_an_empty_list()
+    {
+        var bad = Convert.FromHexString("01" + "0161" + "03683a31" + "01000000" + "03" + "0500000000000000");
+        Assert.That(
+            Assert.Throws<ProtocolException>(() => GossipRequest.Read(bad))!.Code, Is.EqualTo(ErrorCode.BadRequest));
+        Assert.That(
+            Assert.Throws<ProtocolException>(() => GossipReply.Read([0x00]))!.Code, Is.EqualTo(ErrorCode.BadRequest));
+        Assert.That(
+            Assert.Throws<ProtocolException>(() => HintedWriteRequest.Read(Convert.FromHexString("00" + "0162" + "016b" + "026f31")))!.Code,
+            Is.EqualTo(ErrorCode.BadRequest),
+            "an empty target");
     }
 
     private static SiblingValue[] Siblings(SampleSource source)
