@@ -49,7 +49,7 @@ internal sealed class FaultRunOutcome
     public int MaxSiblings { get; set; }
 
     /// <summary>Hinted keys pending when everything healed (all delivered by the end of the run, or a violation).</summary>
-    public int HintsAtHeal { get; set; }
+    public long HintsAtHeal { get; set; }
 
     /// <summary>Commands sent with strict quorum.</summary>
     public int Strict { get; set; }
@@ -144,7 +144,7 @@ internal static class FaultRun
         {
             outcome.Violations.Add(
                 $"{HandoffDeadlineMs / 1000} s after healing, {sim.HintsPending} hints are still pending: " +
-                string.Join(", ", sim.Nodes.Where(n => n.Hints.Count > 0).Select(n => $"{n.Id} holds {n.Hints.Count}")));
+                string.Join(", ", sim.Nodes.Where(n => n.HintCount > 0).Select(n => $"{n.Id} holds {n.HintCount}")));
         }
 
         if (!sim.RunUntilIdle(10_000))

@@ -15,9 +15,9 @@ namespace Dynamo.Simulation.Tests;
 internal readonly record struct Message(NodeId From, NodeId To, object Payload);
 
 /// <summary>
-/// One node of the simulation: its core, its store, and whether it is down. A durable node keeps its store in a
-/// <see cref="LogStore"/> over a <see cref="FaultInjectingMedium"/> (its disk) and an epoch that outlive crashes; the
-/// core and the store object are replaced at each restart.
+/// One node of the simulation: its core, its store, and whether it is down. A durable node keeps its replicas in a
+/// <see cref="LogStore"/> and its hints in a <see cref="LogHintStore"/>, each over a <see cref="FaultInjectingMedium"/>
+/// (its disks), and an epoch, all of which outlive crashes; the core and the store objects are replaced at each restart.
 /// </summary>
 internal sealed class SimNode(NodeCore core, IReplicaStore store)
 {
@@ -36,8 +36,22 @@ internal sealed class SimNode(NodeCore core, IReplicaStore store)
     /// <summary>The node's disk, for a durable node; survives crashes.</summary>
     public FaultInjectingMedium? Medium { get; set; }
 
-    /// <summary>The node's hints; changes become durable at each batch's group commit, and survive crashes.</summary>
-    public SimHintStore Hints { get; set; } = new(Limits.HintsPerTargetDefault);
+    /// <summary>
+    /// The node's hints: for a durable node a <see cref="LogHintStore"/> over <see cref="HintMedium"/>, synced in the
+    /// same group commit as the replicas, and reopened after a crash; otherwise an <see cref="InMemoryHintStore"/>.
+    /// </summary>
+    public IHintStore Hints { get; set; } = new InMemoryHintStore();
+
+    /// <summary>The disk of a durable node's hint store; survives crashes.</summary>
+    public FaultInjectingMedium? HintMedium { get; set; }
+
+    /// <summary>Hinted keys pending on this node.</summary>
+    public long HintCount => Hints switch
+    {
+        LogHintStore log => log.Count,
+        InMemoryHintStore memory => memory.Count,
+        _ => Hints.Targets.Sum(Hints.PendingFor),
+    };
 
     /// <summary>The open log store over <see cref="Medium"/>, for a durable node.</summary>
     public LogStore? Log { get; set; }
@@ -105,8 +119,8 @@ internal sealed class ClientCall(NodeId node, ClientCommand command, long submit
 /// so two runs of one seed can be compared.
 /// </summary>
 /// <remarks>
-/// A durable simulation (<c>durable: true</c>) backs each node by a <see cref="LogStore"/> over a
-/// <see cref="FaultInjectingMedium"/> and models the server's group commit (Server/Node/NodeLoop.cs, Dispatch): each
+/// A durable simulation (<c>durable: true</c>) backs each node by a <see cref="LogStore"/> and a
+/// <see cref="LogHintStore"/> over <see cref="FaultInjectingMedium"/>s and models the server's group commit (Server/Node/NodeLoop.cs, Dispatch): each
 /// delivery to a node is one batch, and the node fsyncs once after the batch's store writes and before carrying out
 /// its effects, so whatever an acknowledgement depends on is synced before it leaves. A crash discards the core (its
 /// operations in flight, its routes) and whatever the medium had not synced; <see cref="CrashDuringNextBatch"/> lands
@@ -156,13 +170,14 @@ internal sealed class Simulation
             {
                 var medium = new FaultInjectingMedium(_random.Next);
                 var log = LogStore.Open(medium, StoreOptions, compressor: null);
-                var hints = new SimHintStore(HintsPerTargetMax);
-                node = new SimNode(NewCore(id, 1, log, hints), log) { Medium = medium, Log = log, Hints = hints };
+                var hintMedium = new FaultInjectingMedium(_random.Next);
+                var hints = LogHintStore.Open(hintMedium, StoreOptions, compressor: null, HintsPerTargetMax);
+                node = new SimNode(NewCore(id, 1, log, hints), log) { Medium = medium, Log = log, HintMedium = hintMedium, Hints = hints };
             }
             else
             {
                 var store = newStore?.Invoke() ?? new InMemoryReplicaStore();
-                var hints = new SimHintStore(HintsPerTargetMax);
+                var hints = new InMemoryHintStore(HintsPerTargetMax);
                 node = new SimNode(NewCore(id, 1, store, hints), store) { Hints = hints };
             }
 
@@ -243,7 +258,8 @@ internal sealed class Simulation
     public long Crashes { get; private set; }
 
     /// <summary>Bytes the crashes dropped or tore from the nodes' media (unsynced writes lost).</summary>
-    public long UnsyncedBytesLost => Nodes.Sum(n => (n.Medium?.UnsyncedBytesLost ?? 0) + n.WipedMediaBytesLost);
+    public long UnsyncedBytesLost =>
+        Nodes.Sum(n => (n.Medium?.UnsyncedBytesLost ?? 0) + (n.HintMedium?.UnsyncedBytesLost ?? 0) + n.WipedMediaBytesLost);
 
     /// <summary>Disks replaced by <see cref="Wipe"/>.</summary>
     public int Wipes { get; private set; }
@@ -320,6 +336,7 @@ internal sealed class Simulation
 
         node.Log = log;
         node.Store = log;
+        node.Hints = LogHintStore.Open(node.HintMedium!, StoreOptions, compressor: null, HintsPerTargetMax);
         node.Core = NewCore(id, node.Epoch, log, node.Hints);
         node.Crashed = false;
         node.Stopped = false;
@@ -339,7 +356,8 @@ internal sealed class Simulation
         Record($"wipe {id}");
         node.WipedMediaBytesLost += node.Medium!.UnsyncedBytesLost;
         node.Medium = new FaultInjectingMedium(_random.Next);
-        node.Hints = new SimHintStore(HintsPerTargetMax);
+        node.WipedMediaBytesLost += node.HintMedium!.UnsyncedBytesLost;
+        node.HintMedium = new FaultInjectingMedium(_random.Next);
     }
 
     /// <summary>Messages between <paramref name="a"/> and <paramref name="b"/> are lost, both ways.</summary>
@@ -450,7 +468,7 @@ internal sealed class Simulation
         RunUntil(() => _pendingMessages == 0 && Nodes.All(n => n.Crashed || n.Core.Stats.OperationsInFlight == 0), limitMs);
 
     /// <summary>Hinted keys pending on all nodes.</summary>
-    public int HintsPending => Nodes.Sum(n => n.Hints.Count);
+    public long HintsPending => Nodes.Sum(n => n.HintCount);
 
     /// <summary>True when every running node believes every member up (the failure detectors agree all are back).</summary>
     public bool AllBelievedUp => Nodes.All(n => n.Crashed || n.Core.Stats.MembersDown == 0);
@@ -585,7 +603,10 @@ internal sealed class Simulation
             log.Sync();
         }
 
-        node.Hints.Commit();
+        if (GroupCommit && node.Hints is LogHintStore { HasUnsyncedWrites: true, Failure: null } hints)
+        {
+            hints.Sync();
+        }
 
         foreach (var mint in mints)
         {
@@ -620,7 +641,8 @@ internal sealed class Simulation
         node.Incarnation++;
         node.Log!.Dispose();
         node.Medium!.Crash();
-        node.Hints.Crash();
+        ((LogHintStore)node.Hints).Dispose();
+        node.HintMedium!.Crash();
 
         // The crash breaks every connection: clients learn nothing of their commands' outcome, and coordinators
         // that sent a request here get a failure for it.
