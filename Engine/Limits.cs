@@ -121,6 +121,13 @@ public static class Limits
     /// </summary>
     public const int MemberDownAfterDefaultMs = 5000;
 
+    /// <summary>
+    /// How many heartbeats past the one known at a failed request a member must reach before it is believed up
+    /// again: heartbeats it sent before it failed may still be spreading by gossip (each node beats once per round,
+    /// and a heartbeat takes a few rounds to reach everyone), and they must not undo the failure.
+    /// </summary>
+    public const ulong MemberFailureHeartbeats = 4;
+
     /// <summary>Longest member address (host:port) a view keeps, in bytes; gossip entries with longer ones are ignored.</summary>
     public const int MemberAddressBytesMax = 255;
 

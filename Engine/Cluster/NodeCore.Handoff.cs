@@ -11,6 +11,9 @@ public sealed partial class NodeCore
     private long _handoffCreditMilli;
     private long _handoffLastMs = -1;
 
+    /// <summary>Where this node keeps hints for other nodes (for the shell's Info reply: pending hints per target).</summary>
+    public IHintStore Hints => _hints;
+
     /// <summary>Hint deliveries whose answer is awaited (for tests: bounded by the option).</summary>
     internal int DeliveriesInFlight => _deliveries.Count;
 

@@ -18,8 +18,11 @@ internal sealed class Member(NodeId node, string address, uint epoch, ulong hear
     /// <summary>This node's time when the heartbeat last advanced; -1 until the first tick sets it.</summary>
     public long ProgressMs { get; set; } = -1;
 
-    /// <summary>A request to the member failed since its last heartbeat advanced.</summary>
+    /// <summary>A request to the member failed, and its heartbeat has not advanced far enough since.</summary>
     public bool Failed { get; set; }
+
+    /// <summary>While <see cref="Failed"/>: the heartbeat that clears the failure (see <see cref="Limits.MemberFailureHeartbeats"/>).</summary>
+    public ulong ClearsAtHeartbeat { get; set; }
 
     public bool Up { get; set; } = true;
 }
@@ -120,12 +123,13 @@ internal sealed class MemberView
 
             if (state.Epoch > member.Epoch || (state.Epoch == member.Epoch && state.Heartbeat > member.Heartbeat))
             {
+                // Heartbeats sent before the failure may still be spreading; only a few newer ones clear it.
+                member.Failed = member.Failed && state.Epoch == member.Epoch && state.Heartbeat < member.ClearsAtHeartbeat;
                 member.Address = state.Address.Length > 0 ? state.Address : member.Address;
                 member.Epoch = state.Epoch;
                 member.Heartbeat = state.Heartbeat;
                 member.ProgressMs = nowMs;
-                member.Failed = false;
-                SetUp(member, true);
+                SetUp(member, !member.Failed);
             }
         }
 
@@ -137,11 +141,15 @@ internal sealed class MemberView
         return added;
     }
 
-    /// <summary>A request to <paramref name="node"/> failed: believed down until its heartbeat advances.</summary>
+    /// <summary>
+    /// A request to <paramref name="node"/> failed: believed down until its heartbeat (or epoch) advances by
+    /// <see cref="Limits.MemberFailureHeartbeats"/> past the one known now.
+    /// </summary>
     public void ReportFailure(NodeId node)
     {
         if (node != Self.Node && _members.TryGetValue(node, out var member))
         {
+            member.ClearsAtHeartbeat = Math.Max(member.ClearsAtHeartbeat, member.Heartbeat + Limits.MemberFailureHeartbeats);
             member.Failed = true;
             SetUp(member, false);
         }

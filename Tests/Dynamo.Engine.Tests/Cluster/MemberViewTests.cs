@@ -1,0 +1,76 @@
+using System.Collections.Immutable;
+using Dynamo.Engine.Cluster;
+using Dynamo.Engine.Membership;
+using NUnit.Framework;
+
+namespace Dynamo.Engine.Tests.Cluster;
+
+public sealed class MemberViewTests
+{
+    private static readonly NodeId s_self = NodeId.Parse("a");
+    private static readonly NodeId s_b = NodeId.Parse("b");
+
+    private static MemberView View(int capacity = 8) => new(s_self, "a:1", 1, [s_self, s_b], capacity, downAfterMs: 100);
+
+    private static ImmutableArray<MemberState> Gossip(params MemberState[] states) => [.. states];
+
+    private static MemberState B(uint epoch, ulong heartbeat, string address = "b:1") =>
+        new(s_b, address, epoch, MemberStatus.Up, heartbeat);
+
+    [Test]
+    public void A_newer_epoch_wins_then_a_higher_heartbeat_and_only_news_restarts_the_timeout()
+    {
+        var view = View();
+        view.Tick(0);
+        view.Merge(Gossip(B(1, 5)), nowMs: 50);
+        view.Merge(Gossip(B(1, 4)), nowMs: 120);
+        view.Tick(140);
+        Assert.That(view.IsUp(s_b), Is.True, "heartbeat 5 arrived at 50; 90 ms ago");
+        view.Tick(150);
+        Assert.That(view.IsUp(s_b), Is.False, "the older heartbeat at 120 was no news");
+
+        view.Merge(Gossip(B(2, 0, "b:2")), nowMs: 160);
+        Assert.That(view.IsUp(s_b), Is.True, "a newer epoch with heartbeat 0 is news");
+        Assert.That(view.Snapshot().Single(m => m.Node == s_b), Is.EqualTo(new MemberState(s_b, "b:2", 2, MemberStatus.Up, 0)));
+    }
+
+    [Test]
+    public void A_reported_failure_holds_until_the_heartbeat_advances_a_few_beats_past_the_one_known_then()
+    {
+        var view = View();
+        view.Tick(0);
+        view.Merge(Gossip(B(1, 1)), 0);
+        view.ReportFailure(s_b);
+        view.Merge(Gossip(B(1, 1)), 10);
+        Assert.That((view.IsUp(s_b), view.UpCount, view.DownCount), Is.EqualTo((false, 1, 1)));
+        view.Merge(Gossip(B(1, 4)), 20);
+        Assert.That(view.IsUp(s_b), Is.False, "heartbeats sent before the failure may still be spreading");
+        view.Merge(Gossip(B(1, 1 + Limits.MemberFailureHeartbeats)), 30);
+        Assert.That(view.IsUp(s_b), Is.True);
+        view.ReportFailure(s_self);
+        Assert.That(view.IsUp(s_self), Is.True, "a node never believes itself down");
+    }
+
+    [Test]
+    public void A_node_jumps_past_a_heartbeat_of_its_own_that_peers_remember_from_before_a_restart()
+    {
+        var view = View();
+        view.Merge(Gossip(new MemberState(s_self, "a:1", 1, MemberStatus.Up, 40)), 0);
+        Assert.That(view.Self.Heartbeat, Is.EqualTo(41UL));
+        view.Merge(Gossip(new MemberState(s_self, "a:1", 0, MemberStatus.Up, 90)), 0);
+        Assert.That(view.Self.Heartbeat, Is.EqualTo(41UL), "an older epoch of itself is ignored");
+    }
+
+    [Test]
+    public void The_view_is_bounded_and_ignores_entries_it_cannot_keep()
+    {
+        var view = View(capacity: 3);
+        var added = view.Merge(Gossip(
+            new MemberState(NodeId.Parse("c"), "c:1", 1, MemberStatus.Up, 1),
+            new MemberState(NodeId.Parse("d"), "d:1", 1, MemberStatus.Up, 1),
+            new MemberState(default, "x:1", 1, MemberStatus.Up, 1),
+            new MemberState(NodeId.Parse("e"), new string('h', Limits.MemberAddressBytesMax + 1), 1, MemberStatus.Up, 1)), 0);
+        Assert.That(added, Is.True);
+        Assert.That(view.Nodes.ToArray(), Is.EqualTo(new[] { s_self, s_b, NodeId.Parse("c") }));
+    }
+}

@@ -1,0 +1,111 @@
+using Dynamo.Engine;
+using Dynamo.Engine.Cluster;
+using Dynamo.Tests.Shared;
+using NUnit.Framework;
+
+namespace Dynamo.Simulation.Tests;
+
+/// <summary>Membership by gossip and failure detection, on simulated time.</summary>
+public sealed class MembershipTests
+{
+    [Test]
+    public void Nodes_that_know_only_a_seed_converge_on_one_member_set_and_one_ring()
+    {
+        var cluster = GossipCluster.FromSeed(TestSeed.Next(), 6);
+        var converged = cluster.RunUntil(
+            () => cluster.Nodes.All(n => n.Core.Members.Length == 6)
+                && cluster.Nodes.Select(n => n.Core.Ring.Fingerprint).Distinct().Count() == 1,
+            30_000);
+        TestContext.Out.WriteLine($"converged after {cluster.NowMs} simulated ms");
+
+        Assert.That(converged, Is.True, "every node learns every member within 30 simulated seconds");
+        var expected = cluster.NodeIds.Order().ToArray();
+        foreach (var node in cluster.Nodes)
+        {
+            Assert.That(node.Core.Ring.Members.ToArray(), Is.EqualTo(expected));
+            Assert.That(node.Core.Members.Select(m => (m.Node, m.Address, m.Status)),
+                Is.EqualTo(expected.Select(id => (id, GossipCluster.AddressOf(id), MemberStatus.Up))));
+            Assert.That((node.Core.Stats.MembersUp, node.Core.Stats.MembersDown), Is.EqualTo((6, 0)));
+        }
+
+        // Once every seed is known by id, nobody sends by address any more; the views stay put.
+        cluster.RunFor(5_000);
+        Assert.That(cluster.Nodes.All(n => n.Core.Members.Length == 6 && n.Core.Stats.MembersUp == 6), Is.True);
+    }
+
+    [Test]
+    public void A_silent_node_is_believed_down_by_every_peer_within_the_documented_time_and_up_again_after_it_resumes()
+    {
+        var cluster = GossipCluster.Static(TestSeed.Next(), 5);
+        cluster.RunFor(3_000);
+        Assert.That(cluster.Nodes.All(n => n.Core.Stats.MembersUp == 5), Is.True);
+
+        var stopped = cluster.NodeIds[2];
+        var peers = cluster.Nodes.Where(n => n.Id != stopped).ToList();
+        cluster.Stop(stopped, StopKind.Silent);
+        var stoppedAt = cluster.NowMs;
+        Assert.That(cluster.RunUntil(() => peers.All(p => !p.Core.IsUp(stopped)), 60_000), Is.True);
+        var detectionMs = cluster.NowMs - stoppedAt;
+        TestContext.Out.WriteLine($"believed down by all peers after {detectionMs} ms");
+
+        // A peer believes it down MemberDownAfterMs after the last heartbeat reached that peer; the last heartbeat
+        // may still spread for a few gossip intervals after the stop (docs/CLUSTER.md § Failure detection).
+        Assert.That(detectionMs, Is.LessThanOrEqualTo(Limits.MemberDownAfterDefaultMs + (4 * Limits.GossipIntervalDefaultMs)));
+        Assert.That(peers.All(p => p.Core.Stats.MembersDown == 1), Is.True);
+        Assert.That(peers[0].Core.Members.Single(m => m.Node == stopped).Status, Is.EqualTo(MemberStatus.Down));
+
+        cluster.Resume(stopped);
+        var resumedAt = cluster.NowMs;
+        Assert.That(cluster.RunUntil(() => peers.All(p => p.Core.IsUp(stopped)), 30_000), Is.True);
+        TestContext.Out.WriteLine($"believed up again after {cluster.NowMs - resumedAt} ms");
+    }
+
+    [Test]
+    public void A_refused_request_marks_a_peer_down_at_once_until_a_newer_heartbeat()
+    {
+        var cluster = GossipCluster.Static(TestSeed.Next(), 5);
+        cluster.RunFor(2_000);
+        var key = Keys.Find(cluster, p => true).First();
+        var primaries = Keys.Primaries(cluster, key);
+        cluster.Stop(primaries[1], StopKind.Refused);
+        var put = cluster.Execute(primaries[0], Simulation.Put(key, "v", w: 3));
+        Assert.That(put.Result!.Status, Is.EqualTo(ClientStatus.Ok), "the refused primary's slot moves to a fallback");
+        Assert.That(put.CompletedMs - put.SubmittedMs, Is.LessThan(100));
+        Assert.That(cluster[primaries[0]].Core.IsUp(primaries[1]), Is.False, "believed down long before the timeout");
+
+        cluster.Resume(primaries[1]);
+        Assert.That(cluster.RunUntil(() => cluster[primaries[0]].Core.IsUp(primaries[1]), 10_000), Is.True);
+    }
+
+    [Test]
+    public void Coordinators_stop_waiting_for_a_node_once_it_is_believed_down()
+    {
+        var cluster = GossipCluster.Static(TestSeed.Next(), 5);
+        cluster.RunFor(2_000);
+        var keys = Keys.Find(cluster, _ => true).Take(3).ToArray();
+        var primaries = Keys.Primaries(cluster, keys[0]);
+        var coordinator = primaries[0];
+        var silent = primaries[2];
+
+        // W = 3 and R = 3 need every slot: all up, they finish in a few network delays.
+        var allUp = cluster.Execute(coordinator, Simulation.Put(keys[0], "a", w: 3));
+        Assert.That(allUp.Result!.Status, Is.EqualTo(ClientStatus.Ok));
+        var allUpMs = allUp.CompletedMs - allUp.SubmittedMs;
+
+        // Silent and not yet believed down: the coordinator waits for it until the deadline.
+        cluster.Stop(silent, StopKind.Silent);
+        var waiting = cluster.Execute(coordinator, Simulation.Put(keys[0], "b", w: 3) with { TimeoutMs = 1_000 });
+        Assert.That(waiting.Result!.Status, Is.EqualTo(ClientStatus.Timeout));
+
+        // Believed down: its slot goes to a live fallback at once, and the command is as quick as with all up.
+        Assert.That(cluster.RunUntil(() => !cluster[coordinator].Core.IsUp(silent), 10_000), Is.True);
+        var put = cluster.Execute(coordinator, Simulation.Put(keys[0], "c", w: 3) with { TimeoutMs = 1_000 });
+        var get = cluster.Execute(coordinator, Simulation.Get(keys[0], r: 3) with { TimeoutMs = 1_000 });
+        TestContext.Out.WriteLine(
+            $"W = 3: {allUpMs} ms all up, {waiting.CompletedMs - waiting.SubmittedMs} ms before detection, " +
+            $"{put.CompletedMs - put.SubmittedMs} ms after; R = 3 after: {get.CompletedMs - get.SubmittedMs} ms");
+        Assert.That((put.Result!.Status, get.Result!.Status), Is.EqualTo((ClientStatus.Ok, ClientStatus.Ok)));
+        Assert.That(put.CompletedMs - put.SubmittedMs, Is.LessThan(100));
+        Assert.That(get.CompletedMs - get.SubmittedMs, Is.LessThan(100));
+    }
+}
