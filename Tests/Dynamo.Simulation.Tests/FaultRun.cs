@@ -136,7 +136,11 @@ internal static class FaultRun
         // After healing, the failure detectors see every node up again and hinted handoff empties every queue.
         if (!sim.RunUntil(() => sim.AllBelievedUp, 10_000))
         {
-            outcome.Violations.Add("10 s after healing, a failure detector still believes a member down");
+            outcome.Violations.Add(
+                "10 s after healing, a failure detector still believes a member down: " +
+                string.Join("; ", sim.Nodes.Where(n => n.Core.Stats.MembersDown > 0).Select(n =>
+                    $"{n.Id} (epoch {n.Epoch}) sees " + string.Join(", ", n.Core.Members.Select(m => $"{m.Node} e{m.Epoch} {m.Status} hb {m.Heartbeat}")))) +
+                " | own heartbeats: " + string.Join(", ", sim.Nodes.Select(n => $"{n.Id} {n.Core.Members.First(m => m.Node == n.Id).Heartbeat}")));
         }
 
         outcome.HintsAtHeal = sim.HintsPending;
