@@ -124,10 +124,18 @@ public sealed partial class NodeCore
         }
     }
 
-    /// <summary>Backs off from the target: one gossip interval, doubling up to the limit.</summary>
+    /// <summary>
+    /// Backs off from the target: one gossip interval, doubling up to the limit. The failures of one batch of deliveries
+    /// back off once: only a failure after the back-off ended (a new attempt) doubles it.
+    /// </summary>
     private void DeliveryFailed(NodeId target, long nowMs)
     {
         Stats.HintDeliveryFailures++;
+        if (_backoffs.TryGetValue(target, out var current) && current.RetryAtMs > nowMs)
+        {
+            return;
+        }
+
         var delayMs = _backoffs.TryGetValue(target, out var previous)
             ? Math.Min(previous.DelayMs * 2, Limits.HintRetryBackoffMaxMs)
             : Math.Min(Options.GossipIntervalMs, Limits.HintRetryBackoffMaxMs);

@@ -151,6 +151,12 @@ internal sealed class MemberView
                 else if (state.Epoch > member.Epoch || state.Heartbeat >= member.ClearsAtHeartbeat)
                 {
                     member.Failed = false;
+                    if (state.Epoch > member.Epoch)
+                    {
+                        // A new epoch counts its heartbeats from 0: a threshold from the old epoch would hold the
+                        // restarted member down until its new heartbeat caught up with the old one.
+                        member.ClearsAtHeartbeat = 0;
+                    }
                 }
 
                 member.Address = state.Address.Length > 0 ? state.Address : member.Address;

@@ -177,7 +177,7 @@ public sealed class AntiEntropyTests
 
         Assert.That(sim.RunUntilIdle(30_000), Is.True);
         var store = new InMemoryReplicaStore();
-        sim.Restart(sim.NodeIds[2], o => o with { Epoch = o.Epoch + 1 }, store);
+        sim.Replace(sim.NodeIds[2], o => o with { Epoch = o.Epoch + 1 }, store);
         Assert.That(sim.RunUntil(() => store.KeyCount == keys.Length, 60_000), Is.True);
         sim.RunFor(2_000);
         Assert.That(Differing(sim, keys), Is.Empty);
@@ -258,7 +258,7 @@ public sealed class AntiEntropyTests
         var sim = new Simulation(seed, nodes);
         foreach (var id in sim.NodeIds)
         {
-            sim.Restart(id, options, new InMemoryReplicaStore());
+            sim.Replace(id, options, new InMemoryReplicaStore());
         }
 
         return sim;
@@ -269,7 +269,7 @@ public sealed class AntiEntropyTests
     {
         foreach (var node in sim.Nodes.ToList())
         {
-            sim.Restart(node.Id, o => o with { AntiEntropyEnabled = true, AntiEntropyIntervalMs = 500 }, node.Store);
+            sim.Replace(node.Id, o => o with { AntiEntropyEnabled = true, AntiEntropyIntervalMs = 500 }, node.Store);
         }
     }
 
