@@ -66,6 +66,27 @@ public sealed partial class NodeCore
         return false;
     }
 
+    /// <summary>
+    /// A primary of the key missed the write and no live fallback could stand in for it (the cluster has no node
+    /// outside the preference list, or none is up): the coordinator keeps the write as a hint for that primary itself,
+    /// as Cassandra's coordinators do, so hinted handoff brings the primary up to date when it returns. Such a hint does
+    /// not count toward W (the coordinator already counted its own copy); at the hint store's bound it is not kept, and
+    /// anti-entropy repairs the primary instead.
+    /// </summary>
+    private void KeepHintForMissedPrimary(PutOperation put, int slot)
+    {
+        var target = put.Targets[slot];
+        if (target == Options.Self || _hints.Failure is not null)
+        {
+            return;
+        }
+
+        if (_hints.TryAdd(target, put.Command.Bucket, put.Command.Key, put.Written, out _))
+        {
+            Stats.HintsKeptByCoordinator++;
+        }
+    }
+
     /// <summary>What a put sends to a slot: a replica write to a primary, a hinted write to a stand-in.</summary>
     private static NodeRequest WriteFor(PutOperation put, int slot) =>
         put.Replicas[slot] == put.Targets[slot]

@@ -507,6 +507,7 @@ public sealed partial class NodeCore
         {
             put.States[slot] = SlotState.Failed;
             put.Failures++;
+            KeepHintForMissedPrimary(put, slot);
         }
 
         if (!put.Replied && put.Acks >= put.W)

@@ -76,6 +76,12 @@ public sealed class NodeStats
     /// <summary>Hinted writes this node accepted as a fallback (and read repairs it kept as hints).</summary>
     public long HintsStored { get; internal set; }
 
+    /// <summary>
+    /// Writes this node coordinated that a primary missed with no live fallback to stand in, kept here as hints for
+    /// that primary (they do not count toward W).
+    /// </summary>
+    public long HintsKeptByCoordinator { get; internal set; }
+
     /// <summary>Hinted writes this node refused: its hint store was at its bound for the target, or failed.</summary>
     public long HintsRefused { get; internal set; }
 

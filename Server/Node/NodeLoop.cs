@@ -402,6 +402,7 @@ internal sealed class NodeLoop
         }
 
         Line("hints_stored", stats.HintsStored);
+        Line("hints_kept_by_coordinator", stats.HintsKeptByCoordinator);
         Line("hints_delivered", stats.HintsDelivered);
         Line("hints_refused", stats.HintsRefused);
         Line("hint_delivery_failures", stats.HintDeliveryFailures);

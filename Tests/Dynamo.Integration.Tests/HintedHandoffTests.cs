@@ -10,13 +10,14 @@ using NUnit.Framework;
 namespace Dynamo.Integration.Tests;
 
 /// <summary>
-/// Sloppy quorum and hinted handoff with real processes: four nodes, N = 3, R = W = 2, gossip every 100 ms and a
-/// failure detector of 1 s. Four nodes, not three: with as many nodes as N every node is a primary of every key, so
-/// there is no fallback to keep a hint. Every test restarts the nodes it stopped.
+/// Hinted handoff with real processes, N = 3, R = W = 2, gossip every 100 ms and a failure detector of 1 s: a node
+/// killed under a steady write load, then restarted, gets every write it missed from the hints the others kept. The
+/// fixtures below run it on four nodes (fallbacks keep the hints, sloppy quorum) and on three (no node is outside any
+/// preference list, so coordinators keep them). Every test restarts the nodes it stopped.
 /// </summary>
-public sealed class HintedHandoffTests : ClusterTestBase
+public abstract class HintedHandoffFixture : ClusterTestBase
 {
-    private const int Writers = 4;
+    private protected const int Writers = 4;
     private static readonly TimeSpan s_loadBeforeKill = TimeSpan.FromMilliseconds(800);
     private static readonly TimeSpan s_loadAfterKill = TimeSpan.FromMilliseconds(2500);
 
@@ -24,11 +25,7 @@ public sealed class HintedHandoffTests : ClusterTestBase
     /// How long handoff may take after the target is back: deliveries that failed while it was down back off, up to
     /// <c>Limits.HintRetryBackoffMaxMs</c> (30 s), before the next attempt.
     /// </summary>
-    private static readonly TimeSpan s_handoffWait = TimeSpan.FromSeconds(45);
-
-    internal override ClusterSettings Settings => new(
-        Nodes: 4, N: 3, R: 2, W: 2, Partitions: 64, TimeoutMs: 3000,
-        ServerArguments: ["--gossip-interval-ms", "100", "--member-down-after-ms", "1000"]);
+    private protected static readonly TimeSpan s_handoffWait = TimeSpan.FromSeconds(45);
 
     [TearDown]
     public Task RestartStoppedNodes() => Cluster.RestartStoppedAsync();
@@ -60,7 +57,7 @@ public sealed class HintedHandoffTests : ClusterTestBase
         Assert.That(load.Acknowledged.Count(a => a.StartedAt > killedAt), Is.GreaterThan(50), "the load must go on after the kill");
 
         var pending = await SumAsync(others, "hints_pending");
-        Assert.That(pending, Is.GreaterThan(0), "fallbacks keep hints for the killed node");
+        Assert.That(pending, Is.GreaterThan(0), "the other nodes keep hints for the killed node");
 
         await Cluster.RestartAsync(victim);
         await Deadline.UntilAsync(
@@ -87,6 +84,121 @@ public sealed class HintedHandoffTests : ClusterTestBase
         Assert.That(mine, Is.Not.Empty);
         Assert.That(missing, Is.Empty, $"{victim.Id} must hold every write acknowledged while it was down");
     }
+
+    /// <summary>Waits until a running node's failure detector believes <paramref name="node"/> down.</summary>
+    private protected async Task WaitUntilBelievedDownAsync(NodeProcess node)
+    {
+        var observer = Cluster.Nodes.First(n => n.IsWanted);
+        await Deadline.UntilAsync(
+            async _ =>
+            {
+                var line = (await InfoAsync(observer)).GetValueOrDefault("member." + node.Id, "");
+                return (line.Contains(" down ", StringComparison.Ordinal), line);
+            },
+            Deadline.Step,
+            $"{observer.Id} to believe {node.Id} down");
+    }
+
+    private protected static async Task<long> PendingOf(NodeProcess node) =>
+        long.Parse((await InfoAsync(node))["hints_pending"], CultureInfo.InvariantCulture);
+
+    private protected static async Task<long> SumAsync(IEnumerable<NodeProcess> nodes, string field)
+    {
+        long sum = 0;
+        foreach (var node in nodes.Where(n => n.IsWanted))
+        {
+            sum += long.Parse((await InfoAsync(node))[field], CultureInfo.InvariantCulture);
+        }
+
+        return sum;
+    }
+
+    private protected static async Task<List<string>> MissingAsync(NodeProcess node, IEnumerable<Written> writes)
+    {
+        using var limit = new CancellationTokenSource(Deadline.Start);
+        await using var connection = await RawConnection.ConnectAsync(node.Port, limit.Token);
+        var missing = new List<string>();
+        foreach (var write in writes)
+        {
+            var read = await connection.GetAsync(write.Key, 1, limit.Token);
+            if (read.Opcode != Opcode.GetReply || !read.Values.Contains(write.Value))
+            {
+                missing.Add($"{write.Key}: {read}");
+            }
+        }
+
+        return missing;
+    }
+
+    private protected static async Task<Dictionary<string, string>> InfoAsync(NodeProcess node)
+    {
+        using var limit = new CancellationTokenSource(Deadline.Step);
+        await using var connection = await RawConnection.ConnectAsync(node.Port, limit.Token);
+        return await connection.InfoAsync(limit.Token);
+    }
+
+    /// <summary>An acknowledged write: its key, value, and when (ms since the load started) its request began and ended.</summary>
+    private protected sealed record Written(string Key, string Value, long StartedAt, long EndedAt);
+
+    /// <summary>A failed write: its key, when its request began, and why.</summary>
+    private protected sealed record Failed(string Key, long StartedAt, string Reason);
+
+    /// <summary>Writers putting distinct keys (blind writes, W = 2) through one driver until stopped.</summary>
+    private protected sealed class WriteLoad(DynamoClient client, string prefix)
+    {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private readonly CancellationTokenSource _stop = new();
+        private int _inFlight;
+
+        public ConcurrentBag<Written> Acknowledged { get; } = [];
+
+        public ConcurrentBag<Failed> Failures { get; } = [];
+
+        public int InFlight => Volatile.Read(ref _inFlight);
+
+        public long Now => _clock.ElapsedMilliseconds;
+
+        public Task[] Start(int writers) => [.. Enumerable.Range(0, writers).Select(RunAsync)];
+
+        public async Task StopAsync(Task[] running)
+        {
+            await _stop.CancelAsync();
+            await Task.WhenAll(running).WaitAsync(Deadline.Step);
+            _stop.Dispose();
+        }
+
+        private async Task RunAsync(int writer)
+        {
+            for (var n = 0; !_stop.IsCancellationRequested; n++)
+            {
+                var key = $"{prefix}-w{writer}-{n}";
+                var value = "value of " + key;
+                var started = Now;
+                Interlocked.Increment(ref _inFlight);
+                try
+                {
+                    await client.PutAsync(key, value, options: new PutOptions { W = 2 });
+                    Acknowledged.Add(new Written(key, value, started, Now));
+                }
+                catch (DynamoException error)
+                {
+                    Failures.Add(new Failed(key, started, error.Message));
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _inFlight);
+                }
+            }
+        }
+    }
+}
+
+/// <summary>Four nodes, N = 3: a fallback stands in for a primary believed down and keeps its hints (sloppy quorum).</summary>
+public sealed class HintedHandoffTests : HintedHandoffFixture
+{
+    internal override ClusterSettings Settings => new(
+        Nodes: 4, N: 3, R: 2, W: 2, Partitions: 64, TimeoutMs: 3000,
+        ServerArguments: ["--gossip-interval-ms", "100", "--member-down-after-ms", "1000"]);
 
     [Test]
     public async Task A_fallback_killed_and_restarted_before_delivery_still_delivers_its_hints()
@@ -169,113 +281,17 @@ public sealed class HintedHandoffTests : ClusterTestBase
         var members = await CliProcess.RunAsync(Cluster[0].Port, ["MEMBERS"]);
         Assert.That(members.Output, Does.Contain("2 of 4 members up"), members.ToString());
     }
+}
 
-    /// <summary>Waits until a running node's failure detector believes <paramref name="node"/> down.</summary>
-    private async Task WaitUntilBelievedDownAsync(NodeProcess node)
-    {
-        var observer = Cluster.Nodes.First(n => n.IsWanted);
-        await Deadline.UntilAsync(
-            async _ =>
-            {
-                var line = (await InfoAsync(observer)).GetValueOrDefault("member." + node.Id, "");
-                return (line.Contains(" down ", StringComparison.Ordinal), line);
-            },
-            Deadline.Step,
-            $"{observer.Id} to believe {node.Id} down");
-    }
-
-    private static async Task<long> PendingOf(NodeProcess node) =>
-        long.Parse((await InfoAsync(node))["hints_pending"], CultureInfo.InvariantCulture);
-
-    private static async Task<long> SumAsync(IEnumerable<NodeProcess> nodes, string field)
-    {
-        long sum = 0;
-        foreach (var node in nodes.Where(n => n.IsWanted))
-        {
-            sum += long.Parse((await InfoAsync(node))[field], CultureInfo.InvariantCulture);
-        }
-
-        return sum;
-    }
-
-    private static async Task<List<string>> MissingAsync(NodeProcess node, IEnumerable<Written> writes)
-    {
-        using var limit = new CancellationTokenSource(Deadline.Start);
-        await using var connection = await RawConnection.ConnectAsync(node.Port, limit.Token);
-        var missing = new List<string>();
-        foreach (var write in writes)
-        {
-            var read = await connection.GetAsync(write.Key, 1, limit.Token);
-            if (read.Opcode != Opcode.GetReply || !read.Values.Contains(write.Value))
-            {
-                missing.Add($"{write.Key}: {read}");
-            }
-        }
-
-        return missing;
-    }
-
-    private static async Task<Dictionary<string, string>> InfoAsync(NodeProcess node)
-    {
-        using var limit = new CancellationTokenSource(Deadline.Step);
-        await using var connection = await RawConnection.ConnectAsync(node.Port, limit.Token);
-        return await connection.InfoAsync(limit.Token);
-    }
-
-    /// <summary>An acknowledged write: its key, value, and when (ms since the load started) its request began and ended.</summary>
-    private sealed record Written(string Key, string Value, long StartedAt, long EndedAt);
-
-    /// <summary>A failed write: its key, when its request began, and why.</summary>
-    private sealed record Failed(string Key, long StartedAt, string Reason);
-
-    /// <summary>Writers putting distinct keys (blind writes, W = 2) through one driver until stopped.</summary>
-    private sealed class WriteLoad(DynamoClient client, string prefix)
-    {
-        private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private readonly CancellationTokenSource _stop = new();
-        private int _inFlight;
-
-        public ConcurrentBag<Written> Acknowledged { get; } = [];
-
-        public ConcurrentBag<Failed> Failures { get; } = [];
-
-        public int InFlight => Volatile.Read(ref _inFlight);
-
-        public long Now => _clock.ElapsedMilliseconds;
-
-        public Task[] Start(int writers) => [.. Enumerable.Range(0, writers).Select(RunAsync)];
-
-        public async Task StopAsync(Task[] running)
-        {
-            await _stop.CancelAsync();
-            await Task.WhenAll(running).WaitAsync(Deadline.Step);
-            _stop.Dispose();
-        }
-
-        private async Task RunAsync(int writer)
-        {
-            for (var n = 0; !_stop.IsCancellationRequested; n++)
-            {
-                var key = $"{prefix}-w{writer}-{n}";
-                var value = "value of " + key;
-                var started = Now;
-                Interlocked.Increment(ref _inFlight);
-                try
-                {
-                    await client.PutAsync(key, value, options: new PutOptions { W = 2 });
-                    Acknowledged.Add(new Written(key, value, started, Now));
-                }
-                catch (DynamoException error)
-                {
-                    Failures.Add(new Failed(key, started, error.Message));
-                }
-                finally
-                {
-                    Interlocked.Decrement(ref _inFlight);
-                }
-            }
-        }
-    }
+/// <summary>
+/// Three nodes, N = 3: every node is a primary of every key, so no fallback exists and the coordinators keep the hints
+/// for the killed node. Anti-entropy is off, so what reaches the restarted node comes through hinted handoff.
+/// </summary>
+public sealed class CoordinatorHintTests : HintedHandoffFixture
+{
+    internal override ClusterSettings Settings => new(
+        Nodes: 3, N: 3, R: 2, W: 2, Partitions: 64, TimeoutMs: 3000,
+        ServerArguments: ["--gossip-interval-ms", "100", "--member-down-after-ms", "1000", "--anti-entropy", "off"]);
 }
 
 /// <summary>Three nodes started with <c>--seeds</c> (each knows only itself and the first node's address).</summary>

@@ -28,6 +28,27 @@ public sealed class SloppyQuorumTests
     }
 
     [Test]
+    public void With_no_node_outside_the_preference_list_the_coordinator_keeps_the_missed_write_as_a_hint_and_hands_it_off()
+    {
+        var cluster = GossipCluster.Static(TestSeed.Next(), 3);
+        cluster.RunFor(2_000);
+        var key = Keys.Find(cluster, _ => true).First();
+        var primaries = Keys.Primaries(cluster, key);
+        var (coordinator, down) = (cluster[primaries[0]], cluster[primaries[2]]);
+        StopUntilBelievedDown(cluster, coordinator.Id, down.Id);
+
+        var put = cluster.Execute(coordinator.Id, Simulation.Put(key, "v", w: 2)).Result!;
+        Assert.That((put.Status, put.Required, put.Received), Is.EqualTo((ClientStatus.Ok, 2, 2)), "the hint does not count");
+        Assert.That((coordinator.Hints.PendingFor(down.Id), coordinator.Core.Stats.HintsKeptByCoordinator), Is.EqualTo((1, 1)));
+        Assert.That(StoredValue(down, key), Is.Null);
+
+        cluster.Resume(down.Id);
+        Assert.That(cluster.RunUntil(() => coordinator.Hints.PendingFor(down.Id) == 0, 30_000), Is.True, "handed off once up");
+        Assert.That(StoredValue(down, key), Is.EqualTo("v"), "with no client read");
+        Assert.That(coordinator.Core.Stats.HintsDelivered, Is.EqualTo(1));
+    }
+
+    [Test]
     public void A_write_with_a_primary_down_is_acknowledged_through_a_hint_that_leaves_the_fallback_only_once_the_target_stored_it()
     {
         var cluster = GossipCluster.Static(TestSeed.Next(), 5);
