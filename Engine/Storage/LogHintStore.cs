@@ -219,6 +219,41 @@ public sealed class LogHintStore : IHintStore, IDisposable
             : null;
     }
 
+    /// <summary>
+    /// Whether a pending hint names a version of <paramref name="actor"/> newer than any that
+    /// <paramref name="store"/>'s copy of the same key knows (a larger counter of that actor in the hint's causal
+    /// context than in the copy's). A coordinator keeps a hint of its own write in the same batch as the write, and a
+    /// crash can keep the hint log's unsynced tail while dropping the replica store's whole and cleanly: recovery of
+    /// the replica store then finds nothing torn, yet the node would mint that version's dot again. The epoch rule
+    /// asks this after a crash; the first such hint found is returned in <paramref name="found"/>.
+    /// </summary>
+    /// <remarks>Reads every pending hint once (a start-up cost proportional to the hints pending).</remarks>
+    public bool NamesVersionsUnknownTo(IReplicaStore store, Actor actor, out Hint? found)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        foreach (var (target, index) in _targets)
+        {
+            var targetName = Encoding.UTF8.GetBytes(target.Value);
+            foreach (var name in index.ByName.Keys)
+            {
+                if (_log.Read(targetName, name) is not { } hinted || !TrySplit(name, out var bucket, out var key))
+                {
+                    continue;
+                }
+
+                var counter = hinted.Context.MaxCounter(actor);
+                if (counter > 0 && counter > (store.Read(bucket, key)?.Context.MaxCounter(actor) ?? 0))
+                {
+                    found = new Hint(target, bucket, key, hinted);
+                    return true;
+                }
+            }
+        }
+
+        found = null;
+        return false;
+    }
+
     /// <summary>Makes every earlier add and removal durable: the shell calls it in the replica store's group commit.</summary>
     /// <exception cref="StorageFailedException">The fsync failed, now or earlier.</exception>
     public void Sync() => _log.Sync();

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Dynamo.Engine.Cluster;
 using Dynamo.Engine.Storage;
+using Dynamo.Engine.Versions;
 using Dynamo.Server.Options;
 using Microsoft.Extensions.Logging;
 
@@ -160,10 +161,16 @@ internal sealed class NodeStorage
 
         var stored = EpochFile.Read(dataDirectory);
         var lost = recovery.TornBytesTruncated > 0 || recovery.CorruptRecords.Count > 0;
-        (var keep, storage.EpochReason) = (stored, existed, lost, clean, options.Durability) switch
+
+        // After a crash, a hint this node kept of its own write may have outlived the write itself in the replica
+        // store (the two logs are separate files): minting on would reuse that write's dot.
+        var hintsAhead = stored != 0 && existed && !lost && !clean
+            && hints.NamesVersionsUnknownTo(log, new Actor(options.Node, stored), out _);
+        (var keep, storage.EpochReason) = (stored, existed, lost || hintsAhead, clean, options.Durability) switch
         {
             (0, _, _, _, _) => (false, "no epoch yet"),
             (_, false, _, _, _) => (false, "no store yet"),
+            (_, _, true, _, _) when hintsAhead => (false, "the hint store holds a version of this node that the replica store lost"),
             (_, _, true, _, _) => (false, "recovery truncated torn bytes or skipped corrupt records"),
             (_, _, _, true, _) => (true, "the store was closed cleanly"),
             (_, _, _, _, DurabilityMode.Always) => (true, "in always mode nothing left the node before its fsync"),

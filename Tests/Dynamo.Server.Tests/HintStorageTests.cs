@@ -56,6 +56,47 @@ public sealed class HintStorageTests
         reopened.Close();
     }
 
+    [TestCase(true, TestName = "A crash that keeps a hint of the node's own write but drops the write advances the epoch")]
+    [TestCase(false, TestName = "A crash that keeps both the write and its hint keeps the epoch in always mode")]
+    public void A_hint_that_outlived_its_write_in_a_crash_advances_the_epoch(bool storeDropsTail)
+    {
+        // Unsynced tails: the hint log keeps its own; the replica store drops its whole (nothing torn) or keeps it.
+        var store = new FaultInjectingMedium(_ => storeDropsTail ? 1 : 0);
+        var hints = new FaultInjectingMedium(_ => 0);
+        var options = Options(DurabilityMode.Always);
+        var storage = NodeStorage.Open(options, _data, store, NullLogger.Instance, hints);
+        var self = new Actor(options.Node, storage.Epoch);
+        var synced = SiblingSet.Empty.Put(self, CausalContext.Empty, new byte[] { 1 }, isTombstone: false);
+        storage.Store.Write([], Key(1), synced);
+        Assert.That(storage.SyncBatch(1), Is.True);
+
+        // One batch: a put coordinated here writes its copy and keeps a hint of it for a primary believed down;
+        // the power goes before the group commit, so nothing of the batch left the node.
+        var written = synced.Put(self, synced.Context, new byte[] { 2 }, isTombstone: false);
+        storage.Store.Write([], Key(1), written);
+        Assert.That(storage.Hints.TryAdd(s_target, [], Key(1), written, out _), Is.True);
+        storage.HintLog!.Dispose();
+        storage.Log!.Dispose();
+        store.Crash();
+        hints.Crash();
+
+        var reopened = NodeStorage.Open(options, _data, store, NullLogger.Instance, hints);
+        Assert.That(reopened.Log!.Recovery.TornBytesTruncated, Is.Zero, "recovery of the replica store sees no loss either way");
+        Assert.That(reopened.Store.Read([], Key(1)), Is.EqualTo(storeDropsTail ? synced : written));
+        Assert.That(reopened.Hints.PendingFor(s_target), Is.EqualTo(1));
+        if (storeDropsTail)
+        {
+            Assert.That(reopened.Epoch, Is.EqualTo(self.Epoch + 1), "minting on would reuse the dot of the hinted write");
+            Assert.That(reopened.EpochReason, Does.Contain("hint store"));
+        }
+        else
+        {
+            Assert.That(reopened.Epoch, Is.EqualTo(self.Epoch));
+        }
+
+        reopened.Close();
+    }
+
     [Test]
     public void A_failed_fsync_of_the_hint_log_withholds_the_batch_like_a_failed_replica_fsync()
     {

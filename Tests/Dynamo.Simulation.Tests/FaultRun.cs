@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Dynamo.Engine;
 using Dynamo.Engine.Cluster;
@@ -71,6 +72,22 @@ internal static class FaultRun
     /// <summary>How long handoff may take after healing: a delivery backs off up to 30 s (Limits.HintRetryBackoffMaxMs).</summary>
     private const int HandoffDeadlineMs = 65_000;
 
+    /// <summary>The environment variable naming a file that receives the event log of each seed run.</summary>
+    public const string TraceVariable = "DYNAMO_SIM_TRACE";
+
+    private static StreamWriter? OpenTrace(ulong seed)
+    {
+        var path = Environment.GetEnvironmentVariable(TraceVariable);
+        if (string.IsNullOrEmpty(path))
+        {
+            return null;
+        }
+
+        var writer = new StreamWriter(path, append: true);
+        writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# seed {seed}"));
+        return writer;
+    }
+
     public static FaultRunOutcome Run(ulong seed, FaultRunShape? shape = null)
     {
         shape ??= new FaultRunShape();
@@ -85,6 +102,8 @@ internal static class FaultRun
             GroupCommit = shape.GroupCommit,
             EpochRule = shape.EpochRule,
         };
+        using var trace = OpenTrace(seed);
+        sim.Trace = trace;
         var outcome = new FaultRunOutcome { Nodes = sim.NodeIds.Count, Clients = random.Next(3, 6) };
         var history = outcome.History;
         var writes = new Dictionary<string, WriteRecord>();

@@ -125,9 +125,9 @@ internal sealed class ClientCall(NodeId node, ClientCommand command, long submit
 /// its effects, so whatever an acknowledgement depends on is synced before it leaves. A crash discards the core (its
 /// operations in flight, its routes) and whatever the medium had not synced; <see cref="CrashDuringNextBatch"/> lands
 /// the crash between a batch's writes and its fsync, the one window where a write was made but not synced. A restart
-/// reopens the store and takes the epoch by the rule of Server/Storage/NodeStorage.cs: kept when the store existed and
-/// recovery found no torn or corrupt record (in the always mode nothing left the node before its fsync), advanced
-/// otherwise; <see cref="Wipe"/> replaces a crashed node's disk with an empty one.
+/// reopens the store and takes the epoch by the rule of Server/Storage/NodeStorage.cs: kept when the store existed,
+/// recovery found no torn or corrupt record and no hint names a version of the node the store lost (in the always mode
+/// nothing left the node before its fsync), advanced otherwise; <see cref="Wipe"/> replaces a crashed node's disk with an empty one.
 /// Connections belong to an incarnation of a node: a crash breaks them, so a request delivered before it gets a
 /// <see cref="PeerFailure"/> back, and responses meant for an earlier incarnation are lost, as on a real network.
 /// </remarks>
@@ -251,6 +251,12 @@ internal sealed class Simulation
 
     public ulong HistoryHash { get; private set; } = 0x9E3779B97F4A7C15UL;
 
+    /// <summary>
+    /// When set, every event of the history is also written here, one line each, as it is digested: replaying a
+    /// failing seed with <c>DYNAMO_SIM_TRACE=&lt;file&gt;</c> gives its whole event log.
+    /// </summary>
+    public TextWriter? Trace { get; set; }
+
     public long Dropped { get; private set; }
 
     public long Duplicated { get; private set; }
@@ -319,7 +325,8 @@ internal sealed class Simulation
 
     /// <summary>
     /// Restarts a crashed node: reopens its log store (recovery) and starts a new core, keeping the epoch only when
-    /// the store existed and recovery found no torn or corrupt record, as the server does in the always durability mode.
+    /// the store existed, recovery found no torn or corrupt record and no hint names a version of the node the store
+    /// lost, as the server does in the always durability mode.
     /// </summary>
     public void Restart(NodeId id)
     {
@@ -327,7 +334,9 @@ internal sealed class Simulation
         Invariant.Check(node.Crashed);
         var existed = node.Medium!.List().Count > 0;
         var log = LogStore.Open(node.Medium, StoreOptions, compressor: null);
-        var lost = !existed || log.Recovery.TornBytesTruncated > 0 || log.Recovery.CorruptRecords.Count > 0;
+        var hints = LogHintStore.Open(node.HintMedium!, StoreOptions, compressor: null, HintsPerTargetMax);
+        var lost = !existed || log.Recovery.TornBytesTruncated > 0 || log.Recovery.CorruptRecords.Count > 0
+            || hints.NamesVersionsUnknownTo(log, new Actor(id, node.Epoch), out _);
         if (lost && EpochRule)
         {
             node.Epoch++;
@@ -336,7 +345,7 @@ internal sealed class Simulation
 
         node.Log = log;
         node.Store = log;
-        node.Hints = LogHintStore.Open(node.HintMedium!, StoreOptions, compressor: null, HintsPerTargetMax);
+        node.Hints = hints;
         node.Core = NewCore(id, node.Epoch, log, node.Hints);
         node.Crashed = false;
         node.Stopped = false;
@@ -559,6 +568,7 @@ internal sealed class Simulation
         if (request is ClientCommand { Operation: not ClientOperation.Get } command)
         {
             var before = target.Store.Read(command.Bucket, command.Key)?.Context ?? CausalContext.Empty;
+            Trace?.WriteLine($"DBG {target.Id} {command.Operation} {Text(command.Key)} local={(target.Store.Read(command.Bucket, command.Key) is { } l ? Describe(l) : "absent")} ctx={command.Context}");
             target.Core.OnRequest(token, request, NowMs);
             var actor = target.Core.Options.Actor;
             foreach (var sibling in target.Store.Read(command.Bucket, command.Key)?.Siblings ?? [])
@@ -796,6 +806,7 @@ internal sealed class Simulation
     {
         var text = string.Create(CultureInfo.InvariantCulture, $"{NowMs} {line}");
         HistoryHash = KeyHash.Xxh64(Encoding.UTF8.GetBytes(text), HistoryHash);
+        Trace?.WriteLine(text);
     }
 
     /// <summary>

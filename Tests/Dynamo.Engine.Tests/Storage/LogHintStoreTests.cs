@@ -104,6 +104,60 @@ public sealed class LogHintStoreTests
     }
 
     [Test]
+    public void A_hint_naming_a_version_of_the_node_that_its_replica_store_lacks_is_found()
+    {
+        var self = new Actor(NodeId.Parse("n1"), 1);
+        using var store = LogStore.Open(new MemoryMedium(), s_small, null);
+        using var hints = LogHintStore.Open(new MemoryMedium(), s_small, null, hintsPerTargetMax: 100);
+        var first = SiblingSet.Empty.Put(self, CausalContext.Empty, "a"u8.ToArray(), isTombstone: false);
+        store.Write(Bucket, Key(1), first);
+        Assert.That(hints.TryAdd(s_n2, Bucket, Key(1), first, out _), Is.True);
+        Assert.That(hints.TryAdd(s_n3, Bucket, Key(2), Set(7), out _), Is.True, "another node's version of a key the store lacks");
+        Assert.That(hints.NamesVersionsUnknownTo(store, self, out _), Is.False, "the store knows every version of n1 the hints name");
+
+        var second = first.Put(self, first.Context, "b"u8.ToArray(), isTombstone: false);
+        Assert.That(hints.TryAdd(s_n2, Bucket, Key(1), second, out _), Is.True, "the hint of a write the store then lost");
+        Assert.That(hints.NamesVersionsUnknownTo(store, self, out var found), Is.True);
+        Assert.That(found!.Value.Key, Is.EqualTo(Key(1)));
+        Assert.That(found.Value.Target, Is.EqualTo(s_n2));
+        Assert.That(hints.NamesVersionsUnknownTo(store, new Actor(self.Node, 2), out _), Is.False, "another epoch's actor");
+
+        store.Write(Bucket, Key(1), second.Put(self, second.Context, "c"u8.ToArray(), isTombstone: false));
+        Assert.That(hints.NamesVersionsUnknownTo(store, self, out _), Is.False, "a later version in the store covers the hint");
+    }
+
+    [Test]
+    public void A_crash_can_keep_a_hint_whose_write_the_replica_store_dropped_without_a_torn_record()
+    {
+        // The replica store's medium drops its unsynced tail whole (no garbage); the hint store's keeps its tail.
+        var storeMedium = new FaultInjectingMedium(_ => 1);
+        var hintMedium = new FaultInjectingMedium(_ => 0);
+        var self = new Actor(NodeId.Parse("n1"), 1);
+        var synced = SiblingSet.Empty.Put(self, CausalContext.Empty, "a"u8.ToArray(), isTombstone: false);
+        var unsynced = synced.Put(self, synced.Context, "b"u8.ToArray(), isTombstone: false);
+        using (var store = LogStore.Open(storeMedium, s_small, null))
+        using (var hints = LogHintStore.Open(hintMedium, s_small, null, hintsPerTargetMax: 100))
+        {
+            store.Write(Bucket, Key(1), synced);
+            store.Sync();
+            store.Write(Bucket, Key(1), unsynced);
+            Assert.That(hints.TryAdd(s_n2, Bucket, Key(1), unsynced, out _), Is.True, "kept in the same batch as the write");
+        }
+
+        storeMedium.Crash();
+        hintMedium.Crash();
+        using (var store = LogStore.Open(storeMedium, s_small, null))
+        using (var hints = LogHintStore.Open(hintMedium, s_small, null, hintsPerTargetMax: 100))
+        {
+            Assert.That(store.Recovery.TornBytesTruncated, Is.Zero, "recovery alone sees no loss");
+            Assert.That(store.Recovery.CorruptRecords, Is.Empty);
+            Assert.That(store.Read(Bucket, Key(1)), Is.EqualTo(synced), "the unsynced write is gone");
+            Assert.That(hints.Find(s_n2, Bucket, Key(1)), Is.EqualTo(unsynced), "its hint is not");
+            Assert.That(hints.NamesVersionsUnknownTo(store, self, out _), Is.True);
+        }
+    }
+
+    [Test]
     public void Hints_of_one_key_merge_and_a_removal_needs_a_delivered_set_that_covers_the_hint()
     {
         var medium = new MemoryMedium();
