@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using Dynamo.Server.Options;
 using Dynamo.Server.Storage;
 
 namespace Dynamo.Server.Dev;
@@ -18,6 +19,10 @@ internal static class DevCluster
 {
     private const string DevUsage = """
         Usage: dynamo-server dev [--nodes 3] [--base-port 7101] [--data <dir>] [--partitions 64] [--log-level information]
+                                 [-- <node options>]
+        Options after -- go to every node as they are (dynamo-server --help lists them), for example
+        dynamo-server dev -- --ae-interval-ms 2000 --durability interval. Dev itself sets --node, --listen, --peers,
+        --data, --partitions, --n, --r, --w, --log-level and --parent-pid.
         """;
 
     private const string Loopback = "127.0.0.1";
@@ -106,6 +111,12 @@ internal static class DevCluster
         settings = new DevSettings();
         for (var i = 0; i < args.Length; i++)
         {
+            if (args[i] == "--")
+            {
+                settings = settings with { NodeArguments = args[(i + 1)..] };
+                break;
+            }
+
             if (i + 1 >= args.Length)
             {
                 error = $"Option {args[i]} needs a value (or is unknown).";
@@ -146,6 +157,13 @@ internal static class DevCluster
             return false;
         }
 
+        // The nodes' own parser judges the options after --, before any node starts.
+        if (!OptionsParser.TryParse(NodeArguments(settings, 0), out _, out var nodeError))
+        {
+            error = $"node options after --: {nodeError}";
+            return false;
+        }
+
         error = null;
         return true;
     }
@@ -173,42 +191,50 @@ internal static class DevCluster
         return null;
     }
 
-    private static List<DevNode> StartNodes(DevSettings settings)
+    /// <summary>The command line of node <paramref name="index"/> (0-based): dev's own options, then the passed-through ones.</summary>
+    private static List<string> NodeArguments(DevSettings settings, int index)
     {
         var ids = Enumerable.Range(1, settings.Nodes).Select(i => $"n{i}").ToArray();
         var peers = string.Join(",", ids.Select((id, i) => $"{id}@{Loopback}:{settings.BasePort + i}"));
         var n = Math.Min(3, settings.Nodes);
         var quorum = (n / 2) + 1;
+        return
+        [
+            "--node", ids[index], "--listen", $"{Loopback}:{settings.BasePort + index}", "--peers", peers,
+            "--data", Path.Combine(settings.DataDirectory, ids[index]), "--partitions", settings.Partitions.ToString(CultureInfo.InvariantCulture),
+            "--n", n.ToString(CultureInfo.InvariantCulture), "--r", quorum.ToString(CultureInfo.InvariantCulture),
+            "--w", quorum.ToString(CultureInfo.InvariantCulture), "--log-level", settings.LogLevel,
+            "--parent-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
+            .. settings.NodeArguments,
+        ];
+    }
+
+    private static List<DevNode> StartNodes(DevSettings settings)
+    {
         var (executable, prefix) = SelfCommand();
         var nodes = new List<DevNode>();
-        for (var i = 0; i < ids.Length; i++)
+        for (var i = 0; i < settings.Nodes; i++)
         {
+            var id = $"n{i + 1}";
             var start = new ProcessStartInfo(executable)
             {
                 UseShellExecute = false,
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
             };
-            foreach (var arg in prefix.Concat(
-            [
-                "--node", ids[i], "--listen", $"{Loopback}:{settings.BasePort + i}", "--peers", peers,
-                "--data", Path.Combine(settings.DataDirectory, ids[i]), "--partitions", settings.Partitions.ToString(CultureInfo.InvariantCulture),
-                "--n", n.ToString(CultureInfo.InvariantCulture), "--r", quorum.ToString(CultureInfo.InvariantCulture),
-                "--w", quorum.ToString(CultureInfo.InvariantCulture), "--log-level", settings.LogLevel,
-                "--parent-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
-            ]))
+            foreach (var arg in prefix.Concat(NodeArguments(settings, i)))
             {
                 start.ArgumentList.Add(arg);
             }
 
             var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-            var tag = $"[{ids[i]}] ";
+            var tag = $"[{id}] ";
             process.OutputDataReceived += (_, e) => Forward(tag, e.Data, Console.Out);
             process.ErrorDataReceived += (_, e) => Forward(tag, e.Data, Console.Error);
             process.Start();
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
-            nodes.Add(new DevNode(ids[i], settings.BasePort + i, process));
+            nodes.Add(new DevNode(id, settings.BasePort + i, process));
         }
 
         return nodes;
@@ -358,6 +384,9 @@ internal static class DevCluster
         public int Partitions { get; init; } = 64;
 
         public string LogLevel { get; init; } = "information";
+
+        /// <summary>The options after <c>--</c>, given to every node.</summary>
+        public IReadOnlyList<string> NodeArguments { get; init; } = [];
 
         public string DataDirectory { get; init; } = Path.Combine(
             Path.GetTempPath(), "dynamo-dev-" + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));

@@ -7,7 +7,10 @@ using NUnit.Framework.Interfaces;
 
 namespace Dynamo.Integration.Tests;
 
-/// <summary><c>dynamo-server dev</c> as a process: it starts three nodes, serves the CLI, and stops them all on SIGINT.</summary>
+/// <summary>
+/// <c>dynamo-server dev</c> as a process: it starts three nodes (with the node options given after <c>--</c>), serves
+/// the CLI, and stops them all on SIGINT.
+/// </summary>
 [Category("Integration")]
 [NonParallelizable]
 public sealed partial class DevClusterTests
@@ -80,6 +83,8 @@ public sealed partial class DevClusterTests
         var get = await CliProcess.RunAsync(basePort + 2, ["GET", "dev-key"]);
         Assert.That((set.ExitCode, set.Output), Is.EqualTo((0, "OK\n")), set.ToString());
         Assert.That((get.ExitCode, get.Output), Is.EqualTo((0, "through dev\n")), get.ToString());
+        var info = await CliProcess.RunAsync(basePort + 1, ["INFO"]);
+        Assert.That(info.Output, Does.Contain("durability:interval\n"), "the options after -- reach every node");
 
         if (Signals.Ignores(_dev!.Id, signal))
         {
@@ -105,7 +110,7 @@ public sealed partial class DevClusterTests
             var dev = Process.Start(Executables.StartInfo(Executables.Server,
             [
                 "dev", "--nodes", Nodes.ToString(CultureInfo.InvariantCulture), "--base-port", basePort.ToString(CultureInfo.InvariantCulture),
-                "--data", Path.Combine(_data!, $"attempt-{attempt}"),
+                "--data", Path.Combine(_data!, $"attempt-{attempt}"), "--", "--durability", "interval",
             ])) ?? throw new InvalidOperationException("dynamo-server dev did not start.");
             _dev = dev;
             dev.OutputDataReceived += (_, e) => Keep(e.Data);
