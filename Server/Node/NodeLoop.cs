@@ -47,6 +47,7 @@ internal sealed class NodeLoop
     private long _lastSweepMs;
     private long _lastMembershipCheckMs = -ServerLimits.MembershipCheckIntervalMs;
     private Engine.Placement.Ring? _publishedRing;
+    private Dictionary<NodeId, string>? _publishedAddresses;
 
     public NodeLoop(
         NodeCore core,
@@ -279,7 +280,8 @@ internal sealed class NodeLoop
 
     /// <summary>
     /// Follows the core's member list: a link for every member whose address is known, and a new ClusterInfo reply
-    /// when the core's ring changed (members learned by gossip), so drivers route by the ring the nodes use.
+    /// when the core's ring changed (members learned by gossip) or a member's address did (a node back on another
+    /// port), so drivers route by the ring the nodes use, to the addresses they listen on now.
     /// </summary>
     private void FollowMembership()
     {
@@ -301,7 +303,7 @@ internal sealed class NodeLoop
         }
 
         var ring = _core.Ring;
-        if (ReferenceEquals(ring, _publishedRing))
+        if (ReferenceEquals(ring, _publishedRing) && SameAddresses(addresses, _publishedAddresses))
         {
             return;
         }
@@ -311,7 +313,26 @@ internal sealed class NodeLoop
         {
             _status.PublishClusterInfo(payload);
             _publishedRing = ring;
+            _publishedAddresses = addresses;
         }
+    }
+
+    private static bool SameAddresses(Dictionary<NodeId, string> current, Dictionary<NodeId, string>? published)
+    {
+        if (published is null || published.Count != current.Count)
+        {
+            return false;
+        }
+
+        foreach (var (node, address) in current)
+        {
+            if (!published.TryGetValue(node, out var before) || !string.Equals(before, address, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>The Info reply: one <c>field:value</c> per line (docs/SERVER.md lists the fields).</summary>

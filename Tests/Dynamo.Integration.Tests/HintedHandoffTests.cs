@@ -327,4 +327,32 @@ public sealed class GossipMembershipTests : ClusterTestBase
             Assert.That(read.Values.Select(v => Encoding.UTF8.GetString(v.Span)), Is.EqualTo(new[] { $"v{i}" }));
         }
     }
+
+    [Test]
+    public async Task A_node_back_on_another_port_is_learned_by_gossip_and_ClusterInfo_gives_drivers_its_new_address()
+    {
+        var before = Cluster[2];
+        Assert.That(await before.StopAsync(), Is.Zero);
+        var moved = await Cluster.MoveAsync(before);
+        Assert.That(moved.Endpoint, Is.Not.EqualTo(before.Endpoint));
+
+        // Each node's ClusterInfo must follow: a driver asking the seed node alone must reach the moved node.
+        foreach (var asked in new[] { Cluster[0], Cluster[1] })
+        {
+            await Deadline.UntilAsync(
+                async _ =>
+                {
+                    await using var driver = await TestCluster.ConnectClientAsync(asked);
+                    var listed = driver.Cluster.Members.First(m => m.NodeId == moved.Id).Endpoint;
+                    return (listed == moved.Endpoint, $"{asked.Id} lists {moved.Id} at {listed}, not {moved.Endpoint}");
+                },
+                Deadline.Step,
+                $"{asked.Id}'s ClusterInfo to list {moved.Id} at {moved.Endpoint}");
+        }
+
+        await using var client = await TestCluster.ConnectClientAsync(Cluster[0]);
+        await client.PutAsync("moved-key", "after the move", options: new PutOptions { W = 3 });
+        Assert.That((await client.GetAsync("moved-key", new GetOptions { R = 3 })).Values.Select(v => Encoding.UTF8.GetString(v.Span)),
+            Is.EqualTo(new[] { "after the move" }), "W = 3 and R = 3 reach the moved node at its new address");
+    }
 }

@@ -279,8 +279,9 @@ public sealed class SingleNodeServerTests
             var written = client.Socket.Send(chunk, offset, chunk.Length - offset, SocketFlags.None, out var error);
             if (error == SocketError.WouldBlock)
             {
-                // The socket is full; it only stays full if the server stopped reading.
-                stalled = ServerConnectionAtItsBound() && !client.Socket.Poll(100_000, SelectMode.SelectWrite);
+                // The socket is full: wait for room rather than spin (the server needs the CPU to drain it). It only
+                // stays full if the server stopped reading.
+                stalled = !client.Socket.Poll(100_000, SelectMode.SelectWrite) && ServerConnectionAtItsBound();
                 continue;
             }
 

@@ -20,10 +20,13 @@ internal sealed class TestCluster : IAsyncDisposable
     private readonly string _root;
     private readonly string[] _sharedArguments;
 
-    private TestCluster(string root, IReadOnlyList<NodeProcess> nodes, ClusterSettings settings)
+    private readonly List<NodeProcess> _nodes;
+    private readonly List<NodeProcess> _moved = [];
+
+    private TestCluster(string root, List<NodeProcess> nodes, ClusterSettings settings)
     {
         _root = root;
-        Nodes = nodes;
+        _nodes = nodes;
         Settings = settings;
         var peers = string.Join(",", nodes.Select(node => $"{node.Id}@{node.Endpoint}"));
         string[] membership = settings.Seeds ? ["--seeds", nodes[0].Endpoint] : ["--peers", peers];
@@ -36,7 +39,7 @@ internal sealed class TestCluster : IAsyncDisposable
         ];
     }
 
-    public IReadOnlyList<NodeProcess> Nodes { get; }
+    public IReadOnlyList<NodeProcess> Nodes => _nodes;
 
     public ClusterSettings Settings { get; }
 
@@ -83,6 +86,26 @@ internal sealed class TestCluster : IAsyncDisposable
     {
         StartNode(node);
         await WaitUntilReadyAsync();
+    }
+
+    /// <summary>
+    /// Starts a stopped node again on a new free port (same id and data directory), in its place in
+    /// <see cref="Nodes"/>, and waits until the cluster is ready; returns the node's new process handle.
+    /// </summary>
+    public async Task<NodeProcess> MoveAsync(NodeProcess node)
+    {
+        var index = _nodes.IndexOf(node);
+        if (index < 0 || node.IsWanted)
+        {
+            throw new InvalidOperationException($"Node {node.Id} must be a stopped node of this cluster to move.");
+        }
+
+        var moved = new NodeProcess(node.Id, FreePorts.Take(1)[0], node.DataDirectory);
+        _moved.Add(node);
+        _nodes[index] = moved;
+        StartNode(moved);
+        await WaitUntilReadyAsync();
+        return moved;
     }
 
     /// <summary>Restarts every stopped node; for tests that leave the shared cluster as they found it.</summary>
@@ -152,7 +175,7 @@ internal sealed class TestCluster : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         var failures = new List<Exception>();
-        foreach (var node in Nodes)
+        foreach (var node in Nodes.Concat(_moved))
         {
             try
             {
