@@ -50,6 +50,15 @@ public static class Limits
     /// </summary>
     public const int SiblingsStoredMax = SiblingsMax * ReplicasMax;
 
+    /// <summary>
+    /// Largest encoded sibling set (a key's whole object, every value included) a node stores, merges or sends: 16 MiB
+    /// less 64 KiB, so that any object fits one frame with its key and context. Equal to the wire's
+    /// <c>ProtocolLimits.ObjectBytesMax</c> (a test pins the two). A put or a replica merge whose result would pass it is
+    /// refused before anything is stored; only merges of concurrent writes can make a larger set, and a read of one
+    /// returns its versions and value sizes, not its values (docs/VERSIONS.md § Objects over the bound).
+    /// </summary>
+    public const int ObjectBytesMax = (16 * 1024 * 1024) - (64 * 1024);
+
     /// <summary>Most actors (node, epoch) one causal context may name.</summary>
     public const int VersionEntriesMax = 256;
 

@@ -49,6 +49,9 @@ internal static partial class Log
     [LoggerMessage(23, LogLevel.Warning, "Peer link to {Peer}: closing after a bad reply: {Reason}")]
     public static partial void PeerProtocolError(ILogger logger, NodeId peer, string reason);
 
+    [LoggerMessage(24, LogLevel.Warning, "Refused a {Opcode} at the object bound: {Reason}")]
+    public static partial void RefusedTooLarge(ILogger logger, Opcode opcode, string reason);
+
     [LoggerMessage(30, LogLevel.Critical, "The node loop failed; the node stops")]
     public static partial void NodeLoopFailed(ILogger logger, Exception exception);
 

@@ -253,27 +253,45 @@ public sealed class DynamoClient : IDynamoClient, IAsyncDisposable
         var reply = GetReply.Read(payload);
         var bytes = 0;
         var live = 0;
+        var omitted = false;
         foreach (var sibling in reply.Siblings)
         {
             if (!sibling.IsTombstone)
             {
                 bytes += sibling.Value.Length;
                 live++;
+                omitted |= sibling.IsOmitted;
             }
+        }
+
+        if (omitted)
+        {
+            // The values together pass the object bound: the node sent their sizes, and the context to resolve with.
+            var sizes = new long[live];
+            var at = 0;
+            foreach (var sibling in reply.Siblings)
+            {
+                if (!sibling.IsTombstone)
+                {
+                    sizes[at++] = sibling.Length;
+                }
+            }
+
+            return GetResult.WithValuesOmitted(sizes, reply.SiblingCount, DynamoContext.FromBytes(reply.Context));
         }
 
         // One buffer for every value: a get costs a few allocations whatever its sibling count.
         var buffer = new byte[bytes];
         var values = new ReadOnlyMemory<byte>[live];
-        var at = 0;
+        var offset = 0;
         var index = 0;
         foreach (var sibling in reply.Siblings)
         {
             if (!sibling.IsTombstone)
             {
-                sibling.Value.CopyTo(buffer.AsSpan(at));
-                values[index++] = buffer.AsMemory(at, sibling.Value.Length);
-                at += sibling.Value.Length;
+                sibling.Value.CopyTo(buffer.AsSpan(offset));
+                values[index++] = buffer.AsMemory(offset, sibling.Value.Length);
+                offset += sibling.Value.Length;
             }
         }
 

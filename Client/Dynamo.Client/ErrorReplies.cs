@@ -16,6 +16,7 @@ internal static class ErrorReplies
             ErrorCode.Unavailable => new UnavailableException(DynamoException.Describe("unavailable", message)),
             ErrorCode.VersionLimit => new SiblingLimitException(
                 DynamoException.Describe("sibling limit reached (read, merge and write back with the context)", message)),
+            ErrorCode.TooLarge => new ObjectTooLargeException(DynamoException.Describe("too large", message)),
             _ => new DynamoProtocolException(reply.Code, DynamoException.Describe(Describe(reply.Code), message)),
         };
     }

@@ -263,3 +263,30 @@ public sealed class DynamoConnectionException : DynamoException
     /// <summary>Whether the request had been written to the connection before it failed.</summary>
     public bool RequestSent { get; }
 }
+
+/// <summary>
+/// The node refused the request as too large (it answered TooLarge), before anything was stored. Usually a write
+/// whose siblings would pass the object bound together: read the key (its <see cref="GetResult.Context"/>; its
+/// values may be omitted) and write one value, or delete, with that context, so that the siblings are replaced. The
+/// message says which bound; a request field over a protocol limit is refused by the driver before it is sent.
+/// </summary>
+public sealed class ObjectTooLargeException : DynamoException
+{
+    /// <summary>Creates the error.</summary>
+    public ObjectTooLargeException()
+        : base("too large: the key's siblings would pass the object bound; resolve them with a read's context")
+    {
+    }
+
+    /// <summary>Creates the error with a message.</summary>
+    public ObjectTooLargeException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the error with a message and a cause.</summary>
+    public ObjectTooLargeException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

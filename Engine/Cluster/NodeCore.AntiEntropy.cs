@@ -389,6 +389,14 @@ public sealed partial class NodeCore
             exchange.Repairs.Dequeue();
             exchange.Differences++;
             Stats.AntiEntropyDifferences++;
+            if (!FitsObjectBound(merged))
+            {
+                // Concurrent writes on the two replicas merge past the object bound: neither side can take the merge.
+                // The key stays different (and is found again) until a client resolves its siblings.
+                Stats.RepairsSkippedTooLarge++;
+                continue;
+            }
+
             var repaired = false;
             if (stale)
             {
@@ -603,6 +611,13 @@ public sealed partial class NodeCore
     private bool AddCopy(ImmutableArray<KeyCopy>.Builder copies, byte[] bucket, byte[] key, ref long bytes)
     {
         var set = _store.Read(bucket, key);
+        if (set is not null && !FitsObjectBound(set))
+        {
+            // Only a data directory written before the bound was enforced can hold such a copy: it cannot travel.
+            Stats.RepairsSkippedTooLarge++;
+            return true;
+        }
+
         var size = bucket.Length + key.Length + 16L;
         foreach (var sibling in set?.Siblings ?? [])
         {

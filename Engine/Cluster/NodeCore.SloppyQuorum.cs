@@ -81,7 +81,11 @@ public sealed partial class NodeCore
             return;
         }
 
-        if (_hints.TryAdd(target, put.Command.Bucket, put.Command.Key, put.Written, out _))
+        if (!HintFits(target, put.Command.Bucket, put.Command.Key, put.Written))
+        {
+            Stats.MergesRefusedTooLarge++;
+        }
+        else if (_hints.TryAdd(target, put.Command.Bucket, put.Command.Key, put.Written, out _))
         {
             Stats.HintsKeptByCoordinator++;
         }
@@ -142,8 +146,15 @@ public sealed partial class NodeCore
         if (hinted.Target == Options.Self)
         {
             Stats.ReplicaWrites++;
-            var failure = TryMergeLocal(hinted.Bucket, hinted.Key, hinted.Set);
-            Emit(new Reply(replyToken, failure is null ? s_ack : Failure(ClientStatus.StorageFailed, 0, 0, failure)));
+            Emit(new Reply(replyToken, (NodeResponse?)TryMergeLocal(hinted.Bucket, hinted.Key, hinted.Set) ?? s_ack));
+            return;
+        }
+
+        if (!HintFits(hinted.Target, hinted.Bucket, hinted.Key, hinted.Set))
+        {
+            Stats.MergesRefusedTooLarge++;
+            Emit(new Reply(replyToken, Failure(ClientStatus.TooLarge, 0, 0,
+                $"The hint for {hinted.Target} would pass the object bound of {Limits.ObjectBytesMax} bytes; it was not kept.")));
             return;
         }
 
@@ -159,6 +170,13 @@ public sealed partial class NodeCore
         Emit(new Reply(replyToken, Failure(status, 0, 0, refusal)));
     }
 
+    /// <summary>Whether the hint kept for <paramref name="target"/> would stay within the object bound with <paramref name="set"/>.</summary>
+    private bool HintFits(NodeId target, byte[] bucket, byte[] key, SiblingSet set)
+    {
+        var kept = _hints.Find(target, bucket, key);
+        return FitsObjectBound(kept is null ? set : kept.Merge(set));
+    }
+
     /// <summary>Read repair of a slot a fallback stands in for: the merge becomes a hint for the slot's primary.</summary>
     private void RepairAsHint(GetOperation get, int slot)
     {
@@ -166,6 +184,10 @@ public sealed partial class NodeCore
         if (get.Replicas[slot] != Options.Self)
         {
             Emit(new Send(get.Replicas[slot], NextId(), new HintedWrite(target, get.Command.Bucket, get.Command.Key, get.Merged)));
+        }
+        else if (!HintFits(target, get.Command.Bucket, get.Command.Key, get.Merged))
+        {
+            Stats.RepairsSkippedTooLarge++;
         }
         else if (_hints.TryAdd(target, get.Command.Bucket, get.Command.Key, get.Merged, out _))
         {

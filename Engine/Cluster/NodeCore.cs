@@ -105,8 +105,7 @@ public sealed partial class NodeCore
                 break;
             case ReplicaWrite write:
                 Stats.ReplicaWrites++;
-                var failure = TryMergeLocal(write.Bucket, write.Key, write.Set);
-                Emit(new Reply(replyToken, failure is null ? s_ack : Failure(ClientStatus.StorageFailed, 0, 0, failure)));
+                Emit(new Reply(replyToken, (NodeResponse?)TryMergeLocal(write.Bucket, write.Key, write.Set) ?? s_ack));
                 break;
             case TreeCompare or KeysCompare or RepairCommand:
                 OnAntiEntropyRequest(replyToken, request, nowMs);
@@ -401,6 +400,14 @@ public sealed partial class NodeCore
             return;
         }
 
+        if (!FitsObjectBound(get.Merged))
+        {
+            // Concurrent writes merged past the object bound (or a replica sent no values): nothing can store it, so
+            // the replicas stay as they are until a client resolves the siblings with the read's context.
+            Stats.RepairsSkippedTooLarge++;
+            return;
+        }
+
         ReplicaWrite? repair = null;
         for (var slot = 0; slot < get.Replicas.Length; slot++)
         {
@@ -443,6 +450,15 @@ public sealed partial class NodeCore
         {
             Stats.VersionLimits++;
             Emit(new Reply(replyToken, Failure(ClientStatus.VersionLimit, w, 0, error.Message)));
+            return;
+        }
+
+        // Every stored object fits one frame with its key (docs/VERSIONS.md § Objects over the bound): a write that
+        // would leave more is refused before anything is stored, and the client resolves the siblings instead.
+        if (!SiblingSetCodec.FitsObjectBound(written, out var size))
+        {
+            Stats.WritesRefusedTooLarge++;
+            Emit(new Reply(replyToken, Failure(ClientStatus.TooLarge, w, 0, ObjectBoundMessage(command.Key, written, size))));
             return;
         }
 
@@ -593,19 +609,29 @@ public sealed partial class NodeCore
         Emit(new Reply(replyToken, Failure(ClientStatus.StorageFailed, w, 0, "The node's storage has failed: " + failure)));
     }
 
-    /// <summary>Merges <paramref name="set"/> into the local replica; returns null, or why the store refused it.</summary>
-    private string? TryMergeLocal(byte[] bucket, byte[] key, SiblingSet set)
+    /// <summary>
+    /// Merges <paramref name="set"/> into the local replica; returns null, or the refusal to answer with: the store
+    /// failed (StorageFailed), or the merge would pass <see cref="Limits.ObjectBytesMax"/> (TooLarge, nothing stored).
+    /// </summary>
+    private ClientResult? TryMergeLocal(byte[] bucket, byte[] key, SiblingSet set)
     {
+        Invariant.Check(!set.HasOmittedValues);
         if (_store.Failure is { } failed)
         {
             Stats.StorageFailures++;
-            return failed;
+            return Failure(ClientStatus.StorageFailed, 0, 0, failed);
         }
 
         var local = _store.Read(bucket, key);
         var merged = local is null ? set : local.Merge(set);
         if (!ReferenceEquals(merged, local) && (local is not null || merged.Count > 0))
         {
+            if (!SiblingSetCodec.FitsObjectBound(merged, out var size))
+            {
+                Stats.MergesRefusedTooLarge++;
+                return Failure(ClientStatus.TooLarge, 0, 0, ObjectBoundMessage(key, merged, size));
+            }
+
             try
             {
                 _store.Write(bucket, key, merged);
@@ -614,11 +640,34 @@ public sealed partial class NodeCore
             catch (StorageFailedException e)
             {
                 Stats.StorageFailures++;
-                return e.Message;
+                return Failure(ClientStatus.StorageFailed, 0, 0, e.Message);
             }
         }
 
         return null;
+    }
+
+    /// <summary>Whether a merged object may be stored or sent as a write: every value present, within the bound.</summary>
+    private static bool FitsObjectBound(SiblingSet set) => !set.HasOmittedValues && SiblingSetCodec.FitsObjectBound(set, out _);
+
+    /// <summary>Why a write or merge was refused at the object bound, and how the client resolves the key.</summary>
+    private static string ObjectBoundMessage(byte[] key, SiblingSet set, long size)
+    {
+        var live = set.Siblings.Count(s => !s.IsTombstone);
+        return $"The write to key {KeyText(key)} would leave {live} sibling values of {size} bytes in all, over the object "
+            + $"bound of {Limits.ObjectBytesMax} bytes; nothing was stored. Resolve the siblings: read the key with its "
+            + "context (dynamo-cli: GET key WITHCTX) and write one value, or delete, with that context (SET key value CTX=<context>).";
+    }
+
+    /// <summary>A key for a message: its text when it is short printable UTF-8, else its first bytes in hex.</summary>
+    private static string KeyText(byte[] key)
+    {
+        const int Max = 64;
+        var shown = key.AsSpan(0, Math.Min(key.Length, Max));
+        var more = key.Length > Max ? "..." : string.Empty;
+        return System.Text.Unicode.Utf8.IsValid(shown) && !Encoding.UTF8.GetString(shown).Any(char.IsControl)
+            ? $"'{Encoding.UTF8.GetString(shown)}{more}'"
+            : $"0x{Convert.ToHexString(shown)}{more}";
     }
 
     private void SendFor(Operation operation, int slot, NodeRequest request)

@@ -28,6 +28,12 @@ public enum ClientStatus
 
     /// <summary>The node's storage failed (an fsync or append error) and refuses writes until restarted; the message says why.</summary>
     StorageFailed,
+
+    /// <summary>
+    /// The write would leave the key's sibling set over <see cref="Limits.ObjectBytesMax"/>; nothing was stored. The
+    /// client resolves by reading the key and writing one value (or deleting) with the read's context.
+    /// </summary>
+    TooLarge,
 }
 
 /// <summary>A reply to a <see cref="NodeRequest"/>, or the shell's report that a request to a peer failed.</summary>
@@ -57,8 +63,11 @@ public sealed record ReplicaReadResult(SiblingSet? Set) : NodeResponse;
 public sealed record ReplicaWriteAck : NodeResponse;
 
 /// <summary>
-/// Produced only by the shell, as the response to a <see cref="Send"/>: the request could not be delivered, the
-/// connection dropped before the reply, or the peer answered with an error frame (other than for a forward).
+/// Produced only by the shell, as the response to a <see cref="Send"/>: the request could not be delivered, or the
+/// connection dropped before the reply, or the reply could not be read. The core takes it as a sign the peer may be
+/// down. A peer that answers with an error is up: the shell gives that answer as a <see cref="ClientResult"/> with the
+/// peer's status, as it does for a request it could not encode (TooLarge or BadRequest), and the core does not count
+/// either against the peer's health.
 /// </summary>
 /// <param name="Reason">What went wrong, for logs and messages.</param>
 public sealed record PeerFailure(string Reason) : NodeResponse;

@@ -37,6 +37,24 @@ public sealed class NodeStats
     /// <summary>Puts and deletes refused at a version bound.</summary>
     public long VersionLimits { get; internal set; }
 
+    /// <summary>
+    /// Puts and deletes refused at the coordinator, before anything was stored, because the key's resulting sibling set
+    /// would pass <see cref="Limits.ObjectBytesMax"/>.
+    /// </summary>
+    public long WritesRefusedTooLarge { get; internal set; }
+
+    /// <summary>
+    /// Replica writes, hinted writes and hints refused because merging them into what is kept would pass
+    /// <see cref="Limits.ObjectBytesMax"/> (concurrent writes through different coordinators).
+    /// </summary>
+    public long MergesRefusedTooLarge { get; internal set; }
+
+    /// <summary>
+    /// Repairs (read repair, anti-entropy, hinted handoff) left undone because the merged object would pass
+    /// <see cref="Limits.ObjectBytesMax"/>; the key converges once a client resolves its siblings.
+    /// </summary>
+    public long RepairsSkippedTooLarge { get; internal set; }
+
     /// <summary>Replica reads served to coordinators.</summary>
     public long ReplicaReads { get; internal set; }
 

@@ -52,6 +52,26 @@ public sealed class SiblingSet : IEquatable<SiblingSet>
     public bool ExceedsSiblingsMax => _siblings.Length > Limits.SiblingsMax;
 
     /// <summary>
+    /// True when a sibling came from a replica that left its value out (<see cref="Sibling.IsValueOmitted"/>): such a
+    /// set answers a read, and is never stored, repaired or sent as a write.
+    /// </summary>
+    public bool HasOmittedValues
+    {
+        get
+        {
+            foreach (var sibling in _siblings)
+            {
+                if (sibling.IsValueOmitted)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>
     /// The union of every sibling's causal history: what a client gets with a read and sends with its next write.
     /// </summary>
     public CausalContext Context => _context ??= UnionOfHistories(_siblings);

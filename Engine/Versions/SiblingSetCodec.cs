@@ -12,28 +12,47 @@ namespace Dynamo.Engine.Versions;
 /// [u8 ver=1][u8 flags=0][u16 A][A actors][u16 S]
 /// S × [u16 dot actor][u64 dot counter][u8 sibling flags][past: context body][u32 value length][value bytes]
 /// </code>
-/// Sibling flags: bit 0 = tombstone; the other bits are reserved and must be zero. The encoding is canonical.
+/// Sibling flags: bit 0 = tombstone; bit 1 = value omitted (the value length follows, but no value bytes: only a
+/// replica's answer to a read of a set over <see cref="Limits.ObjectBytesMax"/> carries it, and only decoders that ask
+/// for it accept it); the other bits are reserved and must be zero. The encoding is canonical.
 /// </summary>
 public static class SiblingSetCodec
 {
     /// <summary>Sibling flag bit: the sibling is a tombstone.</summary>
     private const byte TombstoneFlag = 0x01;
 
+    /// <summary>Sibling flag bit: the value's length follows but its bytes were left out.</summary>
+    private const byte OmittedFlag = 0x02;
+
+    /// <summary>Most bytes one actor takes in the actor table: name length, the longest name, epoch.</summary>
+    private const int ActorBytesMax = 1 + Limits.NodeIdBytesMax + 4;
+
     /// <summary>Fixed bytes of one sibling around its past and value.</summary>
     private const int SiblingFixedBytes = 2 + 8 + 1 + 4;
 
-    /// <summary>The encoded size of <paramref name="set"/>, in bytes.</summary>
-    public static long GetEncodedLength(SiblingSet set)
+    /// <summary>The encoded size of <paramref name="set"/>, in bytes (omitted values count as absent).</summary>
+    public static long GetEncodedLength(SiblingSet set) => EncodedLength(set, withValues: false);
+
+    /// <summary>
+    /// Whether <paramref name="set"/>, with every value present (omitted ones counted at their size), encodes to at
+    /// most <see cref="Limits.ObjectBytesMax"/> bytes: the bound every stored and replicated object keeps
+    /// (docs/VERSIONS.md § Objects over the bound). An upper bound computed without allocating answers for ordinary
+    /// sets; the exact length is computed only near the bound. <paramref name="encodedBytes"/> is the exact length
+    /// when it was computed, else that upper bound.
+    /// </summary>
+    public static bool FitsObjectBound(SiblingSet set, out long encodedBytes)
     {
         ArgumentNullException.ThrowIfNull(set);
-        var actors = ActorsOf(set);
-        long length = 2 + VersionWire.ActorTableBytes(actors) + 2;
+        long upper = 2 + 2 + 2;
         foreach (var sibling in set.Siblings)
         {
-            length += SiblingFixedBytes + VersionWire.BodyBytes(sibling.Version.Past) + sibling.Value.Length;
+            var past = sibling.Version.Past;
+            var entries = past.Vector.Length + past.Cloud.Length;
+            upper += SiblingFixedBytes + VersionWire.BodyBytes(past) + sibling.ValueLength + ((1L + entries) * ActorBytesMax);
         }
 
-        return length;
+        encodedBytes = upper <= Limits.ObjectBytesMax ? upper : EncodedLength(set, withValues: true);
+        return encodedBytes <= Limits.ObjectBytesMax;
     }
 
     /// <summary>Writes <paramref name="set"/> to <paramref name="writer"/>.</summary>
@@ -61,13 +80,24 @@ public static class SiblingSetCodec
             var length = SiblingFixedBytes + VersionWire.BodyBytes(past);
             span = writer.GetSpan(length);
             at = VersionWire.WriteEntry(span, VersionWire.IndexOf(actors, sibling.Dot.Actor), sibling.Dot.Counter);
-            span[at++] = sibling.IsTombstone ? TombstoneFlag : (byte)0;
+            span[at++] = (byte)((sibling.IsTombstone ? TombstoneFlag : 0) | (sibling.IsValueOmitted ? OmittedFlag : 0));
             at += VersionWire.WriteBody(span[at..], past, actors);
-            BinaryPrimitives.WriteUInt32LittleEndian(span[at..], (uint)sibling.Value.Length);
+            BinaryPrimitives.WriteUInt32LittleEndian(span[at..], checked((uint)sibling.ValueLength));
             Invariant.Check(at + 4 == length);
             writer.Advance(length);
             VersionWire.WriteLarge(writer, sibling.Value.Span);
         }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="set"/> with every live value left out (its length kept): a replica's answer to a read of
+    /// a key whose set is over <see cref="Limits.ObjectBytesMax"/>, so the coordinator still learns the key's versions.
+    /// </summary>
+    /// <exception cref="VersionLimitException">As <see cref="Encode"/>.</exception>
+    public static void EncodeWithoutValues(SiblingSet set, IBufferWriter<byte> writer)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        Encode(SiblingSet.FromCanonical([.. set.Siblings.Select(s => s.WithoutValue())]), writer);
     }
 
     /// <summary>
@@ -76,7 +106,16 @@ public static class SiblingSetCodec
     /// for any input.
     /// </summary>
     public static bool TryDecode(
-        ReadOnlySpan<byte> bytes, [NotNullWhen(true)] out SiblingSet? set, [NotNullWhen(false)] out string? error)
+        ReadOnlySpan<byte> bytes, [NotNullWhen(true)] out SiblingSet? set, [NotNullWhen(false)] out string? error) =>
+        TryDecode(bytes, allowOmittedValues: false, out set, out error);
+
+    /// <summary>
+    /// As <see cref="TryDecode(ReadOnlySpan{byte}, out SiblingSet?, out string?)"/>; with
+    /// <paramref name="allowOmittedValues"/> a sibling may carry the value-omitted flag (a replica's answer to a read
+    /// of a set over the object bound). Only a coordinator reading replicas asks for it: such a set is never stored.
+    /// </summary>
+    public static bool TryDecode(
+        ReadOnlySpan<byte> bytes, bool allowOmittedValues, [NotNullWhen(true)] out SiblingSet? set, [NotNullWhen(false)] out string? error)
     {
         set = null;
         var reader = new WireReader(bytes);
@@ -108,7 +147,7 @@ public static class SiblingSetCodec
         var siblings = count == 0 ? [] : new Sibling[count];
         for (var i = 0; i < count; i++)
         {
-            if (!TryReadSibling(ref reader, actors, used, i, out siblings[i]!, out error))
+            if (!TryReadSibling(ref reader, actors, used, i, allowOmittedValues, out siblings[i]!, out error))
             {
                 return false;
             }
@@ -140,7 +179,13 @@ public static class SiblingSetCodec
         TryDecode(bytes, out var set, out var error) ? set : throw new VersionFormatException(error);
 
     private static bool TryReadSibling(
-        ref WireReader reader, Actor[] actors, scoped Span<bool> used, int position, out Sibling? sibling, [NotNullWhen(false)] out string? error)
+        ref WireReader reader,
+        Actor[] actors,
+        scoped Span<bool> used,
+        int position,
+        bool allowOmittedValues,
+        out Sibling? sibling,
+        [NotNullWhen(false)] out string? error)
     {
         sibling = null;
         if (!VersionWire.TryReadEntry(ref reader, actors, used, out var index, out var counter, out error))
@@ -160,9 +205,16 @@ public static class SiblingSetCodec
             return false;
         }
 
-        if ((flags & ~TombstoneFlag) != 0)
+        var allowed = allowOmittedValues ? TombstoneFlag | OmittedFlag : TombstoneFlag;
+        if ((flags & ~allowed) != 0)
         {
             error = $"Sibling {position} has reserved flag bits set (0x{flags:X2}).";
+            return false;
+        }
+
+        if (flags == (TombstoneFlag | OmittedFlag))
+        {
+            error = $"Sibling {position} is a tombstone with its value omitted; a tombstone has no value.";
             return false;
         }
 
@@ -177,6 +229,13 @@ public static class SiblingSetCodec
             return false;
         }
 
+        var dot = new Dot(actors[index], counter);
+        if ((flags & OmittedFlag) != 0)
+        {
+            sibling = Sibling.WithValueOmitted(new DottedVersion(dot, past), valueLength);
+            return true;
+        }
+
         if (valueLength > (uint)reader.Remaining)
         {
             error = $"Sibling {position} declares a value of {valueLength} bytes but only {reader.Remaining} bytes follow.";
@@ -184,7 +243,7 @@ public static class SiblingSetCodec
         }
 
         reader.TryReadBytes((int)valueLength, out var value);
-        sibling = new Sibling(new DottedVersion(new Dot(actors[index], counter), past), value.ToArray(), (flags & TombstoneFlag) != 0);
+        sibling = new Sibling(new DottedVersion(dot, past), value.ToArray(), (flags & TombstoneFlag) != 0);
         return true;
     }
 
@@ -217,6 +276,19 @@ public static class SiblingSetCodec
                     new VersionLimitError(VersionBound.CloudDots, Limits.VersionCloudDotsMax, (ulong)past.Cloud.Length));
             }
         }
+    }
+
+    private static long EncodedLength(SiblingSet set, bool withValues)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        var actors = ActorsOf(set);
+        long length = 2 + VersionWire.ActorTableBytes(actors) + 2;
+        foreach (var sibling in set.Siblings)
+        {
+            length += SiblingFixedBytes + VersionWire.BodyBytes(sibling.Version.Past) + (withValues ? sibling.ValueLength : sibling.Value.Length);
+        }
+
+        return length;
     }
 
     private static Actor[] ActorsOf(SiblingSet set)

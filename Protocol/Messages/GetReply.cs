@@ -8,9 +8,13 @@ namespace Dynamo.Protocol;
 /// |  bytes  | varint |           |           |     |   count: 0 to SiblingsMax
 /// +---------+--------+-----------+-----------+-----+
 /// sibling: +-------+-------+
-///          | flags | value |   flags: bit 0 = tombstone (its value is empty); bits 1-7 reserved (0)
-///          |  u8   | bytes |
+///          | flags | value |   flags: bit 0 = tombstone (its value is empty); bit 1 = value omitted;
+///          |  u8   | bytes |          bits 2-7 reserved (0)
 ///          +-------+-------+
+/// omitted: +-------+--------+
+///          | flags | length |   a live sibling whose value is left out: only its size (0 to ValueBytesMax)
+///          |  u8   | varint |   travels. A node omits every value when together they pass what one reply may
+///          +-------+--------+   carry (the object bound); the context is always there, so the key can be resolved.
 /// </code>
 /// Built from a span of <see cref="SiblingValue"/> or read from a payload; either way <see cref="Siblings"/> walks
 /// the siblings without allocating.
@@ -19,6 +23,9 @@ public readonly ref struct GetReply : IMessage<GetReply>
 {
     /// <summary>The sibling flag bit marking a tombstone.</summary>
     public const byte TombstoneFlag = 0x01;
+
+    /// <summary>The sibling flag bit marking a live sibling whose value is omitted (its length follows instead).</summary>
+    public const byte OmittedFlag = 0x02;
 
     private const string SiblingsField = "sibling count";
     private const string SiblingFlagsField = "sibling flags";
@@ -42,7 +49,7 @@ public readonly ref struct GetReply : IMessage<GetReply>
             var value = sibling.Value.Span;
             MessageFields.CheckLength(value, ProtocolLimits.ValueBytesMax, MessageFields.Value);
             CheckTombstone(sibling.IsTombstone, value);
-            length += 1 + MessageWriter.BytesSize(value.Length);
+            length += 1 + (sibling.IsOmitted ? Leb128.Size(sibling.OmittedLength) : MessageWriter.BytesSize(value.Length));
         }
 
         if (length > ProtocolLimits.UncompressedFrameBytesMax)
@@ -101,8 +108,16 @@ public readonly ref struct GetReply : IMessage<GetReply>
         {
             foreach (var sibling in _values)
             {
-                writer.WriteU8(sibling.IsTombstone ? TombstoneFlag : (byte)0);
-                writer.WriteBytes(sibling.Value.Span);
+                if (sibling.IsOmitted)
+                {
+                    writer.WriteU8(OmittedFlag);
+                    writer.WriteVarint(sibling.OmittedLength);
+                }
+                else
+                {
+                    writer.WriteU8(sibling.IsTombstone ? TombstoneFlag : (byte)0);
+                    writer.WriteBytes(sibling.Value.Span);
+                }
             }
         }
 
@@ -119,13 +134,36 @@ public readonly ref struct GetReply : IMessage<GetReply>
         var start = reader.Position;
         for (var i = 0; i < count; i++)
         {
-            var flags = reader.ReadFlags(TombstoneFlag, SiblingFlagsField);
+            var flags = reader.ReadFlags(TombstoneFlag | OmittedFlag, SiblingFlagsField);
+            if ((flags & OmittedFlag) != 0)
+            {
+                if ((flags & TombstoneFlag) != 0)
+                {
+                    throw MessageErrors.BadRequest("A tombstone sibling is marked as having its value omitted.");
+                }
+
+                ReadOmittedLength(ref reader);
+                continue;
+            }
+
             var value = reader.ReadBytes(ProtocolLimits.ValueBytesMax, MessageFields.Value);
             CheckTombstone((flags & TombstoneFlag) != 0, value);
         }
 
         reader.EnsureEnd();
         return new GetReply(context, count, reader.Between(start, reader.Position), payload.Length);
+    }
+
+    /// <summary>Reads the length of an omitted value: at most <see cref="ProtocolLimits.ValueBytesMax"/>.</summary>
+    internal static uint ReadOmittedLength(ref MessageReader reader)
+    {
+        var length = reader.ReadVarint("omitted value length");
+        if (length > ProtocolLimits.ValueBytesMax)
+        {
+            throw MessageErrors.TooLarge("omitted value length", length, ProtocolLimits.ValueBytesMax);
+        }
+
+        return length;
     }
 
     private static void CheckTombstone(bool isTombstone, ReadOnlySpan<byte> value)
@@ -137,7 +175,10 @@ public readonly ref struct GetReply : IMessage<GetReply>
     }
 }
 
-/// <summary>A sibling to encode in a <see cref="GetReply"/>: a value, or a tombstone (whose value is empty).</summary>
+/// <summary>
+/// A sibling to encode in a <see cref="GetReply"/>: a value, a tombstone (whose value is empty), or a live value left
+/// out, of which only the length travels.
+/// </summary>
 public readonly struct SiblingValue
 {
     /// <summary>A live value.</summary>
@@ -147,20 +188,40 @@ public readonly struct SiblingValue
         IsTombstone = false;
     }
 
-    private SiblingValue(bool isTombstone)
+    private SiblingValue(bool isTombstone, bool isOmitted, uint omittedLength)
     {
         Value = ReadOnlyMemory<byte>.Empty;
         IsTombstone = isTombstone;
+        IsOmitted = isOmitted;
+        OmittedLength = omittedLength;
     }
 
     /// <summary>A tombstone: a delete concurrent with the other siblings.</summary>
-    public static SiblingValue Tombstone => new(isTombstone: true);
+    public static SiblingValue Tombstone => new(isTombstone: true, isOmitted: false, 0);
 
     /// <summary>Whether this sibling is a tombstone.</summary>
     public bool IsTombstone { get; }
 
-    /// <summary>The value; empty for a tombstone.</summary>
+    /// <summary>Whether this live sibling's value is left out (<see cref="OmittedLength"/> gives its size).</summary>
+    public bool IsOmitted { get; }
+
+    /// <summary>The size of the omitted value; 0 otherwise.</summary>
+    public uint OmittedLength { get; }
+
+    /// <summary>The value; empty for a tombstone and an omitted value.</summary>
     public ReadOnlyMemory<byte> Value { get; }
+
+    /// <summary>A live value of <paramref name="length"/> bytes, left out of the reply.</summary>
+    /// <exception cref="ProtocolException">The length is over <see cref="ProtocolLimits.ValueBytesMax"/>.</exception>
+    public static SiblingValue Omitted(long length)
+    {
+        if (length < 0 || length > ProtocolLimits.ValueBytesMax)
+        {
+            throw MessageErrors.TooLarge("omitted value length", (uint)Math.Clamp(length, 0, uint.MaxValue), ProtocolLimits.ValueBytesMax);
+        }
+
+        return new SiblingValue(isTombstone: false, isOmitted: true, (uint)length);
+    }
 }
 
 /// <summary>A sibling as read from a <see cref="GetReply"/>: a view whose value is a slice of the payload.</summary>
@@ -171,12 +232,26 @@ public readonly ref struct SiblingSpan
     {
         IsTombstone = isTombstone;
         Value = value;
+        Length = value.Length;
+    }
+
+    /// <summary>Creates a view of a live sibling whose value of <paramref name="length"/> bytes was left out.</summary>
+    public SiblingSpan(uint length)
+    {
+        IsOmitted = true;
+        Length = length;
     }
 
     /// <summary>Whether this sibling is a tombstone.</summary>
     public bool IsTombstone { get; }
 
-    /// <summary>The value; empty for a tombstone.</summary>
+    /// <summary>Whether the value was left out of the reply (its size is <see cref="Length"/>).</summary>
+    public bool IsOmitted { get; }
+
+    /// <summary>The value's size in bytes, omitted or not.</summary>
+    public long Length { get; }
+
+    /// <summary>The value; empty for a tombstone and an omitted value.</summary>
     public ReadOnlySpan<byte> Value { get; }
 }
 
@@ -224,13 +299,14 @@ public ref struct SiblingEnumerator
         {
             // Already validated by GetReply.Read: these reads cannot fail.
             var flags = _reader.ReadU8("sibling flags");
-            var value = _reader.ReadBytes(ProtocolLimits.ValueBytesMax, MessageFields.Value);
-            Current = new SiblingSpan((flags & GetReply.TombstoneFlag) != 0, value);
+            Current = (flags & GetReply.OmittedFlag) != 0
+                ? new SiblingSpan(GetReply.ReadOmittedLength(ref _reader))
+                : new SiblingSpan((flags & GetReply.TombstoneFlag) != 0, _reader.ReadBytes(ProtocolLimits.ValueBytesMax, MessageFields.Value));
         }
         else
         {
             var sibling = _values[_index];
-            Current = new SiblingSpan(sibling.IsTombstone, sibling.Value.Span);
+            Current = sibling.IsOmitted ? new SiblingSpan(sibling.OmittedLength) : new SiblingSpan(sibling.IsTombstone, sibling.Value.Span);
         }
 
         return true;

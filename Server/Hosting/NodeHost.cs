@@ -160,7 +160,14 @@ internal sealed class NodeHost : IAsyncDisposable
         builder.Services.AddSingleton(services =>
             new PeerLinks(options.Node, options.Members, SeedOf(options.Node, epoch), services.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton(services =>
-            new NodeLoop(core, storage, services.GetRequiredService<PeerLinks>(), status, TimeProvider.System, StaticAddresses(options)));
+            new NodeLoop(
+                core,
+                storage,
+                services.GetRequiredService<PeerLinks>(),
+                status,
+                TimeProvider.System,
+                StaticAddresses(options),
+                services.GetRequiredService<ILoggerFactory>().CreateLogger("Dynamo.Server.Node")));
         builder.Services.AddSingleton(status);
         builder.Services.AddSingleton<ConnectionRegistry>();
         WebApplication app;

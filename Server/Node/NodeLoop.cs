@@ -8,6 +8,8 @@ using Dynamo.Server.Options;
 using Dynamo.Server.Peers;
 using Dynamo.Server.Storage;
 using Dynamo.Server.Wire;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Dynamo.Server.Node;
 
@@ -42,6 +44,7 @@ internal sealed class NodeLoop
     private readonly List<NodeEffect> _effects = [];
     private readonly List<PeerResponse> _failures = [];
     private readonly IReadOnlyDictionary<NodeId, string> _staticAddresses;
+    private readonly ILogger _logger;
     private ulong _nextToken;
     private int _tickQueued;
     private long _lastSweepMs;
@@ -55,8 +58,10 @@ internal sealed class NodeLoop
         PeerLinks links,
         NodeStatus status,
         TimeProvider time,
-        IReadOnlyDictionary<NodeId, string>? staticAddresses = null)
+        IReadOnlyDictionary<NodeId, string>? staticAddresses = null,
+        ILogger? logger = null)
     {
+        _logger = logger ?? NullLogger.Instance;
         _staticAddresses = staticAddresses ?? new Dictionary<NodeId, string>();
         _core = core;
         _storage = storage;
@@ -226,6 +231,11 @@ internal sealed class NodeLoop
                 if (_routes.Remove(reply.ReplyToken, out var route))
                 {
                     _pendingReplies = _routes.Count;
+                    if (reply.Response is ClientResult { Status: ClientStatus.TooLarge, Message: { } refusal })
+                    {
+                        Log.RefusedTooLarge(_logger, route.Opcode, refusal);
+                    }
+
                     route.Sink.Enqueue(new OutboundReply(
                         route.RequestId, ReplyKind.Response, route.Opcode, route.ReturnContext, reply.Response));
                 }
@@ -361,6 +371,9 @@ internal sealed class NodeLoop
         Line("quorum_failures", stats.QuorumFailures);
         Line("timeouts", stats.Timeouts);
         Line("overloads", stats.Overloads);
+        Line("writes_refused_too_large", stats.WritesRefusedTooLarge);
+        Line("merges_refused_too_large", stats.MergesRefusedTooLarge);
+        Line("repairs_skipped_too_large", stats.RepairsSkippedTooLarge);
         Line("operations_in_flight", stats.OperationsInFlight);
         AppendAntiEntropyInfo(Line, stats);
         AppendMembership(text);

@@ -248,10 +248,11 @@ internal sealed class PeerLink
                 }
                 catch (Exception error) when (error is ProtocolException or VersionLimitException)
                 {
+                    // Nothing was sent: the message, not the peer, is at fault, so the peer is not reported down.
                     if (TryRemove(item.OperationId, out _))
                     {
                         await _loop!.PostAsync(
-                            NodeInput.ForResponse(Peer, item.OperationId, new PeerFailure(error.Message)), cancellationToken).ConfigureAwait(false);
+                            NodeInput.ForResponse(Peer, item.OperationId, PeerCodec.NotEncoded(error)), cancellationToken).ConfigureAwait(false);
                     }
                 }
             }

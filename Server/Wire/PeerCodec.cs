@@ -102,10 +102,11 @@ internal static class PeerCodec
         }
     }
 
-    /// <summary>The core's status for a forwarded command the peer refused with <paramref name="code"/>, if any.</summary>
+    /// <summary>The core's status for a request the peer refused with <paramref name="code"/>, if any.</summary>
     public static ClientStatus? ToClientStatus(ErrorCode code) => code switch
     {
-        ErrorCode.BadRequest or ErrorCode.TooLarge => ClientStatus.BadRequest,
+        ErrorCode.BadRequest => ClientStatus.BadRequest,
+        ErrorCode.TooLarge => ClientStatus.TooLarge,
         ErrorCode.QuorumNotMet => ClientStatus.QuorumNotMet,
         ErrorCode.Timeout => ClientStatus.Timeout,
         ErrorCode.Unavailable => ClientStatus.Unavailable,
@@ -141,15 +142,35 @@ internal static class PeerCodec
         }
     }
 
+    /// <summary>
+    /// A peer's error answer. One the core knows (a forwarded command's outcome, or a replica refusing a write: its
+    /// storage failed, the merge would pass the object bound, a hint store at its bound) comes back as a
+    /// <see cref="ClientResult"/> with that status: the peer is up and said no, which is not a sign of failure. Error
+    /// codes about framing or unknown opcodes stay a <see cref="PeerFailure"/>.
+    /// </summary>
     private static NodeResponse ReadError(Opcode requestOpcode, ErrorReply error)
     {
-        var forwarded = requestOpcode is Opcode.Get or Opcode.Put or Opcode.Delete;
-        if (forwarded && ToClientStatus(error.Code) is { } status)
+        if (ToClientStatus(error.Code) is { } status)
         {
             return new ClientResult(status, null, CausalContext.Empty, error.Required, error.Received, error.MessageText);
         }
 
         return new PeerFailure($"The peer answered {requestOpcode} with {error.Code}: {error.MessageText}");
+    }
+
+    /// <summary>
+    /// The response the core gets for a request that could not be encoded (nothing was sent): a refusal, not a sign
+    /// that the peer failed.
+    /// </summary>
+    public static ClientResult NotEncoded(Exception error)
+    {
+        var status = error switch
+        {
+            ProtocolException { Code: ErrorCode.TooLarge } => ClientStatus.TooLarge,
+            VersionLimitException => ClientStatus.VersionLimit,
+            _ => ClientStatus.BadRequest,
+        };
+        return new ClientResult(status, null, CausalContext.Empty, 0, 0, "Not sent: " + error.Message);
     }
 
     private static NodeResponse ReadReplicaReadReply(ReadOnlySpan<byte> payload)
@@ -160,7 +181,8 @@ internal static class PeerCodec
             return new ReplicaReadResult(null);
         }
 
-        return SiblingSetCodec.TryDecode(reply.Object, out var set, out var error)
+        // A replica answers a read of a set over the object bound with its versions and value sizes only.
+        return SiblingSetCodec.TryDecode(reply.Object, allowOmittedValues: true, out var set, out var error)
             ? new ReplicaReadResult(set)
             : new PeerFailure("The peer's replica object is not valid: " + error);
     }

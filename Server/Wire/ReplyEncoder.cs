@@ -92,6 +92,7 @@ internal static class ReplyEncoder
         ClientStatus.VersionLimit => ErrorCode.VersionLimit,
         ClientStatus.Overloaded => ErrorCode.Overloaded,
         ClientStatus.StorageFailed => ErrorCode.StorageFailed,
+        ClientStatus.TooLarge => ErrorCode.TooLarge,
         _ => ErrorCode.Internal,
     };
 
@@ -133,9 +134,15 @@ internal static class ReplyEncoder
                     result.Status == ClientStatus.Overloaded ? ServerLimits.OverloadedRetryAfterMs : 0u);
                 break;
             case ReplicaReadResult read:
-                if (read.Set is not null)
+                if (read.Set is not null && SiblingSetCodec.FitsObjectBound(read.Set, out _))
                 {
                     SiblingSetCodec.Encode(read.Set, scratch);
+                }
+                else if (read.Set is not null)
+                {
+                    // Over the object bound (a merge with hints kept here, or data older than the bound): the versions
+                    // and value sizes travel, so the coordinator still learns the key's context.
+                    SiblingSetCodec.EncodeWithoutValues(read.Set, scratch);
                 }
 
                 FrameWriter.Write(output, Opcode.ReplicaReadReply, reply.RequestId, new ReplicaReadReply(scratch.WrittenSpan));
@@ -183,17 +190,25 @@ internal static class ReplyEncoder
         }
     }
 
+    /// <summary>
+    /// A get reply: the merged siblings' values, or, when a replica left values out or they would not fit one reply
+    /// together, every live value's size in their place (GetReply's omitted flag). The context is always there.
+    /// </summary>
     private static void WriteGetReply(IBufferWriter<byte> output, ulong requestId, ClientResult result, ArrayBufferWriter<byte> scratch)
     {
         EncodeContext(result.Context, scratch);
         var siblings = result.Siblings?.Siblings ?? [];
         var count = OnlyTombstones(siblings) ? 0 : siblings.Length;
+        var omit = result.Siblings is { } set && (set.HasOmittedValues || ReplyBytesUpperBound(siblings, scratch.WrittenCount) > ProtocolLimits.UncompressedFrameBytesMax);
         var values = ArrayPool<SiblingValue>.Shared.Rent(Math.Max(count, 1));
         try
         {
             for (var i = 0; i < count; i++)
             {
-                values[i] = siblings[i].IsTombstone ? SiblingValue.Tombstone : new SiblingValue(siblings[i].Value);
+                var sibling = siblings[i];
+                values[i] = sibling.IsTombstone ? SiblingValue.Tombstone
+                    : omit ? SiblingValue.Omitted(sibling.ValueLength)
+                    : new SiblingValue(sibling.Value);
             }
 
             FrameWriter.Write(output, Opcode.GetReply, requestId, new GetReply(scratch.WrittenSpan, values.AsSpan(0, count)));
@@ -202,6 +217,18 @@ internal static class ReplyEncoder
         {
             ArrayPool<SiblingValue>.Shared.Return(values, clearArray: true);
         }
+    }
+
+    /// <summary>At least the length of a get reply holding every value: a context, then a flag and length per sibling.</summary>
+    private static long ReplyBytesUpperBound(System.Collections.Immutable.ImmutableArray<Sibling> siblings, int contextBytes)
+    {
+        long bytes = contextBytes + 8;
+        foreach (var sibling in siblings)
+        {
+            bytes += 6 + sibling.ValueLength;
+        }
+
+        return bytes;
     }
 
     private static bool OnlyTombstones(System.Collections.Immutable.ImmutableArray<Sibling> siblings)

@@ -268,14 +268,23 @@ public sealed class WireMappingTests
     }
 
     [Test]
-    public void A_peer_error_fails_a_replica_request_but_relays_a_forwarded_command_status()
+    public void A_peer_error_relays_its_status_as_a_refusal_and_only_unknown_errors_count_as_a_peer_failure()
     {
         var quorum = Encode(new ErrorReply(ErrorCode.QuorumNotMet, "q"u8, required: 2, received: 1));
         var forwarded = (ClientResult)PeerCodec.ReadReply(Opcode.Put, Opcode.Error, quorum);
         Assert.That((forwarded.Status, forwarded.Required, forwarded.Received, forwarded.Message), Is.EqualTo((ClientStatus.QuorumNotMet, 2, 1, "q")));
 
-        Assert.That(PeerCodec.ReadReply(Opcode.ReplicaWrite, Opcode.Error, quorum), Is.TypeOf<PeerFailure>());
+        // A replica that answers a write with an error is up and said no: the core fails the slot without
+        // believing the peer down (a PeerFailure would).
+        var tooLarge = (ClientResult)PeerCodec.ReadReply(Opcode.ReplicaWrite, Opcode.Error, Encode(new ErrorReply(ErrorCode.TooLarge, "big"u8)));
+        Assert.That((tooLarge.Status, tooLarge.Message), Is.EqualTo((ClientStatus.TooLarge, "big")));
+        var storage = (ClientResult)PeerCodec.ReadReply(Opcode.ReplicaWrite, Opcode.Error, Encode(new ErrorReply(ErrorCode.StorageFailed, "eio"u8)));
+        Assert.That(storage.Status, Is.EqualTo(ClientStatus.StorageFailed));
+        var forwardedTooLarge = (ClientResult)PeerCodec.ReadReply(Opcode.Put, Opcode.Error, Encode(new ErrorReply(ErrorCode.TooLarge, "big"u8)));
+        Assert.That(forwardedTooLarge.Status, Is.EqualTo(ClientStatus.TooLarge), "a forwarded write refused at the bound stays TooLarge");
+
         Assert.That(PeerCodec.ReadReply(Opcode.Put, Opcode.Error, Encode(new ErrorReply(ErrorCode.Internal, "x"u8))), Is.TypeOf<PeerFailure>());
+        Assert.That(PeerCodec.ReadReply(Opcode.ReplicaWrite, Opcode.Error, Encode(new ErrorReply(ErrorCode.CorruptFrame, "x"u8))), Is.TypeOf<PeerFailure>());
         Assert.That(PeerCodec.ReadReply(Opcode.ReplicaRead, Opcode.ReplicaWriteReply, []), Is.TypeOf<PeerFailure>(), "a reply of the wrong kind");
         Assert.That(PeerCodec.ReadReply(Opcode.ReplicaRead, Opcode.ReplicaReadReply, [9]), Is.TypeOf<PeerFailure>(), "a malformed reply");
     }
@@ -325,7 +334,10 @@ public sealed class WireMappingTests
         var refused = WriteReply(new OutboundReply(
             1, ReplyKind.Response, Opcode.HintedWrite, Response: new ClientResult(ClientStatus.Overloaded, null, CausalContext.Empty, 0, 0, "full")));
         Assert.That(refused.Header.Opcode, Is.EqualTo(Opcode.Error));
-        Assert.That(PeerCodec.ReadReply(Opcode.HintedWrite, Opcode.Error, refused.Payload), Is.TypeOf<PeerFailure>(), "a refused hint is a failed slot");
+        Assert.That(
+            ((ClientResult)PeerCodec.ReadReply(Opcode.HintedWrite, Opcode.Error, refused.Payload)).Status,
+            Is.EqualTo(ClientStatus.Overloaded),
+            "a refused hint is a failed slot, not a failed peer");
     }
 
     [Test]

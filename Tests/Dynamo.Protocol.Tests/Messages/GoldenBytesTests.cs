@@ -64,6 +64,21 @@ public sealed class GoldenBytesTests
     }
 
     [Test]
+    public void Get_reply_bytes_with_values_omitted_are_pinned()
+    {
+        // context c1 c2 | 2 siblings | (omitted, 5,000,000 bytes) | (tombstone, empty)
+        SiblingValue[] siblings = [SiblingValue.Omitted(5_000_000), SiblingValue.Tombstone];
+        var bytes = Codec.Encode(new GetReply([0xC1, 0xC2], siblings));
+        Assert.That(Hex(bytes), Is.EqualTo("02c1c2" + "02" + "02c096b102" + "0100"));
+        var first = true;
+        foreach (var sibling in GetReply.Read(bytes).Siblings)
+        {
+            Assert.That((sibling.IsOmitted, sibling.Length, sibling.Value.Length), Is.EqualTo(first ? (true, 5_000_000L, 0) : (false, 0L, 0)));
+            first = false;
+        }
+    }
+
+    [Test]
     public void Cluster_info_reply_bytes_are_pinned()
     {
         ClusterMember[] members = [new("a", "h:1"), new("b", "h:2")];

@@ -25,6 +25,7 @@ public sealed class LimitTests
         yield return Case("get reply context", b => GetReply.Read(b), [], ProtocolLimits.ContextBytesMax);
         yield return Case("sibling count", b => GetReply.Read(b), [0x00], ProtocolLimits.SiblingsMax);
         yield return Case("sibling value", b => GetReply.Read(b), [0x00, 0x01, 0x00], ProtocolLimits.ValueBytesMax);
+        yield return Case("omitted value length", b => GetReply.Read(b), [0x00, 0x01, 0x02], ProtocolLimits.ValueBytesMax);
         yield return Case("replica read key", b => ReplicaReadRequest.Read(b), [0x00], ProtocolLimits.KeyBytesMax);
         yield return Case("replica read object", b => ReplicaReadReply.Read(b), [], ProtocolLimits.ObjectBytesMax);
         yield return Case("replica write object", b => ReplicaWriteRequest.Read(b), [0x00, 0x00], ProtocolLimits.ObjectBytesMax);
@@ -85,7 +86,7 @@ public sealed class LimitTests
         yield return new TestCaseData((Action)(() => DeleteRequest.Read([0x00, 0x00, 0x00, 0x00, 0x80, 0, 0, 0, 0]))).SetName("Delete flags bit 7");
         yield return new TestCaseData((Action)(() => DeleteRequest.Read([0x00, 0x00, 0x00, 0x00, 0x01, 0, 0, 0, 0]))).SetName("Delete flags bit 0");
         yield return new TestCaseData((Action)(() => GetRequest.Read([0x00, 0x00, 0x00, 0x04, 0, 0, 0, 0]))).SetName("Get flags bit 2");
-        yield return new TestCaseData((Action)(() => GetReply.Read([0x00, 0x01, 0x02, 0x00]))).SetName("Sibling flags bit 1");
+        yield return new TestCaseData((Action)(() => GetReply.Read([0x00, 0x01, 0x04, 0x00]))).SetName("Sibling flags bit 2");
     }
 
     [TestCaseSource(nameof(ReservedBits))]
@@ -126,6 +127,7 @@ public sealed class LimitTests
     public static IEnumerable<TestCaseData> OtherMalformations()
     {
         yield return Bad("a tombstone with a value", () => GetReply.Read([0x00, 0x01, 0x01, 0x01, 0x76]));
+        yield return Bad("a tombstone with its value omitted", () => GetReply.Read([0x00, 0x01, 0x03, 0x00]));
         yield return Bad("an empty replica write object", () => ReplicaWriteRequest.Read([0x00, 0x00, 0x00]));
         yield return Bad("an error message that is not UTF-8", () => ErrorReply.Read([.. s_errorHead, 0x02, 0xC3, 0x28]));
         yield return Bad("an endpoint without a port", () => _ = new ClusterInfoReply(1, 1, 1, 1, [new("a", "host")], [0]));

@@ -95,7 +95,9 @@ internal static class MessageCodecs
         var siblings = new SiblingValue[s.Int(0, 3)];
         for (var i = 0; i < siblings.Length; i++)
         {
-            siblings[i] = s.Chance(0.3) ? SiblingValue.Tombstone : new SiblingValue(s.Bytes(ProtocolLimits.ValueBytesMax));
+            siblings[i] = s.Chance(0.3) ? SiblingValue.Tombstone
+                : s.Chance(0.2) ? SiblingValue.Omitted(s.Int(0, ProtocolLimits.ValueBytesMax))
+                : new SiblingValue(s.Bytes(ProtocolLimits.ValueBytesMax));
         }
 
         return Codec.Encode(new GetReply(s.Bytes(ProtocolLimits.ContextBytesMax).Span, siblings));

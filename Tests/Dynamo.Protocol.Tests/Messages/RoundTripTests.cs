@@ -152,7 +152,10 @@ public sealed class RoundTripTests
             var index = 0;
             foreach (var sibling in read.Siblings)
             {
-                if (sibling.IsTombstone != siblings[index].IsTombstone || !Codec.Same(sibling.Value, siblings[index].Value))
+                var expected = siblings[index];
+                long length = expected.IsOmitted ? expected.OmittedLength : expected.Value.Length;
+                if (sibling.IsTombstone != expected.IsTombstone || sibling.IsOmitted != expected.IsOmitted
+                    || sibling.Length != length || !Codec.Same(sibling.Value, expected.Value))
                 {
                     Assert.Fail($"case {i}: sibling {index} differs");
                 }
@@ -361,7 +364,9 @@ public sealed class RoundTripTests
         var siblings = new SiblingValue[count];
         for (var s = 0; s < count; s++)
         {
-            siblings[s] = source.Chance(0.2) ? SiblingValue.Tombstone : new SiblingValue(source.Bytes(valueMax));
+            siblings[s] = source.Chance(0.2) ? SiblingValue.Tombstone
+                : source.Chance(0.1) ? SiblingValue.Omitted(source.Int(0, ProtocolLimits.ValueBytesMax))
+                : new SiblingValue(source.Bytes(valueMax));
         }
 
         return siblings;
