@@ -69,6 +69,15 @@ public sealed partial class NodeCore
         UpdateMemberStats();
     }
 
+    /// <summary>A peer answered (anything but the shell's <see cref="PeerFailure"/>): it is up now.</summary>
+    private void ReportAnswer(NodeId node, long nowMs)
+    {
+        if (_members.ReportAlive(node, nowMs))
+        {
+            UpdateMemberStats();
+        }
+    }
+
     private void UpdateMemberStats()
     {
         Stats.MembersUp = _members.UpCount;

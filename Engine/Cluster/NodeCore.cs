@@ -128,6 +128,11 @@ public sealed partial class NodeCore
     public void OnResponse(NodeId from, ulong operationId, NodeResponse response, long nowMs)
     {
         ArgumentNullException.ThrowIfNull(response);
+        if (response is not PeerFailure && !from.IsDefault)
+        {
+            ReportAnswer(from, nowMs);
+        }
+
         if (TryAntiEntropyResponse(operationId, response, nowMs)
             || TryOnGossipResponse(from, operationId, response, nowMs)
             || TryOnDeliveryResponse(operationId, response, nowMs))
@@ -330,16 +335,36 @@ public sealed partial class NodeCore
             }
         }
 
+        // A replica believed down with no live fallback to stand in fails at once, so nobody waits for its timeout,
+        // unless R cannot be reached without it: then it is asked anyway (the belief may be stale: a node that came
+        // back and has not answered since), since failing at once is the only other outcome.
+        var probe = CountedSlots(get, local, skipped) < get.R;
+        foreach (var slot in probe ? skipped : [])
+        {
+            SendFor(get, slot, read);
+        }
+
         if (local >= 0)
         {
             OnReplicaRead(get, local, succeeded: true, ReadLocal(get.Command.Bucket, get.Command.Key));
         }
 
-        // A replica believed down with no live fallback to stand in fails at once: nobody waits for its timeout.
-        foreach (var slot in skipped)
+        foreach (var slot in probe ? [] : skipped)
         {
             OnReplicaRead(get, slot, succeeded: false, null);
         }
+    }
+
+    /// <summary>The operation's slots that count toward its quorum, apart from <paramref name="skipped"/> ones.</summary>
+    private static int CountedSlots(Operation operation, int local, List<int> skipped)
+    {
+        var counted = 0;
+        for (var slot = 0; slot < operation.Replicas.Length; slot++)
+        {
+            counted += operation.Counts(slot) && (slot == local || !skipped.Contains(slot)) ? 1 : 0;
+        }
+
+        return counted;
     }
 
     private void OnReplicaRead(GetOperation get, int slot, bool succeeded, SiblingSet? set)
@@ -495,8 +520,15 @@ public sealed partial class NodeCore
             }
         }
 
+        // As for a get: a primary believed down is written anyway when W cannot be reached without it.
+        var probe = CountedSlots(put, localSlot, skipped) < put.W;
+        foreach (var slot in probe ? skipped : [])
+        {
+            SendFor(put, slot, WriteFor(put, slot));
+        }
+
         OnReplicaAck(put, localSlot, succeeded: true);
-        foreach (var slot in skipped)
+        foreach (var slot in probe ? [] : skipped)
         {
             OnReplicaAck(put, slot, succeeded: false);
         }

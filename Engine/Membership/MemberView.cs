@@ -191,6 +191,26 @@ internal sealed class MemberView
     }
 
     /// <summary>
+    /// <paramref name="node"/> answered a request just now: direct evidence that it is up, fresher than any heartbeat
+    /// gossip may still be spreading. A failure reported before is cleared and the answer counts as progress, so a node
+    /// that came back is believed up at its first answer instead of a few gossip rounds later.
+    /// </summary>
+    /// <returns>True when the member was believed down and is now believed up.</returns>
+    public bool ReportAlive(NodeId node, long nowMs)
+    {
+        if (node == Self.Node || !_members.TryGetValue(node, out var member) || member.Up)
+        {
+            return false;
+        }
+
+        member.Failed = false;
+        member.ClearsAtHeartbeat = 0;
+        member.ProgressMs = Math.Max(member.ProgressMs, nowMs);
+        SetUp(member, true);
+        return true;
+    }
+
+    /// <summary>
     /// Applies the timeout: with <paramref name="heartbeats"/> (gossip on), members whose heartbeat has not advanced
     /// for too long are believed down; without, no heartbeat advances, and a failure is forgotten after the timeout.
     /// </summary>

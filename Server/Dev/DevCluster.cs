@@ -307,21 +307,28 @@ internal static class DevCluster
         return true;
     }
 
-    /// <summary>Ready: the node answers a ping, and its links to every other node are up.</summary>
+    /// <summary>
+    /// Ready: the node answers a ping, says it can serve quorum requests (<c>ready:1</c>), its links to every other
+    /// node are up, and it believes every node up: a fresh cluster serves W = N at once.
+    /// </summary>
     private static async Task<bool> IsReadyAsync(DevNode node, int peers, CancellationToken cancellationToken)
     {
         try
         {
             await NodeProbe.PingAsync(Loopback, node.Port, cancellationToken).ConfigureAwait(false);
             var info = await NodeProbe.InfoAsync(Loopback, node.Port, cancellationToken).ConfigureAwait(false);
-            return info.TryGetValue("peers_connected", out var connected)
-                && int.TryParse(connected, CultureInfo.InvariantCulture, out var count) && count >= peers;
+            return info.GetValueOrDefault("ready") == "1"
+                && Count(info, "peers_connected") >= peers
+                && Count(info, "members_up") >= peers + 1;
         }
         catch (Exception error) when (error is SocketException or IOException or OperationCanceledException or Protocol.ProtocolException)
         {
             return false;
         }
     }
+
+    private static int Count(Dictionary<string, string> info, string field) =>
+        info.TryGetValue(field, out var text) && int.TryParse(text, CultureInfo.InvariantCulture, out var count) ? count : -1;
 
     private static void PrintReady(List<DevNode> nodes, DevSettings settings)
     {

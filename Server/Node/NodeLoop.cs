@@ -356,6 +356,7 @@ internal sealed class NodeLoop
             text.Append(field).Append(':').Append(value.ToString(null, CultureInfo.InvariantCulture)).Append('\n');
         text.Append("node:").Append(options.Self.Value).Append('\n');
         text.Append("address:").Append(_status.Address).Append('\n');
+        text.Append("ready:").Append(IsReady() ? '1' : '0').Append('\n');
         Line("epoch", options.Epoch);
         Line("partitions", _core.Ring.PartitionCount);
         Line("partitions_owned", _core.Ring.CountOwnedBy(options.Self));
@@ -384,6 +385,66 @@ internal sealed class NodeLoop
         reply.WriteTo(payload);
         return payload;
     }
+
+    /// <summary>
+    /// Whether the node can serve quorum requests now (Info's <c>ready</c>): for the default bucket and every named
+    /// one, each partition's preference list holds at least max(R, W) nodes the node can reach among the first N it
+    /// would use (primaries, then fallbacks for those believed down, as sloppy quorum picks them). Reachable: the node
+    /// itself, and a peer whose link is connected and whom the failure detector believes up. A ring with fewer members
+    /// than N is not ready.
+    /// </summary>
+    private bool IsReady()
+    {
+        var ring = _core.Ring;
+        var options = _core.Options;
+        var shift = 64 - System.Numerics.BitOperations.Log2((uint)ring.PartitionCount);
+        foreach (var props in options.Buckets.Values.Prepend(options.Defaults))
+        {
+            var need = Math.Max(props.R, props.W);
+            for (var partition = 0; partition < ring.PartitionCount; partition++)
+            {
+                if (!ring.TryGetPreferenceList((ulong)partition << shift, props.N, out var list)
+                    || Reachable(list.Primaries, list.Fallbacks, props.N) < need)
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>How many of the first <paramref name="n"/> live nodes of a preference list this node can reach.</summary>
+    private int Reachable(ReadOnlySpan<NodeId> primaries, ReadOnlySpan<NodeId> fallbacks, int n)
+    {
+        var reachable = 0;
+        var missing = 0;
+        foreach (var node in primaries)
+        {
+            if (CanReach(node))
+            {
+                reachable++;
+            }
+            else
+            {
+                missing++;
+            }
+        }
+
+        for (var i = 0; i < fallbacks.Length && missing > 0; i++)
+        {
+            if (CanReach(fallbacks[i]))
+            {
+                reachable++;
+                missing--;
+            }
+        }
+
+        return Math.Min(reachable, n);
+    }
+
+    private bool CanReach(NodeId node) =>
+        node == _core.Options.Self || (_core.IsUp(node) && _links.Links.TryGetValue(node, out var link) && link.IsConnected);
 
     /// <summary>
     /// The anti-entropy lines of Info. The core keeps the time of the last exchange on its monotonic clock (-1 before

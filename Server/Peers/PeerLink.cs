@@ -18,10 +18,18 @@ namespace Dynamo.Server.Peers;
 /// <summary>
 /// One long-lived outbound connection to a peer, multiplexed: many operations in flight at once, each frame's
 /// request id the core's operation id, replies matched back in any order (StackExchange.Redis's shape). Frames queued
-/// while the writer is busy go out together under one flush. The link reconnects with exponential backoff and
-/// jitter; while it is down, <see cref="TrySend"/> refuses at once, and when a connection drops every operation
-/// pending on it fails, so the core hears of a dead peer without waiting for a deadline.
+/// while the writer is busy go out together under one flush.
 /// </summary>
+/// <remarks>
+/// <para>States (<see cref="LinkState"/>): <b>connecting</b> (an attempt is under way: at start, and at once after a
+/// connection drops), <b>connected</b>, and <b>backing off</b> after a failed attempt (50 ms doubling to 2 s, with
+/// jitter). A request is never failed because the link is still connecting: it waits for the attempt within its
+/// deadline and goes out when the connection is up. When an attempt fails, every request waiting for it fails at once
+/// (the peer is unreachable), and when a connection drops every operation pending on it fails, so the core hears of a
+/// dead peer without waiting for a deadline. A request that arrives while the link backs off ends the back-off: the
+/// core sends only to peers it believes up, so a request means the peer is likely back (it gossiped a newer
+/// heartbeat), and it waits for a new attempt instead of failing against a stale back-off.</para>
+/// </remarks>
 /// <remarks>
 /// Thread-safety: <see cref="TrySend"/> and <see cref="CollectOverdue"/> run on the node loop; the reader and writer
 /// run on the pool. <see cref="_lock"/> guards the connection state and the pending map, so an operation is either
@@ -38,7 +46,10 @@ internal sealed class PeerLink
     private readonly Random _random;
     private readonly ILogger _logger;
     private NodeLoop? _loop;
-    private volatile bool _connected;
+    private volatile LinkState _state = LinkState.Connecting;
+
+    /// <summary>While backing off: completed by the first request, which ends the back-off early.</summary>
+    private TaskCompletionSource? _wakeup;
 
     public PeerLink(MemberAddress peer, SocketConnectionContextFactory factory, Random random, ILogger logger)
     {
@@ -55,8 +66,24 @@ internal sealed class PeerLink
     /// <summary>The peer's endpoint.</summary>
     public HostPort Endpoint { get; }
 
+    /// <summary>The link's connection states.</summary>
+    public enum LinkState
+    {
+        /// <summary>A connection attempt is under way; requests wait for it.</summary>
+        Connecting,
+
+        /// <summary>A connection is up.</summary>
+        Connected,
+
+        /// <summary>The last attempt failed; the next one waits for the back-off or for a request.</summary>
+        BackingOff,
+    }
+
     /// <summary>Whether a connection is up now.</summary>
-    public bool IsConnected => _connected;
+    public bool IsConnected => _state == LinkState.Connected;
+
+    /// <summary>The link's state now.</summary>
+    public LinkState State => _state;
 
     /// <summary>Whether operations wait for an answer on this link.</summary>
     public bool HasPending
@@ -72,17 +99,18 @@ internal sealed class PeerLink
 
     /// <summary>
     /// Queues <paramref name="request"/> under <paramref name="operationId"/>, to fail by
-    /// <paramref name="deadlineMs"/> at the latest. False, with the reason, when the link is down or full: the
-    /// caller answers the core with a <see cref="PeerFailure"/> at once.
+    /// <paramref name="deadlineMs"/> at the latest. While the link connects the request waits for the connection; while
+    /// it backs off, the request ends the back-off and waits for a new attempt. False, with the reason, only when the
+    /// link is full: the caller answers the core with a <see cref="PeerFailure"/> at once.
     /// </summary>
     public bool TrySend(ulong operationId, NodeRequest request, long deadlineMs, out string reason)
     {
         lock (_lock)
         {
-            if (!_connected)
+            if (_state == LinkState.BackingOff)
             {
-                reason = $"The link to {Peer} at {Endpoint} is down.";
-                return false;
+                _state = LinkState.Connecting;
+                _wakeup?.TrySetResult();
             }
 
             if (_pending.Count >= ServerLimits.PeerOperationsPendingMax)
@@ -145,9 +173,12 @@ internal sealed class PeerLink
             }
             catch (Exception error) when (error is SocketException or OperationCanceledException)
             {
+                // The requests that waited for this attempt fail now: the peer cannot be reached.
+                var reason = $"{Peer} at {Endpoint} cannot be reached: {error.Message}";
+                await FailAllAsync(reason, LinkState.BackingOff, cancellationToken).ConfigureAwait(false);
                 var delay = BackoffMs(attempt++);
                 Log.PeerConnectFailed(_logger, Peer, Endpoint.ToString(), delay, error.Message);
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                await WaitForRetryAsync(delay, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
@@ -167,13 +198,33 @@ internal sealed class PeerLink
             }
             finally
             {
-                var failed = await FailAllAsync($"The connection to {Peer} dropped.", cancellationToken).ConfigureAwait(false);
+                // The next attempt starts at once; requests from now on wait for it.
+                var failed = await FailAllAsync($"The connection to {Peer} dropped.", LinkState.Connecting, cancellationToken).ConfigureAwait(false);
                 await connection.DisposeAsync().ConfigureAwait(false);
                 if (!cancellationToken.IsCancellationRequested)
                 {
                     Log.PeerLost(_logger, Peer, Endpoint.ToString(), failed, failure);
                 }
             }
+        }
+    }
+
+    /// <summary>Waits out a back-off; a request arriving meanwhile (<see cref="TrySend"/>) ends it early.</summary>
+    private async Task WaitForRetryAsync(int delayMs, CancellationToken cancellationToken)
+    {
+        Task wakeup;
+        lock (_lock)
+        {
+            wakeup = _wakeup?.Task ?? Task.CompletedTask;
+        }
+
+        using var delay = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        await Task.WhenAny(Task.Delay(delayMs, delay.Token), wakeup).ConfigureAwait(false);
+        await delay.CancelAsync().ConfigureAwait(false);
+        lock (_lock)
+        {
+            _state = LinkState.Connecting;
+            _wakeup = null;
         }
     }
 
@@ -199,7 +250,7 @@ internal sealed class PeerLink
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, connection.ConnectionClosed);
         lock (_lock)
         {
-            _connected = true;
+            _state = LinkState.Connected;
         }
 
         Log.PeerConnected(_logger, Peer, Endpoint.ToString());
@@ -212,7 +263,7 @@ internal sealed class PeerLink
         {
             lock (_lock)
             {
-                _connected = false;
+                _state = LinkState.Connecting;
             }
 
             await stop.CancelAsync().ConfigureAwait(false);
@@ -359,13 +410,17 @@ internal sealed class PeerLink
         }
     }
 
-    /// <summary>Fails every pending operation and drops the queue; returns how many failed.</summary>
-    private async Task<int> FailAllAsync(string reason, CancellationToken cancellationToken)
+    /// <summary>
+    /// Fails every pending operation, drops the queue and enters <paramref name="next"/> in one step, so a request is
+    /// either failed here or waits for what comes next; returns how many failed.
+    /// </summary>
+    private async Task<int> FailAllAsync(string reason, LinkState next, CancellationToken cancellationToken)
     {
         List<ulong> failed;
         lock (_lock)
         {
-            _connected = false;
+            _state = next;
+            _wakeup = next == LinkState.BackingOff ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : null;
             failed = [.. _pending.Keys];
             _pending.Clear();
             while (_queue.Reader.TryRead(out _))

@@ -91,7 +91,7 @@ public sealed class ObjectBoundTests : ClusterTestBase
 public sealed class DivergedObjectBoundTests : ClusterTestBase
 {
     internal override ClusterSettings Settings => new(
-        ServerArguments: ["--anti-entropy", "off", "--gossip-interval-ms", "100", "--member-down-after-ms", "1000"]);
+        ServerArguments: ["--anti-entropy", "off"]);
 
     [Test]
     public async Task Writes_merged_past_the_bound_read_as_sizes_with_a_context_that_resolves_them()

@@ -186,15 +186,7 @@ public sealed class DurableNodeTests
         return values;
     }
 
-    private static async Task<Dictionary<string, string>> InfoAsync(TestClient client, ulong id)
-    {
-        await client.SendAsync(TestClient.Frame(Opcode.Info, id, []));
-        var (_, payload) = await client.ReadFrameAsync();
-        return Encoding.UTF8.GetString(InfoReply.Read(payload).Text)
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => line.Split(':', 2))
-            .ToDictionary(parts => parts[0], parts => parts[1]);
-    }
+    private static Task<Dictionary<string, string>> InfoAsync(TestClient client, ulong id) => client.InfoAsync(id);
 
     private sealed class QueueLoggerProvider(ConcurrentQueue<(LogLevel, string)> queue) : ILoggerProvider
     {

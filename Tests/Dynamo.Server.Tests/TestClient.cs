@@ -52,6 +52,17 @@ internal sealed class TestClient : IDisposable
         await _stream.WriteAsync(bytes, timeout.Token);
     }
 
+    /// <summary>Asks for the node's Info and returns its <c>field:value</c> lines.</summary>
+    public async Task<Dictionary<string, string>> InfoAsync(ulong requestId)
+    {
+        await SendAsync(Frame(Opcode.Info, requestId, []));
+        var (_, payload) = await ReadFrameAsync();
+        return System.Text.Encoding.UTF8.GetString(InfoReply.Read(payload).Text)
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(':', 2))
+            .ToDictionary(parts => parts[0], parts => parts[1]);
+    }
+
     /// <summary>Reads one whole frame; fails the test if none arrives in time or the connection closes first.</summary>
     public async Task<(FrameHeader Header, byte[] Payload)> ReadFrameAsync()
     {

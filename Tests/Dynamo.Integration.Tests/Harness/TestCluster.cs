@@ -88,6 +88,9 @@ internal sealed class TestCluster : IAsyncDisposable
         await WaitUntilReadyAsync();
     }
 
+    /// <summary>Starts a stopped node again without waiting for anything (a user who only waits for a ping).</summary>
+    public void StartWithoutWaiting(NodeProcess node) => StartNode(node);
+
     /// <summary>
     /// Starts a stopped node again on a new free port (same id and data directory), in its place in
     /// <see cref="Nodes"/>, and waits until the cluster is ready; returns the node's new process handle.
@@ -124,13 +127,18 @@ internal sealed class TestCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// Waits until every running node answers a ping, reports links to every other running node
-    /// (<c>peers_connected</c> in its Info), as <c>dynamo-server dev</c> does, and believes every running node up
-    /// (<c>members_up</c>). Fails at once when a node that should run has exited.
+    /// Waits until every running node answers a ping, says it can serve quorum requests (<c>ready:1</c>, when enough
+    /// nodes run for a quorum), reports
+    /// links to every other running node (<c>peers_connected</c> in its Info), as <c>dynamo-server dev</c> does, and
+    /// believes every running node up (<c>members_up</c>). Fails at once when a node that should run has exited.
     /// </summary>
     public async Task WaitUntilReadyAsync()
     {
         var running = Nodes.Where(node => node.IsWanted).ToList();
+
+        // With fewer nodes running than a quorum (a test that stopped most of them), no node can be ready to serve
+        // quorum requests: then only links and liveness are waited for.
+        var quorum = running.Count >= Math.Max(Settings.R, Settings.W);
         foreach (var node in running)
         {
             await Deadline.UntilAsync(
@@ -141,7 +149,7 @@ internal sealed class TestCluster : IAsyncDisposable
                         throw new NodeExitedException(node, code);
                     }
 
-                    return await IsReadyAsync(node, running.Count - 1, cancellationToken);
+                    return await IsReadyAsync(node, running.Count - 1, quorum, cancellationToken);
                 },
                 Deadline.Start,
                 $"node {node.Id} at {node.Endpoint} to answer a ping and hold links to {running.Count - 1} peers");
@@ -204,7 +212,7 @@ internal sealed class TestCluster : IAsyncDisposable
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static async Task<(bool Done, string State)> IsReadyAsync(NodeProcess node, int peers, CancellationToken cancellationToken)
+    private static async Task<(bool Done, string State)> IsReadyAsync(NodeProcess node, int peers, bool quorum, CancellationToken cancellationToken)
     {
         try
         {
@@ -217,7 +225,8 @@ internal sealed class TestCluster : IAsyncDisposable
             var info = await connection.InfoAsync(cancellationToken);
             var connected = info.TryGetValue("peers_connected", out var text) ? int.Parse(text, CultureInfo.InvariantCulture) : -1;
             var up = info.TryGetValue("members_up", out var upText) ? int.Parse(upText, CultureInfo.InvariantCulture) : peers + 1;
-            return (connected >= peers && up >= peers + 1, $"peers_connected:{connected} members_up:{up}");
+            var ready = info.GetValueOrDefault("ready", "?");
+            return (connected >= peers && up >= peers + 1 && (ready == "1" || !quorum), $"ready:{ready} peers_connected:{connected} members_up:{up}");
         }
         catch (Exception error) when (error is System.Net.Sockets.SocketException or IOException)
         {
