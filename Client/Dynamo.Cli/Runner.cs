@@ -78,9 +78,9 @@ internal static class Runner
 
     /// <summary>
     /// Starts one line's command. Commands on different keys run concurrently; a command on a key starts only when
-    /// the previous command on the same key has finished, so a pipe of "DEL k" then "GET k" reads what the delete
-    /// left, as typing them one after the other would (a DEL without CTX reads before it writes, so the order in
-    /// which requests reach the node does not give this by itself).
+    /// the previous command on the same key has finished, so a pipe of "SET k 1", "SET k 2", "GET k" prints 2 and
+    /// "DEL k" then "GET k" reads what the delete left, as typing them one after the other would (a SET or DEL without
+    /// CTX reads before it writes, so the order in which requests reach the node does not give this by itself).
     /// </summary>
     private static Task<Reply> StartInKeyOrder(
         string line, IDynamoClient client, Dictionary<string, Task<Reply>> lastOnKey, CancellationToken cancellationToken)
