@@ -21,6 +21,9 @@ internal static class CliLimits
     /// <summary>Commands in flight at once when reading commands from a pipe; reading waits beyond it.</summary>
     public const int PipelineCommandsMax = 1024;
 
-    /// <summary>Longest command line read from a pipe or the prompt, in characters.</summary>
+    /// <summary>
+    /// Longest command line read from a pipe or the prompt, in characters: a longer line from a pipe gets an error
+    /// reply and is not run (so memory stays bounded whatever the input); at the prompt, keys past it are ignored.
+    /// </summary>
     public const int LineCharsMax = 16 * 1024 * 1024;
 }

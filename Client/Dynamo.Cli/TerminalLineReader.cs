@@ -14,7 +14,7 @@ namespace Dynamo.Cli;
 internal sealed class TerminalLineReader : ILineReader
 {
     private readonly IAnsiConsole _console;
-    private readonly IInputSource? _source;
+    private readonly IInputSource _source;
     private readonly HistoryFile _history;
     private readonly EndpointPrompt _prompt;
     private LineEditor _editor;
@@ -24,12 +24,14 @@ internal sealed class TerminalLineReader : ILineReader
     /// <param name="history">The history to offer and to add to.</param>
     /// <param name="console">The terminal; Spectre.Console's own by default.</param>
     /// <param name="source">Where keys come from; the console by default.</param>
-    public TerminalLineReader(string endpoint, HistoryFile history, IAnsiConsole? console = null, IInputSource? source = null)
+    /// <param name="lineCharsMax">The most characters typed or pasted into one line; keys past it are ignored.</param>
+    public TerminalLineReader(
+        string endpoint, HistoryFile history, IAnsiConsole? console = null, IInputSource? source = null, int lineCharsMax = CliLimits.LineCharsMax)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(history);
         _console = console ?? AnsiConsole.Console;
-        _source = source;
+        _source = new BoundedKeys(source ?? new ConsoleKeys(), lineCharsMax);
         _history = history;
         _prompt = new EndpointPrompt(_console, endpoint);
         _editor = CreateEditor();
@@ -102,6 +104,54 @@ internal sealed class TerminalLineReader : ILineReader
             buffer.Move(0);
             reader._ending = kind;
             context.Submit(SubmitAction.Cancel);
+        }
+    }
+
+    /// <summary>The console's keys, read without echo.</summary>
+    private sealed class ConsoleKeys : IInputSource
+    {
+        public bool ByPassProcessing => false;
+
+        public bool IsKeyAvailable() => Console.KeyAvailable;
+
+        public ConsoleKeyInfo ReadKey() => Console.ReadKey(intercept: true);
+    }
+
+    /// <summary>
+    /// Ignores the characters of a line past <c>maxChars</c>. Each character key adds at most one character to the
+    /// line, so counting them from the last Enter or Ctrl-C bounds the line (a line recalled from the history adds at
+    /// most <see cref="CliLimits.HistoryLineCharsMax"/> more).
+    /// </summary>
+    private sealed class BoundedKeys(IInputSource keys, int maxChars) : IInputSource
+    {
+        private int _typed;
+
+        public bool ByPassProcessing => keys.ByPassProcessing;
+
+        public bool IsKeyAvailable() => keys.IsKeyAvailable();
+
+        public ConsoleKeyInfo ReadKey()
+        {
+            while (true)
+            {
+                var key = keys.ReadKey();
+                if (key.Key == ConsoleKey.Enter || (key.Key == ConsoleKey.C && key.Modifiers == ConsoleModifiers.Control))
+                {
+                    _typed = 0;
+                }
+                else if (key.KeyChar != 0 && !char.IsControl(key.KeyChar) && ++_typed > maxChars)
+                {
+                    if (keys.IsKeyAvailable())
+                    {
+                        continue;
+                    }
+
+                    // The editor asked for a key: give it one that changes nothing.
+                    return new ConsoleKeyInfo('\0', ConsoleKey.NoName, false, false, false);
+                }
+
+                return key;
+            }
         }
     }
 

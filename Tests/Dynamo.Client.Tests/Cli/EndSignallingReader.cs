@@ -17,4 +17,15 @@ internal sealed class EndSignallingReader(string text) : StringReader(text)
 
         return line;
     }
+
+    public override async ValueTask<int> ReadAsync(Memory<char> buffer, CancellationToken cancellationToken = default)
+    {
+        var read = await base.ReadAsync(buffer, cancellationToken);
+        if (read == 0)
+        {
+            _ended.TrySetResult();
+        }
+
+        return read;
+    }
 }

@@ -108,6 +108,15 @@ public sealed class PromptTests
         Assert.That((await reader.ReadLineAsync(CancellationToken.None).WaitAsync(s_wait)).Text, Is.EqualTo("SET k v blind"));
     }
 
+    [Test]
+    public async Task Keys_past_the_line_bound_are_ignored_and_the_bound_starts_again_on_the_next_line()
+    {
+        var reader = Reader(new HistoryFile(null), lineCharsMax: 5, Keys.Type("PINGXYZ"), Keys.Enter, Keys.Type("INFO"), Keys.Enter);
+
+        Assert.That((await reader.ReadLineAsync(CancellationToken.None).WaitAsync(s_wait)).Text, Is.EqualTo("PINGX"));
+        Assert.That((await reader.ReadLineAsync(CancellationToken.None).WaitAsync(s_wait)).Text, Is.EqualTo("INFO"));
+    }
+
     [TestCase("", "", new[] { "PING", "GET", "SET", "PUT", "DEL", "DELETE", "RING", "INFO", "REPAIR", "MEMBERS", "HELP", "QUIT", "EXIT" })]
     [TestCase("", "De", new[] { "DeL", "DeLETE" })]
     [TestCase("", "r", new[] { "ring", "repair" })]
@@ -223,7 +232,10 @@ public sealed class PromptTests
         Assert.That(File.GetUnixFileMode(path), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite));
     }
 
-    private static TerminalLineReader Reader(HistoryFile history, params IEnumerable<ConsoleKeyInfo>[] keys)
+    private static TerminalLineReader Reader(HistoryFile history, params IEnumerable<ConsoleKeyInfo>[] keys) =>
+        Reader(history, CliLimits.LineCharsMax, keys);
+
+    private static TerminalLineReader Reader(HistoryFile history, int lineCharsMax, params IEnumerable<ConsoleKeyInfo>[] keys)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
@@ -233,7 +245,7 @@ public sealed class PromptTests
             Out = new AnsiConsoleOutput(TextWriter.Null),
         });
         console.Profile.Width = 60;
-        return new TerminalLineReader("127.0.0.1:7101", history, console, new ScriptedKeys(keys.SelectMany(k => k)));
+        return new TerminalLineReader("127.0.0.1:7101", history, console, new ScriptedKeys(keys.SelectMany(k => k)), lineCharsMax);
     }
 
     private static Disarm Armed(ref int count)
