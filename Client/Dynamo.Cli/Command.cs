@@ -26,6 +26,12 @@ internal sealed record Command(
 {
     /// <summary>For REPAIR: the deadline of the whole repair, or null for the driver's default.</summary>
     public TimeSpan? Timeout { get; init; }
+
+    /// <summary>For SET: write without any context (a new sibling beside what is there) instead of reading first.</summary>
+    public bool Blind { get; init; }
+
+    /// <summary>For GET: print the context line for a single value and for a missing key with tombstones too.</summary>
+    public bool WithContext { get; init; }
 }
 
 /// <summary>Parses tokenized arguments into a <see cref="Command"/>; command names and option names ignore case.</summary>
@@ -54,9 +60,10 @@ internal static class CommandParser
             "RING" => rest.Count <= 1
                 ? (new Command(CommandKind.Ring, rest.Count == 1 ? rest[0] : null), null)
                 : (null, "wrong number of arguments: RING [key]"),
-            "GET" => Keyed(rest, CommandKind.Get, "GET key [R=n] [STRICT]", hasValue: false, quorumName: "R", allowContext: false),
-            "SET" or "PUT" => Keyed(rest, CommandKind.Set, name + " key value [W=n] [CTX=context] [STRICT]", hasValue: true, quorumName: "W", allowContext: true),
-            "DEL" or "DELETE" => Keyed(rest, CommandKind.Delete, name + " key [W=n] [CTX=context] [STRICT]", hasValue: false, quorumName: "W", allowContext: true),
+            "GET" => Keyed(rest, CommandKind.Get, "GET key [R=n] [STRICT] [WITHCTX]", hasValue: false, "R", allowContext: false, flag: "WITHCTX"),
+            "SET" or "PUT" => Keyed(
+                rest, CommandKind.Set, name + " key value [W=n] [CTX=context | BLIND] [STRICT]", hasValue: true, "W", allowContext: true, flag: "BLIND"),
+            "DEL" or "DELETE" => Keyed(rest, CommandKind.Delete, name + " key [W=n] [CTX=context] [STRICT]", hasValue: false, "W", allowContext: true, flag: null),
             _ => (null, $"unknown command '{Output.FormatValue(arguments[0])}', try HELP"),
         };
         return command is not null;
@@ -89,8 +96,13 @@ internal static class CommandParser
         return (new Command(CommandKind.Repair) { Timeout = TimeSpan.FromMilliseconds(ms) }, null);
     }
 
+    /// <summary>
+    /// A command on a key: the key, the value when <paramref name="hasValue"/>, then options in any order, each at most
+    /// once: <c>R=n</c> or <c>W=n</c>, <c>CTX=</c> when <paramref name="allowContext"/>, <c>STRICT</c>, and the
+    /// command's own bare <paramref name="flag"/> (BLIND for SET, WITHCTX for GET).
+    /// </summary>
     private static (Command?, string?) Keyed(
-        List<byte[]> rest, CommandKind kind, string usage, bool hasValue, string quorumName, bool allowContext)
+        List<byte[]> rest, CommandKind kind, string usage, bool hasValue, string quorumName, bool allowContext, string? flag)
     {
         var fixedCount = hasValue ? 2 : 1;
         if (rest.Count < fixedCount)
@@ -101,6 +113,7 @@ internal static class CommandParser
         int? quorum = null;
         DynamoContext? context = null;
         var strict = false;
+        var flagged = false;
         foreach (var option in rest.Skip(fixedCount))
         {
             var text = Encoding.UTF8.GetString(option);
@@ -110,6 +123,10 @@ internal static class CommandParser
             if (equals < 0 && string.Equals(text, "STRICT", StringComparison.OrdinalIgnoreCase) && !strict)
             {
                 strict = true;
+            }
+            else if (equals < 0 && flag is not null && string.Equals(text, flag, StringComparison.OrdinalIgnoreCase) && !flagged)
+            {
+                flagged = true;
             }
             else if (optionName == quorumName && quorum is null)
             {
@@ -133,6 +150,15 @@ internal static class CommandParser
             }
         }
 
-        return (new Command(kind, rest[0], hasValue ? rest[1] : null, quorum, context, strict), null);
+        if (kind == CommandKind.Set && flagged && context is not null)
+        {
+            return (null, "CTX and BLIND cannot be combined: CTX replaces the versions it names, BLIND writes beside them all");
+        }
+
+        return (new Command(kind, rest[0], hasValue ? rest[1] : null, quorum, context, strict)
+        {
+            Blind = kind == CommandKind.Set && flagged,
+            WithContext = kind == CommandKind.Get && flagged,
+        }, null);
     }
 }

@@ -25,6 +25,11 @@ internal static class Executor
         return Tokenizer.TryTokenize(line, out var arguments, out error) && CommandParser.TryParse(arguments, out command, out error);
     }
 
+    /// <summary>
+    /// Runs one command and formats its reply. The driver's operating errors (<see cref="DynamoException"/>) and its
+    /// checks of local input (<see cref="ArgumentException"/>) become error replies with the message alone; a
+    /// cancellation through <paramref name="cancellationToken"/> (Ctrl-C at the prompt) becomes "interrupted".
+    /// </summary>
     public static async Task<Reply> ExecuteAsync(Command command, IDynamoClient client, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
@@ -39,7 +44,13 @@ internal static class Executor
         }
         catch (ArgumentException error)
         {
-            return Reply.Error(error.Message);
+            return Reply.Error(ErrorText.Of(error));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return Reply.Error(command.Kind is CommandKind.Set or CommandKind.Delete
+                ? "interrupted: the write may or may not have been applied"
+                : "interrupted");
         }
     }
 
@@ -52,10 +63,9 @@ internal static class Executor
                 return "PONG";
             case CommandKind.Get:
                 var read = await client.GetAsync(command.Key, new GetOptions { R = command.Quorum, Strict = command.Strict }, cancellationToken).ConfigureAwait(false);
-                return Output.FormatGet(read);
+                return Output.FormatGet(read, command.WithContext);
             case CommandKind.Set:
-                await client.PutAsync(command.Key, command.Value, command.Context, new PutOptions { W = command.Quorum, Strict = command.Strict }, cancellationToken)
-                    .ConfigureAwait(false);
+                await SetAsync(command, client, cancellationToken).ConfigureAwait(false);
                 return "OK";
             case CommandKind.Delete:
                 // Without CTX the driver reads the key first and deletes what that read found (as Riak's delete
@@ -76,5 +86,33 @@ internal static class Executor
             default:
                 return string.Empty;
         }
+    }
+
+    /// <summary>
+    /// SET with CTX writes with that context; SET BLIND writes with none (a new sibling beside every version there);
+    /// a plain SET reads the key first (at the bucket's default R, strict when asked) and writes with the context of
+    /// that read, so it replaces what the read saw, as DEL without CTX deletes what its read saw. Without this a
+    /// redis-cli habit such as SET a 1, SET a 2 would leave both values as siblings.
+    /// </summary>
+    private static async Task SetAsync(Command command, IDynamoClient client, CancellationToken cancellationToken)
+    {
+        var context = command.Context;
+        if (context is null && !command.Blind)
+        {
+            try
+            {
+                var read = await client.GetAsync(command.Key, new GetOptions { Strict = command.Strict }, cancellationToken).ConfigureAwait(false);
+                context = read.Context;
+            }
+            catch (DynamoException error)
+            {
+                throw new DynamoException(
+                    error.Message + " (while reading the key before writing it: nothing was written; SET ... BLIND writes without reading)",
+                    error);
+            }
+        }
+
+        await client.PutAsync(command.Key, command.Value, context, new PutOptions { W = command.Quorum, Strict = command.Strict }, cancellationToken)
+            .ConfigureAwait(false);
     }
 }

@@ -10,11 +10,16 @@ internal static class Output
     public const string Help = """
         Commands (names and options ignore case):
           PING                              check the node answers: PONG
-          GET key [R=n] [STRICT]            the value; (nil) when missing; concurrent values as
-                                            1) value 2) value ... then (context) <ctx>
-          SET key value [W=n] [CTX=ctx] [STRICT]
-                                            write (alias PUT); without CTX a write to an existing key
-                                            adds a sibling; pass CTX from a GET to replace what it showed
+          GET key [R=n] [STRICT] [WITHCTX]  the value; (nil) when missing; concurrent values (siblings)
+                                            as 1) value 2) value ... then (context) <ctx>
+                                            WITHCTX: the (context) line after a single value too, and
+                                            after (nil) when the key holds tombstones
+          SET key value [W=n] [CTX=ctx | BLIND] [STRICT]
+                                            write (alias PUT). Without CTX it reads the key first (at
+                                            the default R) and replaces what that read saw, so SET a 1
+                                            then SET a 2 leaves 2. CTX=ctx (from GET) replaces exactly
+                                            the versions ctx names; BLIND writes without reading: the
+                                            value becomes a sibling beside whatever is there
           DEL key [W=n] [CTX=ctx] [STRICT]  delete (writes a tombstone); without CTX it deletes every
                                             value a read of the key sees
                                             STRICT: strict quorum, only the key's primaries count toward
@@ -27,10 +32,15 @@ internal static class Output
           MEMBERS                           the members the node knows: address, up or down, epoch,
                                             heartbeat
           HELP                              this text
-          QUIT, EXIT                        leave the prompt
+          QUIT, EXIT                        leave the prompt (or Ctrl-D on an empty line)
+        Siblings whose values together pass the object bound print as 1) (value omitted: <n> bytes)
+        ...: SET key value CTX=<ctx> replaces them, DEL key deletes them.
         Quoting: "double quotes" take \" \\ \n \r \t \b \a and \xHH (any byte); 'single quotes' are
         literal (\' for a quote). Values print as text; control characters and bytes that are not
         UTF-8 print as \xHH.
+        Prompt: arrows and Home/End (Ctrl-A, Ctrl-E) move, Up and Down walk the history (kept in
+        ~/.dynamo_cli_history), Tab completes command names and options, Ctrl-U and Ctrl-K cut
+        before and after the cursor, Ctrl-C drops the line (or stops the running command).
         """;
 
     /// <summary>
@@ -100,27 +110,60 @@ internal static class Output
         return text.ToString();
     }
 
-    public static string FormatGet(GetResult result)
+    /// <summary>
+    /// A read as GET prints it: <c>(nil)</c> when no value is live; the value alone; or, for siblings, the values
+    /// numbered and then the context line. With <paramref name="withContext"/> (GET ... WITHCTX) the context line
+    /// follows a single value too, and <c>(nil)</c> when the key still has a context (tombstones). When the node left
+    /// the values out (over the object bound together), each sibling's size stands in for its value, followed by how
+    /// to resolve the key and the context line, with or without WITHCTX.
+    /// </summary>
+    public static string FormatGet(GetResult result, bool withContext = false)
     {
         ArgumentNullException.ThrowIfNull(result);
-        if (!result.Found)
+        if (result.ValuesOmitted)
         {
-            return "(nil)";
-        }
-
-        if (!result.HasSiblings)
-        {
-            return FormatValue(result.Values[0].Span);
+            return FormatOmitted(result);
         }
 
         var text = new StringBuilder();
-        for (var i = 0; i < result.Values.Count; i++)
+        if (!result.Found)
         {
-            text.Append(CultureInfo.InvariantCulture, $"{i + 1}) {FormatValue(result.Values[i].Span)}\n");
+            text.Append("(nil)");
+        }
+        else if (!result.HasSiblings)
+        {
+            text.Append(FormatValue(result.Values[0].Span));
+        }
+        else
+        {
+            for (var i = 0; i < result.Values.Count; i++)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"{i + 1}) {FormatValue(result.Values[i].Span)}\n");
+            }
+
+            return AppendContext(text, result.Context).ToString();
         }
 
-        return text.Append(CultureInfo.InvariantCulture, $"(context) {result.Context}").ToString();
+        return withContext && !result.Context.IsEmpty ? AppendContext(text.Append('\n'), result.Context).ToString() : text.ToString();
     }
+
+    /// <summary>The siblings' sizes in place of their values, how to resolve the key, and the context line.</summary>
+    private static string FormatOmitted(GetResult result)
+    {
+        var text = new StringBuilder();
+        for (var i = 0; i < result.ValueSizes.Count; i++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{i + 1}) (value omitted: {result.ValueSizes[i]} bytes)\n");
+        }
+
+        var total = result.ValueSizes.Sum();
+        text.Append(CultureInfo.InvariantCulture, $"(values omitted: together {total} bytes, they pass the object bound; ")
+            .Append("SET key value CTX=<context> replaces them, DEL key deletes them)\n");
+        return AppendContext(text, result.Context).ToString();
+    }
+
+    private static StringBuilder AppendContext(StringBuilder text, DynamoContext context) =>
+        text.Append(CultureInfo.InvariantCulture, $"(context) {context}");
 
     public static string FormatError(string message) => "(error) " + message.ReplaceLineEndings(" ");
 

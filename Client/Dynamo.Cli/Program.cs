@@ -1,130 +1,106 @@
-using System.Globalization;
 using Dynamo.Client;
 
 namespace Dynamo.Cli;
 
 /// <summary>
-/// dynamo-cli [-h host] [-p port] [COMMAND ARGS...]: runs one command; with no command, a prompt when stdin is a
+/// dynamo-cli [options] [COMMAND ARGS...]: runs one command; with no command, a prompt when stdin and stdout are a
 /// terminal, or one command per line of stdin, pipelined, with replies in order.
 /// </summary>
 internal static class Program
 {
-    private const string Usage = """
-        usage: dynamo-cli [-h host] [-p port] [COMMAND ARGS...]
-          -h host   node to connect to (default 127.0.0.1)
-          -p port   its port (default 7101)
-        With no command: a prompt on a terminal; otherwise one command per line of stdin.
-        Type HELP for the commands.
-        """;
+    private static Task<int> Main(string[] args) =>
+        RunAsync(args, Console.Out, Console.Error, ConnectAsync, WithoutCommandAsync);
 
-    private static async Task<int> Main(string[] args)
+    /// <summary>
+    /// Parses the command line (help, the version and usage errors end here, before any connection), connects with
+    /// <paramref name="connect"/>, then runs the command given, or <paramref name="withoutCommand"/> when none is.
+    /// </summary>
+    internal static async Task<int> RunAsync(
+        IReadOnlyList<string> args,
+        TextWriter output,
+        TextWriter error,
+        Func<string, CancellationToken, Task<IDynamoClient>> connect,
+        Func<CliSettings, IDynamoClient, Task<int>> withoutCommand)
     {
-        if (args.Length > 0 && args[0] is "--version" or "version")
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(connect);
+        ArgumentNullException.ThrowIfNull(withoutCommand);
+        if (CommandLine.Parse(args, output, error, out var settings) is { } exit)
         {
-            Console.WriteLine("dynamo-cli " + typeof(Program).Assembly.GetName().Version);
+            return exit;
+        }
+
+        if (settings.Command is [var only] && only.Equals("HELP", StringComparison.OrdinalIgnoreCase))
+        {
+            await output.WriteLineAsync(Output.Help.TrimEnd('\n')).ConfigureAwait(false);
             return Runner.ExitOk;
         }
 
-        if (!TryParseArguments(args, out var endpoint, out var command, out var error))
-        {
-            await Console.Error.WriteLineAsync(error + Environment.NewLine + Usage).ConfigureAwait(false);
-            return Runner.ExitUsage;
-        }
-
-        if (command.Count == 1 && command[0].Equals("HELP", StringComparison.OrdinalIgnoreCase))
-        {
-            Console.WriteLine(Output.Help);
-            return Runner.ExitOk;
-        }
-
-        using var interrupt = new CancellationTokenSource();
-        DynamoClient client;
+        IDynamoClient client;
         try
         {
-            client = await DynamoClient.ConnectAsync(new DynamoClientOptions(endpoint), interrupt.Token).ConfigureAwait(false);
+            client = await connect(settings.Endpoint, CancellationToken.None).ConfigureAwait(false);
         }
         catch (DynamoException connectError)
         {
-            Console.WriteLine(Output.FormatError($"could not connect to {endpoint}: {connectError.Message}"));
+            await output.WriteLineAsync(Output.FormatError($"could not connect to {settings.Endpoint}: {connectError.Message}")).ConfigureAwait(false);
             return Runner.ExitFailed;
         }
-
-        await using (client.ConfigureAwait(false))
+        catch (ArgumentException badEndpoint)
         {
-            if (command.Count > 0)
-            {
-                return await Runner.RunOneShotAsync(command, client, Console.Out, interrupt.Token).ConfigureAwait(false);
-            }
+            await output.WriteLineAsync(Output.FormatError($"cannot connect to {settings.Endpoint}: {ErrorText.Of(badEndpoint)}")).ConfigureAwait(false);
+            return Runner.ExitUsage;
+        }
 
-            if (Console.IsInputRedirected)
+        try
+        {
+            return settings.Command.Count > 0
+                ? await Runner.RunOneShotAsync(settings.Command, client, output, CancellationToken.None).ConfigureAwait(false)
+                : await withoutCommand(settings, client).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (client is IAsyncDisposable disposable)
             {
-                var output = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = false };
-                await using (output.ConfigureAwait(false))
-                {
-                    return await Runner.RunPipeAsync(Console.In, client, output, interrupt.Token).ConfigureAwait(false);
-                }
+                await disposable.DisposeAsync().ConfigureAwait(false);
             }
-
-            return await PromptAsync(endpoint, client).ConfigureAwait(false);
         }
     }
 
-    private static async Task<int> PromptAsync(string endpoint, DynamoClient client)
+    private static async Task<IDynamoClient> ConnectAsync(string endpoint, CancellationToken cancellationToken) =>
+        await DynamoClient.ConnectAsync(new DynamoClientOptions(endpoint), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// No command: the line editor's prompt on a terminal; a plain prompt on a terminal without ANSI sequences
+    /// (TERM=dumb); one command per line when stdin or stdout is not a terminal (so nothing but replies is printed).
+    /// </summary>
+    private static async Task<int> WithoutCommandAsync(CliSettings settings, IDynamoClient client)
     {
-        var editor = new LineEditor(LineEditor.DefaultHistoryPath);
+        if (Console.IsInputRedirected || Console.IsOutputRedirected)
+        {
+            var output = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = false };
+            await using (output.ConfigureAwait(false))
+            {
+                return await Runner.RunPipeAsync(Console.In, client, output, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
+        if (!TerminalLineReader.IsSupported)
+        {
+            var plain = new PlainLineReader(settings.Endpoint + "> ", Console.In, Console.Out);
+            return await Prompt.RunAsync(plain, client, Console.Out, ConsoleInterrupt.During, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        // The line editor reads Ctrl-C as a key (to drop the line); while a command runs it is a signal again.
         Console.TreatControlCAsInput = true;
-        var prompt = endpoint + "> ";
-        while (editor.ReadLine(prompt) is { } line)
+        try
         {
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                continue;
-            }
-
-            editor.Remember(line);
-            if (line.Trim().ToUpperInvariant() is "QUIT" or "EXIT")
-            {
-                break;
-            }
-
-            var reply = await Executor.RunLineAsync(line, client, CancellationToken.None).ConfigureAwait(false);
-            Console.WriteLine(reply.Text);
+            var reader = new TerminalLineReader(settings.Endpoint, new HistoryFile(HistoryFile.DefaultPath));
+            return await Prompt.RunAsync(reader, client, Console.Out, ConsoleInterrupt.During, CancellationToken.None).ConfigureAwait(false);
         }
-
-        return Runner.ExitOk;
-    }
-
-    /// <summary>Reads -h and -p (in any order, before the command); the rest is the command.</summary>
-    internal static bool TryParseArguments(
-        IReadOnlyList<string> args, out string endpoint, out List<string> command, out string error)
-    {
-        var host = CliLimits.HostDefault;
-        var port = CliLimits.PortDefault;
-        var i = 0;
-        endpoint = string.Empty;
-        command = [];
-        error = string.Empty;
-        for (; i < args.Count && args[i] is "-h" or "-p"; i += 2)
+        finally
         {
-            if (i + 1 >= args.Count)
-            {
-                error = $"{args[i]} needs a value";
-                return false;
-            }
-
-            if (args[i] == "-h")
-            {
-                host = args[i + 1];
-            }
-            else if (!int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
-            {
-                error = $"the port must be a number from 1 to 65535, not '{args[i + 1]}'";
-                return false;
-            }
+            Console.TreatControlCAsInput = false;
         }
-
-        endpoint = (host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host) + ":" + port.ToString(CultureInfo.InvariantCulture);
-        command = [.. args.Skip(i)];
-        return true;
     }
 }

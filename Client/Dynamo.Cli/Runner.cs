@@ -10,6 +10,9 @@ internal static class Runner
     public const int ExitFailed = 1;
     public const int ExitUsage = 2;
 
+    /// <summary>The reply to a line over <see cref="CliLimits.LineCharsMax"/>.</summary>
+    public static readonly string LineTooLong = $"line longer than {CliLimits.LineCharsMax} characters: not run";
+
     /// <summary>
     /// Runs the command given as arguments (already split by the shell, so no quote processing) and prints its
     /// reply. Exit code 0, 1 when the command failed, 2 when it was not a valid command.
@@ -39,7 +42,8 @@ internal static class Runner
     /// Reads one command per line and runs them pipelined (up to <see cref="CliLimits.PipelineCommandsMax"/> in
     /// flight through the client's connections; commands on one key in their order), printing one reply per command
     /// in the order of the commands.
-    /// Blank lines are skipped; QUIT ends the input. Exit code 1 when any command failed.
+    /// Blank lines are skipped; QUIT ends the input; a line over <see cref="CliLimits.LineCharsMax"/> characters gets an
+    /// error reply and is not run. Exit code 1 when any command failed.
     /// </summary>
     public static async Task<int> RunPipeAsync(
         TextReader input, IDynamoClient client, TextWriter output, CancellationToken cancellationToken)
@@ -50,10 +54,17 @@ internal static class Runner
             new BoundedChannelOptions(CliLimits.PipelineCommandsMax) { SingleReader = true, SingleWriter = true });
         var printing = PrintInOrderAsync(inFlight.Reader, output, cancellationToken);
         var lastOnKey = new Dictionary<string, Task<Reply>>(StringComparer.Ordinal);
+        var lines = new LineReader(input, CliLimits.LineCharsMax);
         try
         {
-            while (await input.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+            while (await lines.ReadLineAsync(cancellationToken).ConfigureAwait(false) is ({ } line, var tooLong))
             {
+                if (tooLong)
+                {
+                    await inFlight.Writer.WriteAsync(Task.FromResult(Reply.Error(LineTooLong)), cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
                 if (string.IsNullOrWhiteSpace(line))
                 {
                     continue;
@@ -78,9 +89,9 @@ internal static class Runner
 
     /// <summary>
     /// Starts one line's command. Commands on different keys run concurrently; a command on a key starts only when
-    /// the previous command on the same key has finished, so a pipe of "DEL k" then "GET k" reads what the delete
-    /// left, as typing them one after the other would (a DEL without CTX reads before it writes, so the order in
-    /// which requests reach the node does not give this by itself).
+    /// the previous command on the same key has finished, so a pipe of "SET k 1", "SET k 2", "GET k" prints 2 and
+    /// "DEL k" then "GET k" reads what the delete left, as typing them one after the other would (a SET or DEL without
+    /// CTX reads before it writes, so the order in which requests reach the node does not give this by itself).
     /// </summary>
     private static Task<Reply> StartInKeyOrder(
         string line, IDynamoClient client, Dictionary<string, Task<Reply>> lastOnKey, CancellationToken cancellationToken)
