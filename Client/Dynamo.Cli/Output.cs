@@ -157,7 +157,7 @@ internal static class Output
         }
 
         var total = result.ValueSizes.Sum();
-        text.Append(CultureInfo.InvariantCulture, $"(values omitted: together {total} bytes, they pass the object bound; ")
+        text.Append(CultureInfo.InvariantCulture, $"(values omitted: together {total} bytes, they pass the object bound of {Protocol.ProtocolLimits.ObjectBytesMax} bytes; ")
             .Append("SET key value CTX=<context> replaces them, DEL key deletes them)\n");
         return AppendContext(text, result.Context).ToString();
     }

@@ -42,10 +42,30 @@ public sealed class ObjectBoundTests : ClusterTestBase
 
         await client.PutAsync(key, Value(4), read.Context);
         var resolved = await client.GetAsync(key, new GetOptions { R = 3 });
-        Assert.That((resolved.SiblingCount, resolved.Values[0].Span[0]), Is.EqualTo((1, (byte)4)));
+        Assert.That(resolved.SiblingCount, Is.EqualTo(1));
+        Assert.That(resolved.Values[0].Span[0], Is.EqualTo((byte)4));
 
         await client.DeleteAsync(key, options: new DeleteOptions { W = 3 });
         Assert.That((await client.GetAsync(key, new GetOptions { R = 3 })).Found, Is.False);
+    }
+
+    [Test]
+    public async Task Four_blind_5MB_sets_through_the_cli_refuse_the_fourth_with_the_bound_and_leave_the_key_usable()
+    {
+        var key = "cli-big-" + Guid.NewGuid().ToString("N");
+        var value = new string('x', ValueBytes);
+        var blind = string.Concat(Enumerable.Repeat($"SET {key} {value} BLIND\n", 4));
+
+        var sets = await CliProcess.RunAsync(Cluster[0].Port, [], blind);
+
+        Assert.That(sets.Lines.Take(3), Is.EqualTo(new[] { "OK", "OK", "OK" }), sets.ToString());
+        Assert.That(sets.Lines[3], Does.StartWith($"(error) too large: The write to key '{key}' would leave 4 sibling values")
+            .And.Contain("over the object bound of 16711680 bytes; nothing was stored").And.Contain("GET key WITHCTX"));
+        Assert.That(sets.ExitCode, Is.EqualTo(1), "a command failed");
+
+        var after = await CliProcess.RunAsync(Cluster[1].Port, [], $"SET {key} small\nGET {key} R=3\nDEL {key}\nGET {key}\n");
+
+        Assert.That(after.Lines, Is.EqualTo(new[] { "OK", "small", "OK", "(nil)" }), after.ToString());
     }
 
     [Test]
@@ -152,10 +172,20 @@ public sealed class DivergedObjectBoundTests : ClusterTestBase
                 $"{node.Id} believes every node up: " + string.Join("; ", info.Where(f => f.Key.StartsWith("member", StringComparison.Ordinal)).Select(f => $"{f.Key}={f.Value}")));
         }
 
-        await client.PutAsync(key, Encoding.UTF8.GetBytes("resolved"), read.Context, new PutOptions { W = 3 });
+        var keyText = Encoding.UTF8.GetString(key);
+        var withContext = await CliProcess.RunAsync(n2.Port, ["GET", keyText, "R=3", "WITHCTX"]);
+        Assert.That(withContext.Lines.Take(5), Is.EqualTo(Enumerable.Range(1, 5).Select(i => $"{i}) (value omitted: 5000000 bytes)")), withContext.ToString());
+        Assert.That(withContext.Lines[5], Does.StartWith("(values omitted: together 25000000 bytes, they pass the object bound of 16711680 bytes"));
+        Assert.That(withContext.Lines[6], Is.EqualTo($"(context) {read.Context}"));
+
+        // The context that read printed covers all five, whatever their size: a SET with it replaces them.
+        var context = withContext.Lines[6]["(context) ".Length..];
+        var set = await CliProcess.RunAsync(n3.Port, ["SET", keyText, "resolved", "CTX=" + context, "W=3"]);
+        Assert.That((set.ExitCode, set.Output), Is.EqualTo((0, "OK\n")), set.ToString());
 
         var after = await client.GetAsync(key, new GetOptions { R = 3 });
-        Assert.That((after.SiblingCount, after.GetString()), Is.EqualTo((1, "resolved")));
+        Assert.That(after.SiblingCount, Is.EqualTo(1));
+        Assert.That(after.GetString(), Is.EqualTo("resolved"));
         await Deadline.UntilAsync(
             async _ =>
             {

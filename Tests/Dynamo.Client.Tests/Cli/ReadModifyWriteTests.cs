@@ -174,7 +174,7 @@ public sealed class ReadModifyWriteTests
         Assert.That(Output.FormatGet(result, withContext), Is.EqualTo(
             "1) (value omitted: 5000000 bytes)\n"
             + "2) (value omitted: 12000000 bytes)\n"
-            + "(values omitted: together 17000000 bytes, they pass the object bound; SET key value CTX=<context> replaces them, DEL key deletes them)\n"
+            + "(values omitted: together 17000000 bytes, they pass the object bound of 16711680 bytes; SET key value CTX=<context> replaces them, DEL key deletes them)\n"
             + $"(context) {s_read}"));
     }
 
