@@ -164,6 +164,34 @@ public sealed partial class BenchCommandLineTests
         Assert.That((antiEntropy!.Command, antiEntropy.W, antiEntropy.Seed, antiEntropy.SeedGiven), Is.EqualTo((LoadCommandKind.Load, (int?)3, 1UL, true)));
     }
 
+    [Test]
+    public async Task Docs_BENCHMARKS_md_lists_every_option_of_run_with_the_name_and_default_the_help_prints()
+    {
+        var docs = await File.ReadAllLinesAsync(Path.Combine(RepositoryRoot(), "docs", "BENCHMARKS.md"));
+
+        foreach (var (option, text) in HelpRows((await InvokeAsync("run", "--help")).Output, "Options:"))
+        {
+            var match = DefaultText().Match(text);
+            var row = $"| `{option.Replace("|", "\\|", StringComparison.Ordinal)}` | "
+                + (match.Success ? $"`{match.Groups["text"].Value.Replace("|", "\\|", StringComparison.Ordinal)}`" : "—") + " |";
+            Assert.That(docs, Has.Some.StartsWith(row), $"docs/BENCHMARKS.md has the row of {option}");
+        }
+    }
+
+    /// <summary>The repository: the nearest folder up from the tests holding the solution.</summary>
+    internal static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Dynamo.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException("Dynamo.sln was not found above " + TestContext.CurrentContext.TestDirectory);
+    }
+
     /// <summary>Asserts that <paramref name="rows"/> are exactly <paramref name="expected"/>, in order, each with a description.</summary>
     internal static void AssertListsExactly(IReadOnlyDictionary<string, string> rows, (string Option, string? Default)[] expected)
     {

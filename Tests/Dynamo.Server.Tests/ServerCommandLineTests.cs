@@ -245,6 +245,36 @@ public sealed partial class ServerCommandLineTests
         Assert.That(_clustersRun, Is.Empty, "no cluster is started");
     }
 
+    [Test]
+    public async Task Docs_SERVER_md_lists_every_option_with_the_name_and_default_the_help_prints()
+    {
+        var docs = await File.ReadAllLinesAsync(Path.Combine(RepositoryRoot(), "docs", "SERVER.md"));
+        var node = HelpRows((await InvokeAsync("--help")).Output, "Options:");
+        var dev = HelpRows((await InvokeAsync("dev", "--help")).Output, "Options:");
+
+        foreach (var (option, text) in node.Concat(dev))
+        {
+            var defaultText = DefaultOf(text);
+            var row = $"| `{option.Replace("|", "\\|", StringComparison.Ordinal)}` | "
+                + (defaultText is null ? "—" : $"`{defaultText.Replace("|", "\\|", StringComparison.Ordinal)}`") + " |";
+            Assert.That(docs, Has.Some.StartsWith(row), $"docs/SERVER.md has the row of {option}");
+        }
+    }
+
+    /// <summary>The repository: the nearest folder up from the tests holding the solution.</summary>
+    internal static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Dynamo.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException("Dynamo.sln was not found above " + TestContext.CurrentContext.TestDirectory);
+    }
+
     /// <summary>Asserts that <paramref name="rows"/> are exactly <paramref name="expected"/>, in order, each with a description.</summary>
     internal static void AssertListsExactly(IReadOnlyDictionary<string, string> rows, (string Option, string? Default)[] expected)
     {
