@@ -11,7 +11,7 @@ namespace Dynamo.Bench.Tests;
 public sealed partial class BenchCommandLineTests
 {
     /// <summary>Every option of <c>run</c> as its help shows it, with the default it shows (null: none shown).</summary>
-    internal static readonly (string Option, string? Default)[] RunOptions =
+    private static readonly (string Option, string? Default)[] s_runOptions =
     [
         ("--target <URL>", null),
         ("--workload <A|B|C|D|F>", "A"),
@@ -36,8 +36,8 @@ public sealed partial class BenchCommandLineTests
     ];
 
     /// <summary>Every option of <c>load</c>: the ones of <c>run</c> that are not about the measured rounds.</summary>
-    internal static readonly (string Option, string? Default)[] LoadOptions =
-        [.. RunOptions.Where(o => !LoadOptionSet.RunOnly.Contains(o.Option.Split(' ')[0]))];
+    private static readonly (string Option, string? Default)[] s_loadOptions =
+        [.. s_runOptions.Where(o => !LoadOptionSet.RunOnly.Contains(o.Option.Split(' ')[0]))];
 
     private readonly List<LoadOptions> _loadsRun = [];
     private readonly List<IReadOnlyList<string>> _microRuns = [];
@@ -121,7 +121,7 @@ public sealed partial class BenchCommandLineTests
         var run = await InvokeAsync(verb, ask);
 
         Assert.That(run.ExitCode, Is.Zero);
-        AssertListsExactly(HelpRows(run.Output, "Options:"), verb == "run" ? RunOptions : LoadOptions);
+        AssertListsExactly(HelpRows(run.Output, "Options:"), verb == "run" ? s_runOptions : s_loadOptions);
         Assert.That(run.Output, Does.Contain("T is a number with a unit: 500ms, 30s, 2m, 1h"));
         Assert.That(_loadsRun, Is.Empty);
     }

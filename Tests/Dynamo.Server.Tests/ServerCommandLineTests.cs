@@ -13,7 +13,7 @@ namespace Dynamo.Server.Tests;
 public sealed partial class ServerCommandLineTests
 {
     /// <summary>Every node option as <c>--help</c> shows it, with the default it shows (null: none shown).</summary>
-    internal static readonly (string Option, string? Default)[] NodeOptions =
+    private static readonly (string Option, string? Default)[] s_nodeOptions =
     [
         ("--node <id>", null),
         ("--peers <id@host:port,...>", null),
@@ -47,7 +47,7 @@ public sealed partial class ServerCommandLineTests
     ];
 
     /// <summary>Every option of <c>dev</c> as <c>dev --help</c> shows it, with its default.</summary>
-    internal static readonly (string Option, string? Default)[] DevOptions =
+    private static readonly (string Option, string? Default)[] s_devOptions =
     [
         ("--nodes <n>", "3"),
         ("--base-port <port>", "7101"),
@@ -147,7 +147,7 @@ public sealed partial class ServerCommandLineTests
         Assert.That(run.ExitCode, Is.Zero);
         Assert.That(run.Output, Does.Contain("dynamo-server --node <id> --peers <id@host:port,...> [options]"));
         Assert.That(run.Output, Does.Contain("dynamo-server dev [options] [-- <node options>...]"));
-        AssertListsExactly(HelpRows(run.Output, "Options:"), NodeOptions);
+        AssertListsExactly(HelpRows(run.Output, "Options:"), s_nodeOptions);
         Assert.That(HelpRows(run.Output, "Commands:").Keys, Is.EqualTo(new[] { "dev <node-options>", "version" }));
     }
 
@@ -177,7 +177,7 @@ public sealed partial class ServerCommandLineTests
 
         Assert.That(run.ExitCode, Is.Zero);
         Assert.That(run.Output, Does.Contain("dynamo-server dev [options] [-- <node options>...]"));
-        AssertListsExactly(HelpRows(run.Output, "Options:"), DevOptions);
+        AssertListsExactly(HelpRows(run.Output, "Options:"), s_devOptions);
         var nodeOptions = HelpRows(run.Output, "Arguments:")["<node-options>"];
         Assert.That(nodeOptions, Does.Contain("After --").And.Contain("checked before any node starts"));
         Assert.That(nodeOptions, Does.Contain(string.Join(", ", DevOptionSet.OptionsSetByDev.SkipLast(1)) + " and --parent-pid"));
