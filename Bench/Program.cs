@@ -3,36 +3,49 @@ using Dynamo.Bench.Load;
 
 namespace Dynamo.Bench;
 
+/// <summary>
+/// <c>dynamo-bench</c>: <c>micro</c> runs the BenchmarkDotNet micro-benchmarks, <c>run</c> and <c>load</c> the load
+/// harness. Exit codes: 0 when done, 1 when a target cannot be reached or the report cannot be written, 2 for a bad
+/// command line.
+/// </summary>
 internal static class Program
 {
-    private const string Usage = """
-        usage: dynamo-bench micro [BenchmarkDotNet options, e.g. --filter *Frame*]
-               dynamo-bench run  --target URL [--target URL ...] [options]   (see dynamo-bench run --help)
-               dynamo-bench load --target URL [--target URL ...] [options]
-        """;
-
     private static async Task<int> Main(string[] args)
     {
-        if (args.Length > 0 && args[0] == "micro")
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
         {
-            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]);
-            return 0;
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        var load = new LoadCommand(
+            TargetFactory.Create, Console.Out, Console.Error, new StopwatchClock(), errorIsTerminal: !Console.IsErrorRedirected);
+        var commandLine = new BenchCommandLine(load.RunAsync, RunMicro, HelpWidth());
+        return await commandLine.InvokeAsync(args, Console.Out, Console.Error, cancel.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>Hands <paramref name="args"/> to BenchmarkDotNet as they are.</summary>
+    private static int RunMicro(IReadOnlyList<string> args)
+    {
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run([.. args]);
+        return 0;
+    }
+
+    /// <summary>The terminal's width, at most <see cref="BenchCommandLine.HelpWidthDefault"/>; that when not a terminal.</summary>
+    private static int HelpWidth()
+    {
+        if (Console.IsOutputRedirected)
+        {
+            return BenchCommandLine.HelpWidthDefault;
         }
 
-        if (args.Length > 0 && args[0] is "run" or "load")
+        try
         {
-            using var cancel = new CancellationTokenSource();
-            Console.CancelKeyPress += (_, e) =>
-            {
-                e.Cancel = true;
-                cancel.Cancel();
-            };
-            var command = new LoadCommand(
-                TargetFactory.Create, Console.Out, Console.Error, new StopwatchClock(), errorIsTerminal: !Console.IsErrorRedirected);
-            return await command.RunAsync(args, cancel.Token).ConfigureAwait(false);
+            return Console.WindowWidth is > 0 and var width ? Math.Min(width, BenchCommandLine.HelpWidthDefault) : BenchCommandLine.HelpWidthDefault;
         }
-
-        await Console.Error.WriteLineAsync(Usage).ConfigureAwait(false);
-        return 2;
+        catch (IOException)
+        {
+            return BenchCommandLine.HelpWidthDefault;
+        }
     }
 }

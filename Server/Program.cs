@@ -21,44 +21,60 @@ internal static class Program
 
     private static async Task<int> Main(string[] args)
     {
-        if (args.Length > 0 && args[0] is "--version" or "version")
+        var commandLine = new ServerCommandLine((options, _) => RunNodeAsync(options), (settings, _) => RunDevAsync(settings), HelpWidth());
+        return await commandLine.InvokeAsync(args, Console.Out, Console.Error, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>The terminal's width, at most <see cref="ServerCommandLine.HelpWidthDefault"/>; that when not a terminal.</summary>
+    private static int HelpWidth()
+    {
+        if (Console.IsOutputRedirected)
         {
-            Console.WriteLine("dynamo-server " + typeof(Program).Assembly.GetName().Version);
-            return 0;
+            return ServerCommandLine.HelpWidthDefault;
         }
 
         try
         {
+            return Console.WindowWidth is > 0 and var width ? Math.Min(width, ServerCommandLine.HelpWidthDefault) : ServerCommandLine.HelpWidthDefault;
+        }
+        catch (IOException)
+        {
+            return ServerCommandLine.HelpWidthDefault;
+        }
+    }
+
+    private static async Task<int> RunDevAsync(DevSettings settings)
+    {
+        if (!await EnsureLz4Async().ConfigureAwait(false))
+        {
+            return FailureExitCode;
+        }
+
+        return await DevCluster.RunAsync(settings).ConfigureAwait(false);
+    }
+
+    /// <summary>Both the node and dev need liblz4; say so plainly when it is missing.</summary>
+    private static async Task<bool> EnsureLz4Async()
+    {
+        try
+        {
             Lz4.EnsureAvailable();
+            return true;
         }
         catch (Lz4UnavailableException missing)
         {
             await Console.Error.WriteLineAsync($"dynamo-server: {missing.Message}").ConfigureAwait(false);
-            return FailureExitCode;
+            return false;
         }
-
-        if (args.Length > 0 && args[0] == "dev")
-        {
-            return await DevCluster.RunAsync(args[1..]).ConfigureAwait(false);
-        }
-
-        if (args.Length == 0 || args.Any(a => a is "--help" or "-h" or "help"))
-        {
-            Console.WriteLine(OptionsParser.Usage);
-            return args.Length == 0 ? BadOptionsExitCode : 0;
-        }
-
-        if (!OptionsParser.TryParse(args, out var options, out var error))
-        {
-            await Console.Error.WriteLineAsync($"dynamo-server: {error}\nRun 'dynamo-server --help' for the options.").ConfigureAwait(false);
-            return BadOptionsExitCode;
-        }
-
-        return await RunNodeAsync(options).ConfigureAwait(false);
     }
 
     private static async Task<int> RunNodeAsync(ServerOptions options)
     {
+        if (!await EnsureLz4Async().ConfigureAwait(false))
+        {
+            return FailureExitCode;
+        }
+
         NodeHost host;
         try
         {

@@ -1,7 +1,7 @@
 namespace Dynamo.Bench.Load;
 
 /// <summary>
-/// <c>dynamo-bench load|run</c>: parses the command line, connects every target, loads the records, runs the rounds
+/// <c>dynamo-bench load|run</c>: connects every target, loads the records, runs the rounds
 /// interleaved (A B A B …), and prints the report (and writes the JSON report).
 /// </summary>
 internal sealed class LoadCommand
@@ -31,22 +31,18 @@ internal sealed class LoadCommand
         _errorIsTerminal = errorIsTerminal;
     }
 
-    /// <summary>Runs the command line <paramref name="args"/> (command word first); returns the exit code.</summary>
-    public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the <c>load</c> or <c>run</c> command line <paramref name="args"/> (command word first): parses it as
+    /// <c>dynamo-bench</c> does, prints help or what is wrong (exit code 2), or runs it. Returns the exit code.
+    /// </summary>
+    public Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken) =>
+        new BenchCommandLine(RunAsync, runMicro: null).InvokeAsync(args, _output, _error, cancellationToken);
+
+    /// <summary>Runs a parsed command; returns the exit code.</summary>
+    public async Task<int> RunAsync(LoadOptions options, CancellationToken cancellationToken)
     {
-        if (!LoadArguments.TryParse(args, out var options, out var problem))
-        {
-            await _error.WriteLineAsync($"dynamo-bench: {problem}\n\n{LoadArguments.Usage}").ConfigureAwait(false);
-            return ExitUsage;
-        }
-
-        if (options is null)
-        {
-            await _output.WriteLineAsync(LoadArguments.Usage).ConfigureAwait(false);
-            return ExitOk;
-        }
-
-        await _error.WriteLineAsync($"dynamo-bench {args[0]}: seed {options.Seed}").ConfigureAwait(false);
+        var verb = options.Command == LoadCommandKind.Load ? "load" : "run";
+        await _error.WriteLineAsync($"dynamo-bench {verb}: seed {options.Seed}").ConfigureAwait(false);
         var targets = new List<ITarget>();
         try
         {

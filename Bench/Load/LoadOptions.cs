@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 
 namespace Dynamo.Bench.Load;
@@ -85,233 +87,314 @@ internal sealed record LoadOptions
     public TargetSettings TargetSettings => new(Clients, Pipeline, Timeout, R, W, N);
 }
 
-/// <summary>Parses <c>dynamo-bench load|run</c> command lines.</summary>
-internal static class LoadArguments
+/// <summary>
+/// The options of <c>dynamo-bench load</c> or <c>run</c> as System.CommandLine symbols, and the
+/// <see cref="LoadOptions"/> they make. Each option parses and checks its own value with the message the user sees; a
+/// value left out is null here and takes its default in <see cref="TryBuild"/>, the default <c>--help</c> prints.
+/// </summary>
+internal sealed class LoadOptionSet
 {
-    /// <summary>The help text.</summary>
-    public const string Usage = """
-        usage: dynamo-bench run  --target URL [--target URL ...] [options]
-               dynamo-bench load --target URL [--target URL ...] [options]
-
-        run loads the records into every target (unless --no-load), then runs the workload against each target in
-        turn, interleaved over --rounds rounds (A B A B ...), and reports each target and the ratios of the first
-        target to every other. load only writes the records.
-
-        targets:  dynamo://host:port[,host:port...]   redis://host:port (Redis, Garnet: any RESP server)
-
-        options (both commands):
-          --records N          records loaded, keys user000000000000 ...       (default 100000)
-          --value-size BYTES   value size                                      (default 100)
-          --clients N          concurrent clients (connections)                (default 50)
-          --pipeline N         operations in flight per client                 (default 1)
-          --timeout T          deadline of each operation                      (default 5s)
-          --r N --w N --n N    Dynamo quorums and replication factor           (default: the cluster's)
-          --seed S             seed of every random choice                     (default: random, printed)
-        options (run only):
-          --workload A|B|C|D|F YCSB workload: A 50/50 read/update, B 95/5, C read only,
-                               D read latest + 5% insert, F 50% read, 50% read-modify-write   (default A)
-          --distribution uniform|zipfian|latest    key distribution   (default: zipfian; latest for D)
-          --duration T         measured period of each round                   (default 30s)
-          --operations N       measured operations of each round, instead of --duration
-          --warmup T           unmeasured period before each round             (default 5s)
-          --rate N             open loop: N operations per second in total, latency measured from the
-                               intended start of each operation                (default: closed loop)
-          --rounds N           interleaved rounds                              (default 1)
-          --no-load            the records are already there
-          --json FILE          write the report as JSON
-          --help               this text
-
-        T is a number with a unit: 500ms, 30s, 2m, 1h (no unit means seconds).
-        """;
-
-    private static readonly string[] s_runOnly =
+    /// <summary>The options only <c>run</c> takes.</summary>
+    public static readonly IReadOnlyList<string> RunOnly =
         ["--workload", "--distribution", "--duration", "--operations", "--warmup", "--rate", "--rounds", "--no-load", "--json"];
 
+    private const string DurationSyntax = "T is a number with a unit: 500ms, 30s, 2m, 1h (no unit means seconds).";
+
+    private static readonly LoadOptions s_defaults = new();
+
+    /// <summary>Creates the options of <paramref name="kind"/> and its command.</summary>
+    public LoadOptionSet(LoadCommandKind kind)
+    {
+        Kind = kind;
+        Targets = new Option<List<string>>("--target")
+        {
+            HelpName = "URL",
+            Description = "A server to drive: dynamo://host:port[,host:port...] or redis://host:port (Redis, Garnet: any RESP " +
+                "server). Repeatable; at least one; the first is the baseline of the ratios.",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        Targets.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens.Where(t => !t.Value.Contains("://", StringComparison.Ordinal)))
+            {
+                result.AddError($"--target '{token.Value}' is not a URL like dynamo://host:port or redis://host:port");
+            }
+        });
+        Records = Count("--records", "N", "Records loaded, keys user000000000000 ...", 1, LoadLimits.RecordsMax, s_defaults.Records);
+        ValueSize = Count("--value-size", "BYTES", "Value size", 1, LoadLimits.ValueBytesMax, s_defaults.ValueSize);
+        Clients = Count("--clients", "N", "Concurrent clients (connections)", 1, LoadLimits.ClientsMax, s_defaults.Clients);
+        Pipeline = Count("--pipeline", "N", "Operations in flight per client", 1, LoadLimits.PipelineMax, s_defaults.Pipeline);
+        Timeout = Span("--timeout", "Deadline of each operation.", allowZero: false, Seconds(s_defaults.Timeout));
+        R = Count("--r", "N", "Dynamo read quorum", 1, 64, "the cluster's");
+        W = Count("--w", "N", "Dynamo write quorum", 1, 64, "the cluster's");
+        N = Count("--n", "N", "Dynamo replication factor", 1, 64, "the cluster's");
+        Seed = Single<ulong?>("--seed", "S", "Seed of every random choice.", "random, printed", (string text, out ulong? value, out string? error) =>
+        {
+            value = ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seed) ? seed : null;
+            error = value is null ? $"--seed '{text}': expected a whole number" : null;
+            return error is null;
+        });
+        Workload = Single<Workload?>(
+            "--workload",
+            "A|B|C|D|F",
+            "YCSB workload: A 50% read, 50% update; B 95/5; C read only; D read latest, 5% insert; F 50% read, 50% read-modify-write.",
+            s_defaults.Workload.Name,
+            (string text, out Workload? value, out string? error) =>
+            {
+                value = Load.Workload.TryParse(text, out var workload) ? workload : null;
+                error = value is null ? $"--workload '{text}': expected A, B, C, D or F" : null;
+                return error is null;
+            });
+        Distribution = Single<KeyDistribution?>(
+            "--distribution",
+            "uniform|zipfian|latest",
+            "Key distribution.",
+            "zipfian; latest for D",
+            (string text, out KeyDistribution? value, out string? error) =>
+            {
+                value = Enum.TryParse<KeyDistribution>(text, ignoreCase: true, out var distribution) && Enum.IsDefined(distribution)
+                    && !char.IsDigit(text[0]) ? distribution : null;
+                error = value is null ? $"--distribution '{text}': expected uniform, zipfian or latest" : null;
+                return error is null;
+            });
+        Duration = Span("--duration", "Measured period of each round.", allowZero: false, Seconds(s_defaults.Duration));
+        Operations = Count("--operations", "N", "Measured operations of each round, instead of --duration", 1, long.MaxValue / 2, null);
+        Warmup = Span("--warmup", "Unmeasured period before each round.", allowZero: true, Seconds(s_defaults.Warmup));
+        Rate = Single<double?>(
+            "--rate",
+            "N",
+            "Open loop: N operations per second in total, latency measured from the intended start of each operation.",
+            "closed loop",
+            (string text, out double? value, out string? error) =>
+            {
+                value = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) && rate > 0 && !double.IsInfinity(rate)
+                    ? rate : null;
+                error = value is null ? $"--rate '{text}': expected a positive number of operations per second" : null;
+                return error is null;
+            });
+        Rounds = Count("--rounds", "N", "Interleaved rounds", 1, LoadLimits.RoundsMax, s_defaults.Rounds);
+        NoLoad = new Option<bool>("--no-load") { Description = "The records are already there: skip loading them.", Arity = ArgumentArity.Zero };
+        Json = Single<string?>("--json", "FILE", "Write the report as JSON to FILE.", null, (string text, out string? value, out string? error) =>
+        {
+            value = text.Length > 0 ? text : null;
+            error = value is null ? "--json: the file name is empty" : null;
+            return error is null;
+        });
+
+        Command = kind == LoadCommandKind.Run
+            ? new Command(
+                "run",
+                "Loads the records into every target (unless --no-load), then runs the workload against each target in turn, " +
+                "interleaved over --rounds rounds (A B A B ...), and reports each target and the ratios of the first target " +
+                "to every other. " + DurationSyntax)
+            : new Command("load", "Writes the records into every target. " + DurationSyntax);
+        Command.TreatUnmatchedTokensAsErrors = false;
+        foreach (var option in All)
+        {
+            Command.Add(option);
+        }
+    }
+
+    /// <summary>load or run.</summary>
+    public LoadCommandKind Kind { get; }
+
+    /// <summary>The command holding the options.</summary>
+    public Command Command { get; }
+
+    /// <summary><c>--target</c>, repeatable.</summary>
+    public Option<List<string>> Targets { get; }
+
+    /// <summary><c>--records</c>.</summary>
+    public Option<long?> Records { get; }
+
+    /// <summary><c>--value-size</c>.</summary>
+    public Option<long?> ValueSize { get; }
+
+    /// <summary><c>--clients</c>.</summary>
+    public Option<long?> Clients { get; }
+
+    /// <summary><c>--pipeline</c>.</summary>
+    public Option<long?> Pipeline { get; }
+
+    /// <summary><c>--timeout</c>.</summary>
+    public Option<TimeSpan?> Timeout { get; }
+
+    /// <summary><c>--r</c>.</summary>
+    public Option<long?> R { get; }
+
+    /// <summary><c>--w</c>.</summary>
+    public Option<long?> W { get; }
+
+    /// <summary><c>--n</c>.</summary>
+    public Option<long?> N { get; }
+
+    /// <summary><c>--seed</c>.</summary>
+    public Option<ulong?> Seed { get; }
+
+    /// <summary><c>--workload</c> (run).</summary>
+    public Option<Workload?> Workload { get; }
+
+    /// <summary><c>--distribution</c> (run).</summary>
+    public Option<KeyDistribution?> Distribution { get; }
+
+    /// <summary><c>--duration</c> (run).</summary>
+    public Option<TimeSpan?> Duration { get; }
+
+    /// <summary><c>--operations</c> (run).</summary>
+    public Option<long?> Operations { get; }
+
+    /// <summary><c>--warmup</c> (run).</summary>
+    public Option<TimeSpan?> Warmup { get; }
+
+    /// <summary><c>--rate</c> (run).</summary>
+    public Option<double?> Rate { get; }
+
+    /// <summary><c>--rounds</c> (run).</summary>
+    public Option<long?> Rounds { get; }
+
+    /// <summary><c>--no-load</c> (run).</summary>
+    public Option<bool> NoLoad { get; }
+
+    /// <summary><c>--json</c> (run).</summary>
+    public Option<string?> Json { get; }
+
+    /// <summary>The options of this command, in the order <c>--help</c> lists them.</summary>
+    public IReadOnlyList<Option> All => Kind == LoadCommandKind.Run
+        ? [Targets, Workload, Records, ValueSize, Clients, Pipeline, Distribution, Duration, Operations, Warmup, Rate, Rounds, NoLoad,
+            Timeout, R, W, N, Seed, Json]
+        : [Targets, Records, ValueSize, Clients, Pipeline, Timeout, R, W, N, Seed];
+
+    /// <summary>
+    /// Makes the options from a parse without errors; false with <paramref name="error"/> when a check across options
+    /// fails. A seed not given is drawn here.
+    /// </summary>
+    public bool TryBuild(ParseResult result, [NotNullWhen(true)] out LoadOptions? options, [NotNullWhen(false)] out string? error)
+    {
+        options = null;
+        var targets = result.GetValue(Targets) ?? [];
+        if (targets.Count == 0)
+        {
+            error = "at least one --target is needed, e.g. --target dynamo://127.0.0.1:7101";
+            return false;
+        }
+
+        var seed = result.GetValue(Seed);
+        var defaults = s_defaults;
+        options = new LoadOptions
+        {
+            Command = Kind,
+            Targets = targets,
+            Records = result.GetValue(Records) ?? defaults.Records,
+            ValueSize = (int)(result.GetValue(ValueSize) ?? defaults.ValueSize),
+            Clients = (int)(result.GetValue(Clients) ?? defaults.Clients),
+            Pipeline = (int)(result.GetValue(Pipeline) ?? defaults.Pipeline),
+            Timeout = result.GetValue(Timeout) ?? defaults.Timeout,
+            R = (int?)result.GetValue(R),
+            W = (int?)result.GetValue(W),
+            N = (int?)result.GetValue(N),
+            Seed = seed ?? (ulong)Random.Shared.NextInt64(1, long.MaxValue),
+            SeedGiven = seed is not null,
+        };
+        if (Kind == LoadCommandKind.Run)
+        {
+            options = options with
+            {
+                Workload = result.GetValue(Workload) ?? defaults.Workload,
+                Distribution = result.GetValue(Distribution),
+                Duration = result.GetValue(Duration) ?? defaults.Duration,
+                Operations = result.GetValue(Operations),
+                Warmup = result.GetValue(Warmup) ?? defaults.Warmup,
+                Rate = result.GetValue(Rate),
+                Rounds = (int)(result.GetValue(Rounds) ?? defaults.Rounds),
+                NoLoad = result.GetValue(NoLoad),
+                JsonPath = result.GetValue(Json),
+            };
+        }
+
+        error = null;
+        return true;
+    }
+
+    /// <summary>An option taking one value, parsed by <paramref name="parse"/>, its default shown in its help line.</summary>
+    private static Option<T> Single<T>(string name, string helpName, string description, string? defaultText, ValueParser<T> parse)
+    {
+        var option = new Option<T>(name)
+        {
+            HelpName = helpName,
+            Description = defaultText is null ? description : $"{description} [default: {defaultText}]",
+            Arity = ArgumentArity.ExactlyOne,
+        };
+        option.CustomParser = argument =>
+        {
+            // No value, or the option given twice: reported from the parse result.
+            if (argument.Tokens.Count != 1)
+            {
+                return default!;
+            }
+
+            var text = argument.Tokens[0].Value;
+            if (!parse(text, out var value, out var error))
+            {
+                argument.AddError(error ?? $"{name} '{text}' is not valid");
+                return default!;
+            }
+
+            return value;
+        };
+        return option;
+    }
+
+    private static Option<long?> Count(string name, string helpName, string description, long min, long max, long defaultValue) =>
+        Count(name, helpName, description, min, max, defaultValue.ToString(CultureInfo.InvariantCulture));
+
+    private static Option<long?> Count(string name, string helpName, string description, long min, long max, string? defaultText) =>
+        Single<long?>(
+            name,
+            helpName,
+            max >= long.MaxValue / 2 ? description + "." : $"{description} ({min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}).",
+            defaultText,
+            (string text, out long? value, out string? error) =>
+            {
+                value = long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count >= min && count <= max ? count : null;
+                error = value is null ? $"{name} '{text}': expected a whole number from {min} to {max}" : null;
+                return error is null;
+            });
+
+    private static Option<TimeSpan?> Span(string name, string description, bool allowZero, string defaultText) =>
+        Single<TimeSpan?>(name, "T", description, defaultText, (string text, out TimeSpan? value, out string? error) =>
+        {
+            value = LoadArguments.TryParseDuration(text, out var duration) && (allowZero || duration > TimeSpan.Zero) ? duration : null;
+            error = value is null ? $"{name} '{text}': expected a {(allowZero ? "" : "positive ")}duration like 500ms, 30s, 2m" : null;
+            return error is null;
+        });
+
+    private static string Seconds(TimeSpan duration) => $"{duration.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s";
+
+    /// <summary>Parses one option value; false with the message the user sees.</summary>
+    private delegate bool ValueParser<T>(string text, out T value, out string? error);
+}
+
+/// <summary>Parses <c>dynamo-bench load|run</c> command lines without running them.</summary>
+internal static class LoadArguments
+{
     /// <summary>
     /// Parses <paramref name="args"/> (the command word first). False with <paramref name="error"/> on a bad command
-    /// line; true with null options when help was asked for.
+    /// line, one line per problem; true with null options when help was asked for.
     /// </summary>
     public static bool TryParse(IReadOnlyList<string> args, out LoadOptions? options, out string? error)
     {
         options = null;
-        error = null;
-        if (args.Count == 0 || args[0] is "--help" or "-h" or "help")
+        var commandLine = new BenchCommandLine((_, _) => Task.FromResult(0), runMicro: null);
+        var parsed = commandLine.Parse(args);
+        if (parsed.Problems.Count > 0)
         {
-            return args.Count != 0 || Fail("a command is needed: load or run", out error);
-        }
-
-        var command = args[0] switch
-        {
-            "load" => LoadCommandKind.Load,
-            "run" => LoadCommandKind.Run,
-            _ => (LoadCommandKind?)null,
-        };
-        if (command is null)
-        {
-            return Fail($"unknown command '{args[0]}': expected load or run", out error);
-        }
-
-        var result = new LoadOptions { Command = command.Value };
-        var targets = new List<string>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 1; i < args.Count; i++)
-        {
-            var name = args[i];
-            if (name is "--help" or "-h")
-            {
-                return true;
-            }
-
-            if (!name.StartsWith("--", StringComparison.Ordinal))
-            {
-                return Fail($"unexpected argument '{name}'", out error);
-            }
-
-            if (name != "--target" && !seen.Add(name))
-            {
-                return Fail($"{name} is given twice", out error);
-            }
-
-            if (command == LoadCommandKind.Load && s_runOnly.Contains(name))
-            {
-                return Fail($"{name} applies to run only", out error);
-            }
-
-            if (name == "--no-load")
-            {
-                result = result with { NoLoad = true };
-                continue;
-            }
-
-            if (i + 1 >= args.Count)
-            {
-                return Fail($"{name} needs a value", out error);
-            }
-
-            var value = args[++i];
-            if (!TryApply(result, name, value, targets, out result, out error))
-            {
-                return false;
-            }
-        }
-
-        if (targets.Count == 0)
-        {
-            return Fail("at least one --target is needed, e.g. --target dynamo://127.0.0.1:7101", out error);
-        }
-
-        if (!result.SeedGiven)
-        {
-            result = result with { Seed = (ulong)Random.Shared.NextInt64(1, long.MaxValue) };
-        }
-
-        options = result with { Targets = targets };
-        return true;
-    }
-
-    private static bool TryApply(
-        LoadOptions current, string name, string value, List<string> targets, out LoadOptions next, out string? error)
-    {
-        next = current;
-        error = null;
-        switch (name)
-        {
-            case "--target":
-                if (!value.Contains("://", StringComparison.Ordinal))
-                {
-                    return Fail($"--target '{value}' is not a URL like dynamo://host:port or redis://host:port", out error);
-                }
-
-                targets.Add(value);
-                return true;
-            case "--workload":
-                if (!Workload.TryParse(value, out var workload))
-                {
-                    return Fail($"--workload '{value}': expected A, B, C, D or F", out error);
-                }
-
-                next = current with { Workload = workload };
-                return true;
-            case "--distribution":
-                if (!Enum.TryParse<KeyDistribution>(value, ignoreCase: true, out var distribution)
-                    || !Enum.IsDefined(distribution) || char.IsDigit(value[0]))
-                {
-                    return Fail($"--distribution '{value}': expected uniform, zipfian or latest", out error);
-                }
-
-                next = current with { Distribution = distribution };
-                return true;
-            case "--records":
-                return TryCount(name, value, 1, LoadLimits.RecordsMax, out var records, out error)
-                    && Set(next = current with { Records = records });
-            case "--value-size":
-                return TryCount(name, value, 1, LoadLimits.ValueBytesMax, out var size, out error)
-                    && Set(next = current with { ValueSize = (int)size });
-            case "--clients":
-                return TryCount(name, value, 1, LoadLimits.ClientsMax, out var clients, out error)
-                    && Set(next = current with { Clients = (int)clients });
-            case "--pipeline":
-                return TryCount(name, value, 1, LoadLimits.PipelineMax, out var pipeline, out error)
-                    && Set(next = current with { Pipeline = (int)pipeline });
-            case "--operations":
-                return TryCount(name, value, 1, long.MaxValue / 2, out var operations, out error)
-                    && Set(next = current with { Operations = operations });
-            case "--rounds":
-                return TryCount(name, value, 1, LoadLimits.RoundsMax, out var rounds, out error)
-                    && Set(next = current with { Rounds = (int)rounds });
-            case "--r":
-            case "--w":
-            case "--n":
-                return TryQuorum(current, name, value, out next, out error);
-            case "--seed":
-                if (!ulong.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seed))
-                {
-                    return Fail($"--seed '{value}': expected a whole number", out error);
-                }
-
-                next = current with { Seed = seed, SeedGiven = true };
-                return true;
-            case "--rate":
-                if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var rate)
-                    || !(rate > 0) || double.IsInfinity(rate))
-                {
-                    return Fail($"--rate '{value}': expected a positive number of operations per second", out error);
-                }
-
-                next = current with { Rate = rate };
-                return true;
-            case "--duration":
-                return TryDuration(name, value, allowZero: false, out var duration, out error)
-                    && Set(next = current with { Duration = duration });
-            case "--warmup":
-                return TryDuration(name, value, allowZero: true, out var warmup, out error)
-                    && Set(next = current with { Warmup = warmup });
-            case "--timeout":
-                return TryDuration(name, value, allowZero: false, out var timeout, out error)
-                    && Set(next = current with { Timeout = timeout });
-            case "--json":
-                next = current with { JsonPath = value };
-                return true;
-            default:
-                return Fail($"unknown option {name} (see --help)", out error);
-        }
-    }
-
-    private static bool TryQuorum(LoadOptions current, string name, string value, out LoadOptions next, out string? error)
-    {
-        next = current;
-        if (!TryCount(name, value, 1, 64, out var quorum, out error))
-        {
+            error = string.Join("\n", parsed.Problems);
             return false;
         }
 
-        next = name switch
-        {
-            "--r" => current with { R = (int)quorum },
-            "--w" => current with { W = (int)quorum },
-            _ => current with { N = (int)quorum },
-        };
-        return true;
+        error = null;
+        return parsed.Help || parsed.Load!.TryBuild(parsed.Result, out options, out error);
     }
 
     /// <summary>Parses a duration: a number with an optional unit ms, s, m or h (seconds without one).</summary>
@@ -334,35 +417,5 @@ internal static class LoadArguments
 
         duration = TimeSpan.FromSeconds(value * scale);
         return true;
-    }
-
-    private static bool TryDuration(string name, string value, bool allowZero, out TimeSpan duration, out string? error)
-    {
-        error = null;
-        if (!TryParseDuration(value, out duration) || (!allowZero && duration <= TimeSpan.Zero))
-        {
-            return Fail($"{name} '{value}': expected a {(allowZero ? "" : "positive ")}duration like 500ms, 30s, 2m", out error);
-        }
-
-        return true;
-    }
-
-    private static bool TryCount(string name, string value, long min, long max, out long count, out string? error)
-    {
-        error = null;
-        if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out count) || count < min || count > max)
-        {
-            return Fail($"{name} '{value}': expected a whole number from {min} to {max}", out error);
-        }
-
-        return true;
-    }
-
-    private static bool Set(LoadOptions _) => true;
-
-    private static bool Fail(string message, out string? error)
-    {
-        error = message;
-        return false;
     }
 }

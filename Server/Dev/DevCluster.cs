@@ -17,31 +17,14 @@ namespace Dynamo.Server.Dev;
 /// </summary>
 internal static class DevCluster
 {
-    private const string DevUsage = """
-        Usage: dynamo-server dev [--nodes 3] [--base-port 7101] [--data <dir>] [--partitions 64] [--log-level information]
-                                 [-- <node options>]
-        Options after -- go to every node as they are (dynamo-server --help lists them), for example
-        dynamo-server dev -- --ae-interval-ms 2000 --durability interval. Dev itself sets --node, --listen, --peers,
-        --data, --partitions, --n, --r, --w, --log-level and --parent-pid.
-        """;
-
     private const string Loopback = "127.0.0.1";
 
-    /// <summary>Runs the cluster until a signal; returns the process exit code.</summary>
-    public static async Task<int> RunAsync(string[] args)
+    /// <summary>
+    /// Runs the cluster until a signal; returns the process exit code. The settings, the options after <c>--</c>
+    /// included, were checked by <see cref="DevOptionSet"/>.
+    /// </summary>
+    public static async Task<int> RunAsync(DevSettings settings)
     {
-        if (args.Any(a => a is "--help" or "-h"))
-        {
-            Console.WriteLine(DevUsage);
-            return 0;
-        }
-
-        if (!TryParse(args, out var settings, out var error))
-        {
-            await Console.Error.WriteLineAsync($"dynamo-server dev: {error}\n{DevUsage}").ConfigureAwait(false);
-            return Program.BadOptionsExitCode;
-        }
-
         if (FirstPortInUse(settings) is { } busy)
         {
             await Console.Error.WriteLineAsync(
@@ -106,68 +89,6 @@ internal static class DevCluster
         }
     }
 
-    private static bool TryParse(string[] args, out DevSettings settings, out string? error)
-    {
-        settings = new DevSettings();
-        for (var i = 0; i < args.Length; i++)
-        {
-            if (args[i] == "--")
-            {
-                settings = settings with { NodeArguments = args[(i + 1)..] };
-                break;
-            }
-
-            if (i + 1 >= args.Length)
-            {
-                error = $"Option {args[i]} needs a value (or is unknown).";
-                return false;
-            }
-
-            var value = args[++i];
-            var number = int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : -1;
-            switch (args[i - 1])
-            {
-                case "--nodes" when number is >= 1 and <= ServerLimits.DevNodesMax:
-                    settings = settings with { Nodes = number };
-                    break;
-                case "--base-port" when number is >= 1 and <= 65535:
-                    settings = settings with { BasePort = number };
-                    break;
-                case "--partitions" when number > 0:
-                    settings = settings with { Partitions = number };
-                    break;
-                case "--data":
-                    settings = settings with { DataDirectory = Path.GetFullPath(value) };
-                    break;
-                case "--log-level":
-                    settings = settings with { LogLevel = value };
-                    break;
-                case "--nodes" or "--base-port" or "--partitions":
-                    error = $"{args[i - 1]}: '{value}' is out of range (--nodes 1 to {ServerLimits.DevNodesMax}, --base-port 1 to 65535).";
-                    return false;
-                default:
-                    error = $"Unknown option '{args[i - 1]}'.";
-                    return false;
-            }
-        }
-
-        if (settings.BasePort + settings.Nodes - 1 > 65535)
-        {
-            error = $"--base-port {settings.BasePort} leaves no room for {settings.Nodes} ports.";
-            return false;
-        }
-
-        // The nodes' own parser judges the options after --, before any node starts.
-        if (!OptionsParser.TryParse(NodeArguments(settings, 0), out _, out var nodeError))
-        {
-            error = $"node options after --: {nodeError}";
-            return false;
-        }
-
-        error = null;
-        return true;
-    }
-
     private static int? FirstPortInUse(DevSettings settings)
     {
         for (var port = settings.BasePort; port < settings.BasePort + settings.Nodes; port++)
@@ -192,7 +113,7 @@ internal static class DevCluster
     }
 
     /// <summary>The command line of node <paramref name="index"/> (0-based): dev's own options, then the passed-through ones.</summary>
-    private static List<string> NodeArguments(DevSettings settings, int index)
+    internal static List<string> NodeArguments(DevSettings settings, int index)
     {
         var ids = Enumerable.Range(1, settings.Nodes).Select(i => $"n{i}").ToArray();
         var peers = string.Join(",", ids.Select((id, i) => $"{id}@{Loopback}:{settings.BasePort + i}"));
@@ -338,7 +259,13 @@ internal static class DevCluster
             Console.WriteLine($"  {node.Id}  {Loopback}:{node.Port}  pid {node.Process.Id}  data {Path.Combine(settings.DataDirectory, node.Id)}");
         }
 
-        Console.WriteLine($"Connect the CLI with:  dotnet run --project Client/Dynamo.Cli -- -p {settings.BasePort}");
+        var cli = CliConnectCommand.ForThisProcess(settings.BasePort);
+        Console.WriteLine($"Connect the CLI with:  {cli.Command}");
+        if (cli.Note is not null)
+        {
+            Console.WriteLine($"  ({cli.Note})");
+        }
+
         Console.WriteLine("Press Ctrl-C to stop the cluster.");
     }
 
@@ -380,23 +307,6 @@ internal static class DevCluster
 
             node.Process.Dispose();
         }
-    }
-
-    private sealed record DevSettings
-    {
-        public int Nodes { get; init; } = 3;
-
-        public int BasePort { get; init; } = 7101;
-
-        public int Partitions { get; init; } = 64;
-
-        public string LogLevel { get; init; } = "information";
-
-        /// <summary>The options after <c>--</c>, given to every node.</summary>
-        public IReadOnlyList<string> NodeArguments { get; init; } = [];
-
-        public string DataDirectory { get; init; } = Path.Combine(
-            Path.GetTempPath(), "dynamo-dev-" + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
     }
 
     private sealed record DevNode(string Id, int Port, Process Process);

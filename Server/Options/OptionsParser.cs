@@ -1,6 +1,6 @@
+using System.CommandLine;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using System.Numerics;
 using System.Text;
 using Dynamo.Engine;
 using Dynamo.Engine.Cluster;
@@ -10,149 +10,36 @@ using Microsoft.Extensions.Logging;
 namespace Dynamo.Server.Options;
 
 /// <summary>
-/// Parses <c>dynamo-server</c>'s command line. Every mistake is reported with what was wrong and what is allowed;
-/// the caller prints it and exits with code 2.
+/// Parses <c>dynamo-server</c>'s node options (the symbols are in <see cref="NodeOptionSet"/>) and their values.
+/// Every mistake is reported with the option, what was wrong and what is allowed; the caller prints it and exits
+/// with code 2.
 /// </summary>
 internal static class OptionsParser
 {
-    /// <summary>The usage text printed by <c>--help</c> and after an error.</summary>
-    public const string Usage = """
-        Usage:
-          dynamo-server --node <id> --peers <id@host:port,...> [options]
-          dynamo-server --node <id> --listen <host:port> --seeds <host:port,...> [options]
-          dynamo-server dev [--nodes 3] [--base-port 7101] [--data <dir>]
-
-        Node options:
-          --node <id>              this node's id (letters, digits, '.', '_', '-')
-          --peers <list>           every member, this node included: id@host:port,id@host:port,...
-                                   (every node must be given the same list and the same --partitions)
-          --seeds <list>           host:port,... of nodes to gossip with; a node started with --seeds and no
-                                   --peers knows only itself and learns the other members by gossip (it then
-                                   needs --listen with a port other than 0: the address it advertises)
-          --listen <host:port>     where to listen (default: this node's endpoint in --peers; port 0 = any)
-          --data <dir>             data directory; holds the node's epoch (default: a new temporary directory)
-          --partitions <Q>         ring partitions, a power of two from 8 to 65536 (default 1024)
-          --n <N> --r <R> --w <W>  default replication and quorums (default 3, 2, 2)
-          --timeout-ms <ms>        default request deadline (default 5000)
-          --bucket <name>:n=3,r=2,w=2,timeout-ms=5000
-                                   settings of one bucket (repeatable; omitted fields take the defaults)
-          --store log|memory       replica store (default: log with --data, else memory)
-          --durability <mode>      always: fsync each batch of writes before acknowledging it (default);
-                                   interval: acknowledge at once, fsync every --sync-interval-ms;
-                                   none: fsync only at a clean stop
-          --sync-interval-ms <ms>  fsync period in interval mode (default 10)
-          --segment-mb <MiB>       log segment size before it is sealed (default 64)
-          --compaction-garbage-ratio <0..1>
-                                   dead share of a sealed segment that makes it worth compacting (default 0.5)
-          --compaction-mb-per-s <MiB/s>
-                                   background compaction rate; 0 turns compaction off (default 16)
-          --anti-entropy on|off    background anti-entropy between replicas (default on; REPAIR works either way)
-          --ae-interval-ms <ms>    milliseconds between scheduled exchanges, 100 to 86400000 (default 10000)
-          --ae-concurrency <n>     exchanges run at once by this node, 1 to 64 (default 1)
-          --ae-keys-per-s <n>      keys repaired per second at most, 1 to 10000000 (default 5000)
-          --gossip-interval-ms <ms>
-                                   milliseconds between gossip rounds (default 1000)
-          --member-down-after-ms <ms>
-                                   failure detector: a member whose heartbeat did not advance for this long is
-                                   believed down; more than --gossip-interval-ms (default 5000)
-          --hints-per-target-max <n>
-                                   most hinted keys kept for one node believed down (default 100000)
-          --hints-per-second <n>   hinted handoff rate: most hints delivered per second (default 1000)
-          --log-level <level>      trace, debug, information, warning, error (default information)
-          --parent-pid <pid>       stop when that process exits
-          --help                   print this text
-          --version                print the version
-        """;
-
-    private delegate bool Setter(string value, Builder builder, out string? error);
-
-    private static readonly Dictionary<string, Setter> s_setters = new(StringComparer.Ordinal)
-    {
-        ["--node"] = SetNode,
-        ["--listen"] = (string v, Builder b, out string? e) => TryParseEndpoint(v, allowAnyPort: true, out b.Listen, out e),
-        ["--peers"] = SetPeers,
-        ["--data"] = SetData,
-        ["--partitions"] = (string v, Builder b, out string? e) => TryParseOptionalInt(v, "--partitions", out b.Partitions, out e),
-        ["--n"] = (string v, Builder b, out string? e) => TryParseOptionalInt(v, "--n", out b.N, out e),
-        ["--r"] = (string v, Builder b, out string? e) => TryParseOptionalInt(v, "--r", out b.R, out e),
-        ["--w"] = (string v, Builder b, out string? e) => TryParseOptionalInt(v, "--w", out b.W, out e),
-        ["--timeout-ms"] = (string v, Builder b, out string? e) => TryParseOptionalInt(v, "--timeout-ms", out b.TimeoutMs, out e),
-        ["--bucket"] = (string v, Builder b, out string? e) =>
-        {
-            b.BucketTexts.Add(v);
-            e = null;
-            return true;
-        },
-        ["--log-level"] = SetLogLevel,
-        ["--store"] = SetStore,
-        ["--durability"] = SetDurability,
-        ["--sync-interval-ms"] = (string v, Builder b, out string? e) =>
-            TryParseBounded(v, "--sync-interval-ms", 1, ServerLimits.SyncIntervalMaxMs, out b.SyncIntervalMs, out e),
-        ["--segment-mb"] = (string v, Builder b, out string? e) =>
-            TryParseBounded(v, "--segment-mb", 1, ServerLimits.SegmentMbMax, out b.SegmentMb, out e),
-        ["--compaction-mb-per-s"] = (string v, Builder b, out string? e) =>
-            TryParseBounded(v, "--compaction-mb-per-s", 0, ServerLimits.CompactionMbPerSecondMax, out b.CompactionMbPerSecond, out e),
-        ["--compaction-garbage-ratio"] = SetGarbageRatio,
-        ["--parent-pid"] = SetParentPid,
-        ["--anti-entropy"] = SetAntiEntropy,
-        ["--ae-interval-ms"] = (string v, Builder b, out string? e) => TryParseBounded(
-            v, "--ae-interval-ms", ServerLimits.AntiEntropyIntervalMinMs, ServerLimits.AntiEntropyIntervalMaxMs, out b.AeIntervalMs, out e),
-        ["--ae-concurrency"] = (string v, Builder b, out string? e) =>
-            TryParseBounded(v, "--ae-concurrency", 1, ServerLimits.AntiEntropyConcurrencyMax, out b.AeConcurrency, out e),
-        ["--ae-keys-per-s"] = (string v, Builder b, out string? e) =>
-            TryParseBounded(v, "--ae-keys-per-s", 1, ServerLimits.AntiEntropyKeysPerSecondMax, out b.AeKeysPerSecond, out e),
-        ["--seeds"] = SetSeeds,
-        ["--gossip-interval-ms"] = (string v, Builder b, out string? e) =>
-            TryParseBounded(v, "--gossip-interval-ms", 1, ServerLimits.GossipIntervalMaxMs, out b.GossipIntervalMs, out e),
-        ["--member-down-after-ms"] = (string v, Builder b, out string? e) =>
-            TryParseBounded(v, "--member-down-after-ms", 2, ServerLimits.MemberDownAfterMaxMs, out b.MemberDownAfterMs, out e),
-        ["--hints-per-target-max"] = (string v, Builder b, out string? e) =>
-            TryParseBounded(v, "--hints-per-target-max", 1, ServerLimits.HintsPerTargetMax, out b.HintsPerTargetMax, out e),
-        ["--hints-per-second"] = (string v, Builder b, out string? e) =>
-            TryParseBounded(v, "--hints-per-second", 1, ServerLimits.HintsPerSecondMax, out b.HintsPerSecond, out e),
-    };
+    /// <summary>The names <c>--log-level</c> takes.</summary>
+    public const string LogLevelNames = "trace, debug, information, warning, error, critical, none";
 
     /// <summary>
-    /// Parses node options. Returns false with <paramref name="error"/> saying what is wrong. <c>--help</c> is
-    /// handled by the caller before this is called.
+    /// Parses node options (no help, no subcommand): what <c>dynamo-server</c> runs a node with, and what
+    /// <c>dev</c> hands each node. Returns false with <paramref name="error"/> saying what is wrong, one line per
+    /// problem.
     /// </summary>
     public static bool TryParse(
         IReadOnlyList<string> args, [NotNullWhen(true)] out ServerOptions? options, [NotNullWhen(false)] out string? error)
     {
         options = null;
-        var builder = new Builder();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < args.Count; i++)
+        var set = new NodeOptionSet();
+        var command = new Command("dynamo-server") { TreatUnmatchedTokensAsErrors = false };
+        set.AddTo(command);
+        var result = command.Parse(args, ServerCommandLine.ParserSettings());
+        var problems = CommandLineErrors.Describe(result, result.UnmatchedTokens, command);
+        if (problems.Count > 0)
         {
-            var (name, value, consumed) = SplitOption(args, i);
-            if (!s_setters.TryGetValue(name, out var setter))
-            {
-                error = $"Unknown option '{args[i]}'.";
-                return false;
-            }
-
-            if (name != "--bucket" && !seen.Add(name))
-            {
-                error = $"Option {name} is given twice.";
-                return false;
-            }
-
-            if (value is null)
-            {
-                error = $"Option {name} needs a value.";
-                return false;
-            }
-
-            if (!setter(value, builder, out var reason))
-            {
-                error = reason ?? $"Option {name}: '{value}' is not valid.";
-                return false;
-            }
-
-            i += consumed;
+            error = string.Join("\n", problems);
+            return false;
         }
 
-        return builder.TryBuild(out options, out error);
+        return set.TryBuild(result, out options, out error);
     }
 
     /// <summary>
@@ -197,35 +84,40 @@ internal static class OptionsParser
         return true;
     }
 
-    private static (string Name, string? Value, int Consumed) SplitOption(IReadOnlyList<string> args, int i)
+    /// <summary><c>--node</c>: a node id.</summary>
+    public static bool TryParseNodeId(string text, out NodeId? id, [NotNullWhen(false)] out string? error)
     {
-        var arg = args[i];
-        var equals = arg.IndexOf('=', StringComparison.Ordinal);
-        if (arg.StartsWith("--", StringComparison.Ordinal) && equals > 0)
-        {
-            return (arg[..equals], arg[(equals + 1)..], 0);
-        }
-
-        return i + 1 < args.Count ? (arg, args[i + 1], 1) : (arg, null, 0);
-    }
-
-    private static bool SetNode(string value, Builder builder, [NotNullWhen(false)] out string? error)
-    {
-        if (!NodeId.TryParse(value, out var id, out var reason))
+        id = null;
+        if (!NodeId.TryParse(text, out var parsed, out var reason))
         {
             error = $"--node: {reason}";
             return false;
         }
 
-        builder.Node = id;
+        id = parsed;
         error = null;
         return true;
     }
 
-    private static bool SetPeers(string value, Builder builder, [NotNullWhen(false)] out string? error)
+    /// <summary><c>--listen</c>: <c>host:port</c>, port 0 allowed.</summary>
+    public static bool TryParseListen(string text, out HostPort? endpoint, [NotNullWhen(false)] out string? error)
     {
+        if (!TryParseEndpoint(text, allowAnyPort: true, out endpoint, out var reason))
+        {
+            error = $"--listen: {reason}";
+            return false;
+        }
+
+        error = null;
+        return true;
+    }
+
+    /// <summary><c>--peers</c>: <c>id@host:port,...</c>, ids and endpoints unique.</summary>
+    public static bool TryParsePeers(string text, out IReadOnlyList<MemberAddress>? peers, [NotNullWhen(false)] out string? error)
+    {
+        peers = null;
         var members = new List<MemberAddress>();
-        foreach (var entry in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        foreach (var entry in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             var at = entry.IndexOf('@', StringComparison.Ordinal);
             if (at <= 0)
@@ -273,15 +165,17 @@ internal static class OptionsParser
             return false;
         }
 
-        builder.Members = members;
+        peers = members;
         error = null;
         return true;
     }
 
-    private static bool SetSeeds(string value, Builder builder, [NotNullWhen(false)] out string? error)
+    /// <summary><c>--seeds</c>: <c>host:port,...</c>; repeated endpoints are dropped.</summary>
+    public static bool TryParseSeeds(string text, out IReadOnlyList<HostPort>? seeds, [NotNullWhen(false)] out string? error)
     {
-        var seeds = new List<HostPort>();
-        foreach (var entry in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        seeds = null;
+        var endpoints = new List<HostPort>();
+        foreach (var entry in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             if (!TryParseEndpoint(entry, allowAnyPort: false, out var endpoint, out var reason))
             {
@@ -289,123 +183,107 @@ internal static class OptionsParser
                 return false;
             }
 
-            if (!seeds.Contains(endpoint))
+            if (!endpoints.Contains(endpoint))
             {
-                seeds.Add(endpoint);
+                endpoints.Add(endpoint);
             }
         }
 
-        if (seeds.Count == 0 || seeds.Count > Limits.MembersMax)
+        if (endpoints.Count == 0 || endpoints.Count > Limits.MembersMax)
         {
             error = $"--seeds: expected 1 to {Limits.MembersMax} endpoints.";
             return false;
         }
 
-        builder.Seeds = seeds;
+        seeds = endpoints;
         error = null;
         return true;
     }
 
-    private static bool SetData(string value, Builder builder, [NotNullWhen(false)] out string? error)
+    /// <summary><c>--data</c>: a directory name that is not blank.</summary>
+    public static bool TryParseDirectory(string text, out string? directory, [NotNullWhen(false)] out string? error)
     {
-        if (string.IsNullOrWhiteSpace(value))
+        directory = string.IsNullOrWhiteSpace(text) ? null : text;
+        error = directory is null ? "--data: the directory is empty." : null;
+        return error is null;
+    }
+
+    /// <summary><c>--log-level</c>: a level by name.</summary>
+    public static bool TryParseLogLevel(string text, out LogLevel? level, [NotNullWhen(false)] out string? error)
+    {
+        level = null;
+        if (!Enum.TryParse<LogLevel>(text, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed)
+            || int.TryParse(text, CultureInfo.InvariantCulture, out _))
         {
-            error = "--data: the directory is empty.";
+            error = $"--log-level: '{text}' is not one of {LogLevelNames}.";
             return false;
         }
 
-        builder.DataDirectory = value;
+        level = parsed;
         error = null;
         return true;
     }
 
-    private static bool SetLogLevel(string value, Builder builder, [NotNullWhen(false)] out string? error)
+    /// <summary><c>--store</c>: log or memory.</summary>
+    public static bool TryParseStore(string text, out StoreKind? store, [NotNullWhen(false)] out string? error)
     {
-        if (!Enum.TryParse<LogLevel>(value, ignoreCase: true, out var level) || !Enum.IsDefined(level)
-            || int.TryParse(value, CultureInfo.InvariantCulture, out _))
-        {
-            error = $"--log-level: '{value}' is not one of trace, debug, information, warning, error, critical, none.";
-            return false;
-        }
-
-        builder.LogLevel = level;
-        error = null;
-        return true;
-    }
-
-    private static bool SetStore(string value, Builder builder, [NotNullWhen(false)] out string? error)
-    {
-        builder.Store = value switch
+        store = text switch
         {
             "log" => StoreKind.Log,
             "memory" => StoreKind.Memory,
             _ => null,
         };
-        error = builder.Store is null ? $"--store: '{value}' is not log or memory." : null;
+        error = store is null ? $"--store: '{text}' is not log or memory." : null;
         return error is null;
     }
 
-    private static bool SetDurability(string value, Builder builder, [NotNullWhen(false)] out string? error)
+    /// <summary><c>--durability</c>: always, interval or none.</summary>
+    public static bool TryParseDurability(string text, out DurabilityMode? mode, [NotNullWhen(false)] out string? error)
     {
-        DurabilityMode? mode = value switch
+        mode = text switch
         {
             "always" => DurabilityMode.Always,
             "interval" => DurabilityMode.Interval,
             "none" => DurabilityMode.None,
             _ => null,
         };
-        builder.Durability = mode ?? DurabilityMode.Always;
-        error = mode is null ? $"--durability: '{value}' is not always, interval or none." : null;
+        error = mode is null ? $"--durability: '{text}' is not always, interval or none." : null;
         return error is null;
     }
 
-    private static bool SetAntiEntropy(string value, Builder builder, [NotNullWhen(false)] out string? error)
+    /// <summary><c>--anti-entropy</c>: on or off.</summary>
+    public static bool TryParseOnOff(string text, out OnOff? enabled, [NotNullWhen(false)] out string? error)
     {
-        builder.AeEnabled = value switch
+        enabled = text switch
         {
-            "on" => true,
-            "off" => false,
+            "on" => OnOff.On,
+            "off" => OnOff.Off,
             _ => null,
         };
-        error = builder.AeEnabled is null ? $"--anti-entropy: '{value}' is not on or off." : null;
+        error = enabled is null ? $"--anti-entropy: '{text}' is not on or off." : null;
         return error is null;
     }
 
-    private static bool SetGarbageRatio(string value, Builder builder, [NotNullWhen(false)] out string? error)
+    /// <summary><c>--compaction-garbage-ratio</c>: a number strictly between 0 and 1.</summary>
+    public static bool TryParseGarbageRatio(string text, out double? ratio, [NotNullWhen(false)] out string? error)
     {
-        if (!double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var ratio)
-            || ratio <= 0 || ratio >= 1)
+        ratio = null;
+        if (!double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var parsed)
+            || parsed <= 0 || parsed >= 1)
         {
-            error = $"--compaction-garbage-ratio: '{value}' is not a number between 0 and 1 (both excluded).";
+            error = $"--compaction-garbage-ratio: '{text}' is not a number between 0 and 1 (both excluded).";
             return false;
         }
 
-        builder.GarbageRatio = ratio;
+        ratio = parsed;
         error = null;
         return true;
     }
 
-    private static bool TryParseBounded(string value, string option, int min, int max, out int? result, out string? error)
+    /// <summary><c>--parent-pid</c>: a process id.</summary>
+    public static bool TryParseParentPid(string text, out int? pid, [NotNullWhen(false)] out string? error)
     {
-        result = null;
-        if (!TryParseInt(value, option, out var parsed, out error))
-        {
-            return false;
-        }
-
-        if (parsed < min || parsed > max)
-        {
-            error = $"{option}: {parsed} is out of range; expected {min} to {max}.";
-            return false;
-        }
-
-        result = parsed;
-        return true;
-    }
-
-    private static bool SetParentPid(string value, Builder builder, [NotNullWhen(false)] out string? error)
-    {
-        if (!TryParseInt(value, "--parent-pid", out var pid, out error))
+        if (!TryParseWhole(text, "--parent-pid", out pid, out error))
         {
             return false;
         }
@@ -413,30 +291,44 @@ internal static class OptionsParser
         if (pid <= 0)
         {
             error = $"--parent-pid: {pid} is not a process id.";
+            pid = null;
             return false;
         }
 
-        builder.ParentProcessId = pid;
         return true;
     }
 
-    private static bool TryParseInt(string value, string option, out int result, [NotNullWhen(false)] out string? error)
+    /// <summary>A whole number in <paramref name="min"/> to <paramref name="max"/>, for <paramref name="option"/>.</summary>
+    public static bool TryParseBounded(string text, string option, int min, int max, out int? result, [NotNullWhen(false)] out string? error)
     {
-        if (!int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out result))
+        if (!TryParseWhole(text, option, out result, out error))
         {
-            error = $"{option}: '{value}' is not a whole number.";
             return false;
         }
 
+        if (result < min || result > max)
+        {
+            error = $"{option}: {result} is out of range; expected {min} to {max}.";
+            result = null;
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>A whole number (sign allowed; the range is checked later), for <paramref name="option"/>.</summary>
+    public static bool TryParseWhole(string text, string option, out int? result, [NotNullWhen(false)] out string? error)
+    {
+        result = null;
+        if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var parsed))
+        {
+            error = $"{option}: '{text}' is not a whole number.";
+            return false;
+        }
+
+        result = parsed;
         error = null;
         return true;
-    }
-
-    private static bool TryParseOptionalInt(string value, string option, out int? result, out string? error)
-    {
-        var ok = TryParseInt(value, option, out int parsed, out error);
-        result = ok ? parsed : null;
-        return ok;
     }
 
     /// <summary>Builds bucket settings, or says which one is out of range; <paramref name="what"/> names them.</summary>
@@ -500,140 +392,5 @@ internal static class OptionsParser
         }
 
         return TryCreate(n, r, w, timeout, $"--bucket {name}", out settings, out error);
-    }
-
-    private sealed class Builder
-    {
-        public NodeId Node;
-        public HostPort? Listen;
-        public List<MemberAddress>? Members;
-        public string? DataDirectory;
-        public int? Partitions;
-        public int? N;
-        public int? R;
-        public int? W;
-        public int? TimeoutMs;
-        public int? ParentProcessId;
-        public LogLevel LogLevel = LogLevel.Information;
-        public StoreKind? Store;
-        public DurabilityMode Durability = DurabilityMode.Always;
-        public int? SyncIntervalMs;
-        public int? SegmentMb;
-        public int? CompactionMbPerSecond;
-        public double? GarbageRatio;
-        public bool? AeEnabled;
-        public int? AeIntervalMs;
-        public int? AeConcurrency;
-        public int? AeKeysPerSecond;
-        public List<HostPort>? Seeds;
-        public int? GossipIntervalMs;
-        public int? MemberDownAfterMs;
-        public int? HintsPerTargetMax;
-        public int? HintsPerSecond;
-        public readonly List<string> BucketTexts = [];
-
-        public bool TryBuild([NotNullWhen(true)] out ServerOptions? options, [NotNullWhen(false)] out string? error)
-        {
-            options = null;
-            if (Node.IsDefault || (Members is null && Seeds is null))
-            {
-                error = Node.IsDefault ? "--node is required." : "--peers or --seeds is required.";
-                return false;
-            }
-
-            if (Members is null)
-            {
-                // Seeds only: this node knows itself, at the address it listens on, and learns the rest by gossip.
-                if (Listen is null || Listen.Port == 0 || Listen.Host is "*" or "+" or "0.0.0.0")
-                {
-                    error = "--seeds without --peers needs --listen with a host and port others can reach (not port 0 or a wildcard host): it is the address this node advertises.";
-                    return false;
-                }
-
-                Members = [new MemberAddress(Node, Listen)];
-            }
-
-            var gossipMs = GossipIntervalMs ?? Limits.GossipIntervalDefaultMs;
-            var downAfterMs = MemberDownAfterMs ?? Math.Max(Limits.MemberDownAfterDefaultMs, gossipMs * 5);
-            if (downAfterMs <= gossipMs)
-            {
-                error = $"--member-down-after-ms ({downAfterMs}) must be more than --gossip-interval-ms ({gossipMs}).";
-                return false;
-            }
-
-            var self = Members.FirstOrDefault(m => m.Id == Node);
-            if (self is null)
-            {
-                error = $"--node '{Node}' is not in --peers ({string.Join(", ", Members.Select(m => m.Id))}).";
-                return false;
-            }
-
-            var partitions = Partitions ?? Limits.PartitionsDefault;
-            if (partitions < Limits.PartitionsMin || partitions > Limits.PartitionsMax || !BitOperations.IsPow2(partitions)
-                || partitions < Members.Count)
-            {
-                error = $"--partitions: {partitions} must be a power of two from {Limits.PartitionsMin} to {Limits.PartitionsMax}, and at least the member count ({Members.Count}).";
-                return false;
-            }
-
-            var fallback = BucketProps.Default;
-            if (!TryCreate(
-                N ?? fallback.N, R ?? fallback.R, W ?? fallback.W, TimeoutMs ?? fallback.TimeoutMs, "--n, --r, --w, --timeout-ms", out var defaults, out error))
-            {
-                return false;
-            }
-
-            var buckets = new Dictionary<string, BucketProps>(StringComparer.Ordinal);
-            foreach (var text in BucketTexts)
-            {
-                if (!TryParseBucket(text, defaults, out var name, out var settings, out error))
-                {
-                    return false;
-                }
-
-                if (!buckets.TryAdd(name, settings))
-                {
-                    error = $"--bucket {name} is given twice.";
-                    return false;
-                }
-            }
-
-            options = new ServerOptions
-            {
-                Node = Node,
-                Listen = Listen ?? self.Endpoint,
-                Members = Members,
-                DataDirectory = DataDirectory,
-                Partitions = partitions,
-                Defaults = defaults,
-                Buckets = buckets,
-                ParentProcessId = ParentProcessId,
-                LogLevel = LogLevel,
-                Store = Store,
-                Durability = Durability,
-                SyncIntervalMs = SyncIntervalMs ?? ServerOptions.SyncIntervalDefaultMs,
-                SegmentBytes = (SegmentMb ?? ServerOptions.SegmentMbDefault) * 1024L * 1024,
-                CompactionGarbageRatio = GarbageRatio ?? ServerOptions.CompactionGarbageRatioDefault,
-                CompactionBytesPerSecond = (CompactionMbPerSecond ?? ServerOptions.CompactionMbPerSecondDefault) * 1024L * 1024,
-                AntiEntropy = AntiEntropyFromOptions(),
-                Seeds = Seeds ?? [],
-                GossipIntervalMs = gossipMs,
-                MemberDownAfterMs = downAfterMs,
-                HintsPerTargetMax = HintsPerTargetMax ?? Limits.HintsPerTargetDefault,
-                HintsPerSecond = HintsPerSecond ?? Limits.HintsPerSecondDefault,
-            };
-            error = null;
-            return true;
-        }
-
-        private AntiEntropySettings AntiEntropyFromOptions()
-        {
-            var fallback = AntiEntropySettings.Default;
-            return new AntiEntropySettings(
-                AeEnabled ?? fallback.Enabled,
-                AeIntervalMs ?? fallback.IntervalMs,
-                AeConcurrency ?? fallback.Concurrency,
-                AeKeysPerSecond ?? fallback.KeysPerSecond);
-        }
     }
 }

@@ -104,7 +104,8 @@ public sealed class LoadArgumentsTests
         var code = await command.RunAsync(["run", "--clients", "x", "--target", "mem://a"], CancellationToken.None);
 
         Assert.That(code, Is.EqualTo(LoadCommand.ExitUsage));
-        Assert.That(error.ToString(), Does.Contain("--clients 'x'").And.Contain("usage: dynamo-bench run"));
+        Assert.That(error.ToString(), Does.Contain("dynamo-bench: --clients 'x': expected a whole number from 1 to 10000"));
+        Assert.That(error.ToString(), Does.Contain("Usage:").And.Contain("dynamo-bench run --target URL [--target URL ...] [options]"));
     }
 
     [Test]
@@ -128,6 +129,6 @@ public sealed class LoadArgumentsTests
         var command = new LoadCommand(url => new MemoryTarget(url), output, TextWriter.Null, new VirtualClock(), errorIsTerminal: false);
 
         Assert.That(await command.RunAsync(["run", "--help"], CancellationToken.None), Is.Zero);
-        Assert.That(output.ToString(), Does.Contain("--workload A|B|C|D|F"));
+        Assert.That(output.ToString(), Does.Contain("--workload <A|B|C|D|F>"));
     }
 }

@@ -8,8 +8,9 @@ using NUnit.Framework.Interfaces;
 namespace Dynamo.Integration.Tests;
 
 /// <summary>
-/// <c>dynamo-server dev</c> as a process: it starts three nodes (with the node options given after <c>--</c>), serves
-/// the CLI, and stops them all on SIGINT.
+/// <c>dynamo-server dev</c> as a process: it starts three nodes (with the node options given after <c>--</c>), prints
+/// a command that connects the built CLI, serves the CLI, and stops them all on SIGINT; bad node options stop it before
+/// any node starts.
 /// </summary>
 [Category("Integration")]
 [NonParallelizable]
@@ -75,7 +76,7 @@ public sealed partial class DevClusterTests
         var endpoints = EndpointLines().ToList();
         Assert.That(endpoints.Select(e => e.Id), Is.EqualTo(new[] { "n1", "n2", "n3" }), string.Join("\n", Output()));
         Assert.That(endpoints.Select(e => e.Port), Is.EqualTo(Enumerable.Range(basePort, Nodes)));
-        Assert.That(Output(), Has.Some.Contains("Connect the CLI with:").And.Contains($"-p {basePort}"));
+        await AssertTheBannerCommandConnectsTheBuiltCliAsync(basePort);
         _nodePids = [.. endpoints.Select(e => e.Pid)];
         Assert.That(_nodePids, Has.All.Matches<int>(Signals.IsAlive), "every node printed is running");
 
@@ -101,17 +102,64 @@ public sealed partial class DevClusterTests
         }
     }
 
+    [Test]
+    public async Task Dev_refuses_an_unknown_node_option_after_the_double_dash_with_exit_code_2_before_any_node_starts()
+    {
+        _data = Directory.CreateTempSubdirectory("dynamo-integration-dev-").FullName;
+        var cluster = Path.Combine(_data, "cluster");
+        var start = Executables.StartInfo(Executables.Server,
+        [
+            "dev", "--base-port", FreePorts.TakeConsecutive(Nodes).ToString(CultureInfo.InvariantCulture), "--data", cluster,
+            "--", "--durability", "interval", "--bogus", "1",
+        ]);
+        using var dev = Process.Start(start) ?? throw new InvalidOperationException("dynamo-server dev did not start.");
+        var output = dev.StandardOutput.ReadToEndAsync();
+        var error = dev.StandardError.ReadToEndAsync();
+        await Deadline.ExitAsync(dev, Deadline.Step, "dynamo-server dev with a bad node option");
+
+        Assert.That(dev.ExitCode, Is.EqualTo(2), await error);
+        Assert.That(await error, Does.Contain("dynamo-server dev: node options after --: Unknown option '--bogus'."));
+        Assert.That(await output, Is.Empty, "nothing started, so nothing to report");
+        Assert.That(Directory.Exists(cluster), Is.False, "no node made its data directory");
+    }
+
+    /// <summary>
+    /// The banner names the CLI built beside this server, started as the server was (through the dotnet host), and
+    /// the command it prints, run by a shell, reaches the cluster.
+    /// </summary>
+    private async Task AssertTheBannerCommandConnectsTheBuiltCliAsync(int basePort)
+    {
+        const string Banner = "Connect the CLI with:  ";
+        var line = Output().SingleOrDefault(l => l.StartsWith(Banner, StringComparison.Ordinal));
+        Assert.That(line, Is.Not.Null, string.Join("\n", Output()));
+        var command = line![Banner.Length..];
+        Assert.That(command, Is.EqualTo($"dotnet {Executables.AssemblyPath(Executables.Cli)} -p {basePort}"));
+
+        var shell = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        shell.ArgumentList.Add("-c");
+        shell.ArgumentList.Add(command + " PING");
+        using var cli = Process.Start(shell) ?? throw new InvalidOperationException("sh did not start.");
+        var output = cli.StandardOutput.ReadToEndAsync();
+        var error = cli.StandardError.ReadToEndAsync();
+        await Deadline.ExitAsync(cli, Deadline.Step, $"the banner's command: {command} PING");
+        Assert.That((cli.ExitCode, await output), Is.EqualTo((0, "PONG\n")), await error);
+    }
+
     /// <summary>Starts dev on consecutive free ports and waits for its "ready" text; retries when a port was taken.</summary>
     private async Task<int> StartDevAsync()
     {
         for (var attempt = 1; ; attempt++)
         {
             var basePort = FreePorts.TakeConsecutive(Nodes);
-            var dev = Process.Start(Executables.StartInfo(Executables.Server,
+            var start = Executables.StartInfo(Executables.Server,
             [
                 "dev", "--nodes", Nodes.ToString(CultureInfo.InvariantCulture), "--base-port", basePort.ToString(CultureInfo.InvariantCulture),
                 "--data", Path.Combine(_data!, $"attempt-{attempt}"), "--", "--durability", "interval",
-            ])) ?? throw new InvalidOperationException("dynamo-server dev did not start.");
+            ]);
+
+            // Away from the build, so the banner names the CLI by its full path.
+            start.WorkingDirectory = _data!;
+            var dev = Process.Start(start) ?? throw new InvalidOperationException("dynamo-server dev did not start.");
             _dev = dev;
             dev.OutputDataReceived += (_, e) => Keep(e.Data);
             dev.ErrorDataReceived += (_, e) => Keep(e.Data is null ? null : "(stderr) " + e.Data);

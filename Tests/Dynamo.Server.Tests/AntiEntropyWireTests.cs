@@ -103,7 +103,9 @@ public sealed class AntiEntropyWireTests
         Assert.That(OptionsParser.TryParse(["--node", "n1", "--peers", Peers, "--ae-concurrency", "0"], out _, out error), Is.False);
         Assert.That(OptionsParser.TryParse(["--node", "n1", "--peers", Peers, "--ae-keys-per-s", "many"], out _, out error), Is.False);
         Assert.That(error, Does.Contain("--ae-keys-per-s"));
-        Assert.That(OptionsParser.Usage, Does.Contain("--anti-entropy on|off").And.Contain("--ae-keys-per-s"));
+        using var help = new StringWriter();
+        new ServerCommandLine((_, _) => Task.FromResult(0), (_, _) => Task.FromResult(0)).WriteHelp(help);
+        Assert.That(help.ToString(), Does.Contain("--anti-entropy <on|off>").And.Contain("--ae-keys-per-s <n>"));
     }
 
     private static NodeRequest SendAndDecode(NodeRequest request)
