@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Dynamo.Client;
 using Dynamo.Integration.Tests.Harness;
 using NUnit.Framework;
 using NUnit.Framework.Interfaces;
@@ -121,6 +122,50 @@ public sealed partial class DevClusterTests
         Assert.That(await error, Does.Contain("dynamo-server dev: node options after --: Unknown option '--bogus'."));
         Assert.That(await output, Is.Empty, "nothing started, so nothing to report");
         Assert.That(Directory.Exists(cluster), Is.False, "no node made its data directory");
+    }
+
+    /// <summary>
+    /// From the moment dev prints that its nodes are ready, they serve writes that need every replica: no write fails
+    /// because a node is still connecting to its peers or still believes one down.
+    /// </summary>
+    [Test]
+    public async Task From_the_moment_dev_says_ready_3000_pipelined_writes_at_W3_all_succeed()
+    {
+        _data = Directory.CreateTempSubdirectory("dynamo-integration-dev-").FullName;
+        var basePort = await StartDevAsync();
+        _nodePids = [.. EndpointLines().Select(e => e.Pid)];
+
+        var options = new DynamoClientOptions([.. Enumerable.Range(basePort, Nodes).Select(port => $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}")])
+        {
+            RingRefreshInterval = TimeSpan.Zero,
+        };
+        await using var client = await DynamoClient.ConnectAsync(options);
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var inFlight = new SemaphoreSlim(64);
+        var writes = Enumerable.Range(0, 3000).Select(async i =>
+        {
+            await inFlight.WaitAsync();
+            try
+            {
+                await client.PutAsync($"ready-{i}", "v", options: new PutOptions { W = 3 });
+            }
+            catch (DynamoException error)
+            {
+                failures.Enqueue($"write {i}: {error.Message}");
+            }
+            finally
+            {
+                inFlight.Release();
+            }
+        });
+        await Task.WhenAll(writes);
+
+        Assert.That(failures, Is.Empty, $"{failures.Count} of 3000 writes at W = 3 failed; the first: {failures.FirstOrDefault()}");
+        foreach (var port in Enumerable.Range(basePort, Nodes))
+        {
+            var info = await CliProcess.RunAsync(port, ["INFO"]);
+            Assert.That(info.Lines, Does.Contain("ready:1"), info.ToString());
+        }
     }
 
     /// <summary>
