@@ -83,19 +83,19 @@ public sealed class DependencyInjectionTests
         await using var client = new DynamoClient(new DynamoClientOptions(node.Endpoint)
         {
             RingRefreshInterval = TimeSpan.Zero,
-            DefaultTimeout = TimeSpan.FromMilliseconds(400),
+            DefaultTimeout = TimeSpan.FromSeconds(2),
         });
         var started = TimeProvider.System.GetTimestamp();
 
         var timedOut = Assert.ThrowsAsync<DynamoTimeoutException>(() => client.GetAsync("k", new GetOptions { Timeout = TimeSpan.FromMilliseconds(150) }).WaitAsync(DriverKit.Wait));
-        Assert.That(TimeProvider.System.GetElapsedTime(started), Is.LessThan(TimeSpan.FromMilliseconds(400)), "the request's own deadline, not the connection's");
+        Assert.That(TimeProvider.System.GetElapsedTime(started), Is.LessThan(TimeSpan.FromSeconds(2)), "the request's own deadline, not the connection's");
         Assert.That(timedOut!.Message, Does.Contain("connecting to the cluster"));
 
         // The shared attempt ends at its own deadline (the default timeout); the next request starts a new one,
         // which the node refuses, and the one after that connects.
         var refused = Assert.ThrowsAsync<DynamoProtocolException>(async () =>
         {
-            while (true)
+            for (var attempt = 0; attempt < 10; attempt++)
             {
                 try
                 {
@@ -104,7 +104,7 @@ public sealed class DependencyInjectionTests
                 }
                 catch (DynamoTimeoutException)
                 {
-                    // still the first, unanswered attempt
+                    // still the first, unanswered attempt, which ends at the default timeout
                 }
             }
         });
