@@ -36,6 +36,9 @@ public static class ClientLimits
     /// <summary>Default interval between two re-reads of the cluster information (0 turns them off).</summary>
     public const int RingRefreshIntervalDefaultMs = 30_000;
 
+    /// <summary>Longest accepted interval between two re-reads of the cluster information (a day).</summary>
+    public const int RingRefreshIntervalMaxMs = 24 * 60 * 60 * 1000;
+
     /// <summary>How long a node is left alone after its first connection failure.</summary>
     public const int ReconnectBackoffMinMs = 100;
 
@@ -47,4 +50,22 @@ public static class ClientLimits
 
     /// <summary>Most seed endpoints in the options.</summary>
     public const int EndpointsMax = 64;
+
+    /// <summary>Default most times a request is sent again after the node answered Overloaded.</summary>
+    public const int OverloadedRetriesDefault = 3;
+
+    /// <summary>Largest accepted <see cref="DynamoRetryPolicy.MaxOverloadedRetries"/>.</summary>
+    public const int OverloadedRetriesMax = 100;
+
+    /// <summary>
+    /// Shortest wait before a retry after Overloaded, used when the node suggests less (or nothing), so that a node
+    /// shedding load is not asked again at once.
+    /// </summary>
+    public const int OverloadedRetryDelayMinMs = 10;
+
+    /// <summary>Longest connection string accepted by <see cref="DynamoClientOptions.Parse"/>.</summary>
+    public const int ConnectionStringCharsMax = 8192;
+
+    /// <summary>How long <see cref="DynamoClient.Dispose"/> waits for the connections to close.</summary>
+    public const int DisposeTimeoutMs = 10_000;
 }

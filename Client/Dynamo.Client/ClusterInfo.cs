@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Dynamo.Engine;
 using Dynamo.Engine.Placement;
@@ -94,6 +95,45 @@ public sealed class ClusterInfo
         var hash = KeyHash.Of(bucket, key);
         var list = Ring.GetPreferenceList(hash, RoutingN(n == 0 ? DefaultN : n));
         return new KeyPlacement(hash, list.Partition, ToNodes(list.Primaries), ToNodes(list.Fallbacks));
+    }
+
+    /// <summary>
+    /// What differs in <paramref name="next"/> among the things a client routes by: the ring (fingerprint, partitions,
+    /// owners), each member's endpoint, and the default N, R and W; null when nothing does. A node that comes back on
+    /// another address keeps its place on the ring, so the fingerprint alone does not show that it moved.
+    /// </summary>
+    internal string? DescribeChanges(ClusterInfo next)
+    {
+        var changes = new List<string>();
+        if (Fingerprint != next.Fingerprint || !Ring.Equals(next.Ring))
+        {
+            changes.Add(string.Create(
+                CultureInfo.InvariantCulture,
+                $"ring {Fingerprint:x16} ({PartitionCount} partitions, {Members.Count} members) -> {next.Fingerprint:x16} ({next.PartitionCount} partitions, {next.Members.Count} members)"));
+        }
+
+        var before = Members.ToDictionary(member => member.NodeId, StringComparer.Ordinal);
+        foreach (var member in next.Members)
+        {
+            if (!before.Remove(member.NodeId, out var old))
+            {
+                changes.Add($"{member.NodeId} joined at {member.Endpoint}");
+            }
+            else if (!string.Equals(old.Endpoint, member.Endpoint, StringComparison.Ordinal))
+            {
+                changes.Add($"{member.NodeId} moved from {old.Endpoint} to {member.Endpoint}");
+            }
+        }
+
+        changes.AddRange(before.Keys.Order(StringComparer.Ordinal).Select(id => $"{id} left"));
+        if ((DefaultN, DefaultR, DefaultW) != (next.DefaultN, next.DefaultR, next.DefaultW))
+        {
+            changes.Add(string.Create(
+                CultureInfo.InvariantCulture,
+                $"defaults N/R/W {DefaultN}/{DefaultR}/{DefaultW} -> {next.DefaultN}/{next.DefaultR}/{next.DefaultW}"));
+        }
+
+        return changes.Count == 0 ? null : string.Join("; ", changes);
     }
 
     /// <summary>The member named <paramref name="nodeId"/>.</summary>

@@ -1,7 +1,10 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Text;
 using Dynamo.Engine.Placement;
 using Dynamo.Protocol;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Dynamo.Client;
 
@@ -10,9 +13,15 @@ namespace Dynamo.Client;
 /// and sends each request to the first reachable node of the key's preference list, over one multiplexed
 /// connection per node. Thread-safe; create one per application and dispose it at the end.
 /// </summary>
+/// <remarks>
+/// <see cref="ConnectAsync(DynamoClientOptions, CancellationToken)"/> connects before it returns; a client made with
+/// the constructor (as <c>AddDynamoClient</c> does) connects on its first request instead, once for all the requests
+/// that arrive meanwhile, each waiting within its own deadline. Failed requests are repeated only as
+/// <see cref="DynamoClientOptions.RetryPolicy"/> allows: never a write that may have been applied.
+/// </remarks>
 /// <example>
 /// <code>
-/// await using var client = await DynamoClient.ConnectAsync(new DynamoClientOptions("127.0.0.1:7101"));
+/// await using var client = await DynamoClient.ConnectAsync(DynamoClientOptions.Parse("nodes=127.0.0.1:7101;w=2"));
 /// await client.PutAsync("cart:42", "apples");
 /// var read = await client.GetAsync("cart:42");
 /// if (read.HasSiblings)
@@ -22,31 +31,64 @@ namespace Dynamo.Client;
 /// }
 /// </code>
 /// </example>
-public sealed class DynamoClient : IDynamoClient, IAsyncDisposable
+public sealed class DynamoClient : IDynamoClient, IAsyncDisposable, IDisposable
 {
     private readonly DynamoClientOptions _options;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
     private readonly byte[] _defaultBucket;
     private readonly string[] _seeds;
     private readonly ConcurrentDictionary<string, NodeChannel> _channels = new(StringComparer.Ordinal);
+
+    // Neither is disposed: in-flight requests may still touch them after DisposeAsync, and neither holds a timer or
+    // a wait handle.
     private readonly CancellationTokenSource _closing = new();
     private readonly SemaphoreSlim _refreshing = new(1, 1);
+    private readonly Lock _connectLock = new();
+    private Task<ClusterInfo>? _connecting;
     private Task _refreshLoop = Task.CompletedTask;
     private volatile ClusterInfo? _cluster;
+    private volatile bool _disposed;
 
-    private DynamoClient(DynamoClientOptions options)
+    /// <summary>
+    /// Creates a client that connects on its first request (or on <see cref="ConnectAsync(CancellationToken)"/>).
+    /// The client keeps a copy of <paramref name="options"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The options are not valid.</exception>
+    public DynamoClient(DynamoClientOptions options)
+        : this(options, null)
     {
-        _options = options;
-        _time = options.TimeProvider;
-        _defaultBucket = RequestChecks.CheckBucket(options.DefaultBucket);
-        _seeds = [.. options.Endpoints];
+    }
+
+    /// <summary>Creates a client logging to the options' factory, or else to <paramref name="loggerFactory"/>.</summary>
+    internal DynamoClient(DynamoClientOptions options, ILoggerFactory? loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options.Clone();
+        _time = _options.TimeProvider;
+        _logger = (_options.LoggerFactory ?? loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<DynamoClient>();
+        _defaultBucket = RequestChecks.CheckBucket(_options.DefaultBucket);
+        _seeds = [.. _options.Endpoints];
     }
 
     /// <summary>The cluster information the client routes with (the last one read).</summary>
-    public ClusterInfo Cluster => _cluster ?? throw new InvalidOperationException("The client is not connected.");
+    /// <exception cref="InvalidOperationException">The client has not connected yet.</exception>
+    public ClusterInfo Cluster => _cluster ?? throw new InvalidOperationException(
+        "The client is not connected yet: it connects on its first request, or call ConnectAsync.");
+
+    /// <summary>True once the client has read the cluster information.</summary>
+    public bool IsConnected => _cluster is not null;
+
+    /// <summary>The options the client runs with (its own copy).</summary>
+    internal DynamoClientOptions Options => _options;
 
     /// <summary>Requests waiting for a reply on all connections (for tests and monitoring).</summary>
     internal int PendingRequestCount => _channels.Values.Sum(channel => channel.PendingCount);
+
+    /// <summary>The endpoints the client holds an open connection to (for tests).</summary>
+    internal IReadOnlyList<string> ConnectedEndpoints =>
+        [.. _channels.Values.Where(channel => channel.IsConnected).Select(channel => channel.Endpoint).Order(StringComparer.Ordinal)];
 
     /// <summary>
     /// Connects to the cluster: asks the first reachable endpoint of <paramref name="options"/> for the cluster
@@ -54,14 +96,13 @@ public sealed class DynamoClient : IDynamoClient, IAsyncDisposable
     /// </summary>
     /// <exception cref="ArgumentException">The options are not valid.</exception>
     /// <exception cref="UnavailableException">No endpoint answered.</exception>
+    /// <exception cref="DynamoTimeoutException">No endpoint answered within <see cref="DynamoClientOptions.DefaultTimeout"/>.</exception>
     public static async Task<DynamoClient> ConnectAsync(DynamoClientOptions options, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
         var client = new DynamoClient(options);
         try
         {
-            await client.RefreshAsync(cancellationToken).ConfigureAwait(false);
+            await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -69,23 +110,32 @@ public sealed class DynamoClient : IDynamoClient, IAsyncDisposable
             throw;
         }
 
-        if (options.RingRefreshInterval > TimeSpan.Zero)
-        {
-            client._refreshLoop = client.RefreshPeriodicallyAsync(options.RingRefreshInterval);
-        }
-
         return client;
     }
 
     /// <summary>
-    /// Re-reads the cluster information from a reachable node and, when the ring's fingerprint differs from the
-    /// one in use, routes with the new ring from then on. Returns true when it changed.
+    /// Connects now, when the client has not yet: reads the cluster information within
+    /// <see cref="DynamoClientOptions.DefaultTimeout"/> (shared with any request connecting at the same time).
+    /// Returns at once when the client is connected. A failed attempt leaves the client usable: the next request
+    /// tries again.
+    /// </summary>
+    /// <exception cref="UnavailableException">No endpoint answered.</exception>
+    /// <exception cref="DynamoTimeoutException">No endpoint answered in time.</exception>
+    /// <exception cref="ObjectDisposedException">The client is disposed.</exception>
+    public async Task ConnectAsync(CancellationToken cancellationToken = default) =>
+        await ClusterAsync(_time.GetTimestamp(), _options.DefaultTimeout, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Re-reads the cluster information from a reachable node and, when anything the client routes by changed (the
+    /// ring, a member's endpoint, the default N, R or W), routes with the new information from then on; connections
+    /// to endpoints no member uses any more are closed. Returns true when something changed (or when this was the
+    /// client's first read).
     /// </summary>
     public async Task<bool> RefreshAsync(CancellationToken cancellationToken = default) =>
         (await ReadClusterAsync(cancellationToken).ConfigureAwait(false)).Changed;
 
     /// <inheritdoc/>
-    /// <remarks>The answer also replaces the client's routing when its fingerprint differs.</remarks>
+    /// <remarks>The answer also replaces the client's routing when anything it routes by changed (see <see cref="RefreshAsync"/>).</remarks>
     public async Task<ClusterInfo> GetClusterInfoAsync(CancellationToken cancellationToken = default) =>
         (await ReadClusterAsync(cancellationToken).ConfigureAwait(false)).Info;
 
@@ -95,17 +145,10 @@ public sealed class DynamoClient : IDynamoClient, IAsyncDisposable
     public Task<GetResult> GetAsync(ReadOnlyMemory<byte> key, GetOptions? options = null, CancellationToken cancellationToken = default)
     {
         RequestChecks.CheckKey(key.Span);
-        var cluster = Cluster;
-        var n = RequestChecks.CheckN(options?.N, cluster.DefaultN);
-        var r = RequestChecks.CheckQuorum(options?.R, n, "R");
-        var frame = new RequestFrame(Opcode.Get, BucketOf(options), key, Quorum: r, Strict: options?.Strict ?? false);
-        return SendToKeyAsync(frame, n, TimeoutOf(options), DecodeGet, cancellationToken);
+        var frame = new RequestFrame(Opcode.Get, BucketOf(options), key, Strict: StrictOf(options));
+        var request = Prepare(frame, options, options?.R, _options.DefaultR, "R");
+        return SendToKeyAsync(request, DecodeGet, cancellationToken);
     }
-
-    /// <summary>Reads a key given as text (UTF-8).</summary>
-    /// <inheritdoc cref="GetAsync(ReadOnlyMemory{byte}, GetOptions?, CancellationToken)"/>
-    public Task<GetResult> GetAsync(string key, GetOptions? options = null, CancellationToken cancellationToken = default) =>
-        GetAsync(Utf8(key), options, cancellationToken);
 
     /// <inheritdoc/>
     /// <exception cref="ArgumentException">The key, value or bucket is too long, or W is not from 1 to N.</exception>
@@ -121,57 +164,24 @@ public sealed class DynamoClient : IDynamoClient, IAsyncDisposable
     {
         RequestChecks.CheckKey(key.Span);
         RequestChecks.CheckValue(value.Span);
-        var cluster = Cluster;
-        var n = RequestChecks.CheckN(options?.N, cluster.DefaultN);
-        var w = RequestChecks.CheckQuorum(options?.W, n, "W");
         var frame = new RequestFrame(
-            Opcode.Put, BucketOf(options), key, value, context?.Bytes ?? default, w, options?.ReturnContext ?? false,
-            Strict: options?.Strict ?? false);
-        return SendToKeyAsync(frame, n, TimeoutOf(options), DecodePut, cancellationToken);
+            Opcode.Put, BucketOf(options), key, value, context?.Bytes ?? default, ReturnContext: options?.ReturnContext ?? false,
+            Strict: StrictOf(options));
+        var request = Prepare(frame, options, options?.W, _options.DefaultW, "W");
+        return SendToKeyAsync(request, DecodePut, cancellationToken);
     }
-
-    /// <summary>Writes a value given as text (UTF-8) under a key given as text.</summary>
-    /// <inheritdoc cref="PutAsync(ReadOnlyMemory{byte}, ReadOnlyMemory{byte}, DynamoContext?, PutOptions?, CancellationToken)"/>
-    public Task<PutResult> PutAsync(
-        string key, string value, DynamoContext? context = null, PutOptions? options = null, CancellationToken cancellationToken = default) =>
-        PutAsync(Utf8(key), Utf8(value), context, options, cancellationToken);
 
     /// <inheritdoc/>
     /// <exception cref="ArgumentException">The key or bucket is too long, or W is not from 1 to N.</exception>
     /// <exception cref="DynamoException">The delete failed; see the derived types.</exception>
-    public async Task DeleteAsync(
+    public Task DeleteAsync(
         ReadOnlyMemory<byte> key, DynamoContext? context = null, DeleteOptions? options = null, CancellationToken cancellationToken = default)
     {
         RequestChecks.CheckKey(key.Span);
-        var cluster = Cluster;
-        var n = RequestChecks.CheckN(options?.N, cluster.DefaultN);
-        var w = RequestChecks.CheckQuorum(options?.W, n, "W");
-        if (context is null)
-        {
-            // Delete what is there, as a user expects: read the key's context first (at the bucket's R), so the
-            // tombstone supersedes every version the read saw instead of becoming one more sibling.
-            var read = await GetAsync(
-                key,
-                new GetOptions { Bucket = options?.Bucket, N = options?.N, Timeout = options?.Timeout, Strict = options?.Strict ?? false },
-                cancellationToken).ConfigureAwait(false);
-            if (read.Context.Bytes.IsEmpty)
-            {
-                return;
-            }
-
-            context = read.Context;
-        }
-
-        var frame = new RequestFrame(
-            Opcode.Delete, BucketOf(options), key, Context: context.Bytes, Quorum: w, Strict: options?.Strict ?? false);
-        await SendToKeyAsync(frame, n, TimeoutOf(options), DecodeEmpty<DeleteReply>, cancellationToken).ConfigureAwait(false);
+        var frame = new RequestFrame(Opcode.Delete, BucketOf(options), key, Strict: StrictOf(options));
+        var request = Prepare(frame, options, options?.W, _options.DefaultW, "W");
+        return DeleteAsync(request, context, options, cancellationToken);
     }
-
-    /// <summary>Deletes a key given as text (UTF-8).</summary>
-    /// <inheritdoc cref="DeleteAsync(ReadOnlyMemory{byte}, DynamoContext?, DeleteOptions?, CancellationToken)"/>
-    public Task DeleteAsync(
-        string key, DynamoContext? context = null, DeleteOptions? options = null, CancellationToken cancellationToken = default) =>
-        DeleteAsync(Utf8(key), context, options, cancellationToken);
 
     /// <inheritdoc/>
     /// <param name="endpoint">The node, "host:port"; null for the first reachable seed or member.</param>
@@ -215,9 +225,14 @@ public sealed class DynamoClient : IDynamoClient, IAsyncDisposable
     /// <summary>Stops the periodic refresh and closes every connection; pending requests fail.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (_closing.IsCancellationRequested)
+        lock (_connectLock)
         {
-            return;
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
         }
 
         await _closing.CancelAsync().ConfigureAwait(false);
@@ -226,26 +241,28 @@ public sealed class DynamoClient : IDynamoClient, IAsyncDisposable
         {
             await channel.DisposeAsync().ConfigureAwait(false);
         }
-
-        _closing.Dispose();
-        _refreshing.Dispose();
     }
 
-    private static byte[] Utf8(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        return Encoding.UTF8.GetBytes(text);
-    }
+    /// <summary>
+    /// Closes the client as <see cref="DisposeAsync"/> does, waiting at most <see cref="ClientLimits.DisposeTimeoutMs"/>
+    /// (for containers and callers that dispose synchronously).
+    /// </summary>
+    public void Dispose() => DisposeAsync().AsTask().Wait(TimeSpan.FromMilliseconds(ClientLimits.DisposeTimeoutMs));
 
     private static uint Milliseconds(TimeSpan timeout) => (uint)Math.Max(1, Math.Ceiling(timeout.TotalMilliseconds));
 
     /// <summary>The key's candidates in order: its primaries, then its fallbacks.</summary>
-    private static string CandidateEndpoint(ClusterInfo cluster, ulong hash, int n, int index, out int count)
+    private static string[] CandidateEndpoints(ClusterInfo cluster, ulong hash, int n)
     {
-        var list = cluster.Ring.GetPreferenceList(hash, n);
-        count = list.Primaries.Length + list.Fallbacks.Length;
-        var node = index < list.Primaries.Length ? list.Primaries[index] : list.Fallbacks[index - list.Primaries.Length];
-        return cluster.NodeOf(node).Endpoint;
+        var list = cluster.Ring.GetPreferenceList(hash, cluster.RoutingN(n));
+        var endpoints = new string[list.Primaries.Length + list.Fallbacks.Length];
+        for (var i = 0; i < endpoints.Length; i++)
+        {
+            var node = i < list.Primaries.Length ? list.Primaries[i] : list.Fallbacks[i - list.Primaries.Length];
+            endpoints[i] = cluster.NodeOf(node).Endpoint;
+        }
+
+        return endpoints;
     }
 
     private static GetResult DecodeGet(ReadOnlySpan<byte> payload)
@@ -323,6 +340,8 @@ public sealed class DynamoClient : IDynamoClient, IAsyncDisposable
     private ReadOnlyMemory<byte> BucketOf(RequestOptions? options) =>
         options?.Bucket is { } bucket ? RequestChecks.CheckBucket(bucket) : _defaultBucket;
 
+    private bool StrictOf(RequestOptions? options) => options?.Strict ?? _options.DefaultStrict;
+
     private TimeSpan TimeoutOf(RequestOptions? options)
     {
         if (options?.Timeout is { } timeout)
@@ -334,8 +353,48 @@ public sealed class DynamoClient : IDynamoClient, IAsyncDisposable
         return _options.DefaultTimeout;
     }
 
+    /// <summary>
+    /// Checks what can be checked before the request is sent: N, the timeout, and R or W against N when the cluster
+    /// is known already (a client connecting on first use checks R or W once it knows the cluster's default N).
+    /// </summary>
+    private KeyRequest Prepare(RequestFrame frame, RequestOptions? options, int? quorum, int? defaultQuorum, string name)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var n = options?.N is { } value ? RequestChecks.CheckN(value, 0) : (int?)null;
+        var request = new KeyRequest(
+            frame, n, quorum ?? defaultQuorum, quorum is null && defaultQuorum is not null ? name + " (the client's default)" : name, TimeoutOf(options));
+        if (_cluster is { } cluster)
+        {
+            RequestChecks.CheckQuorum(request.Quorum, n ?? cluster.DefaultN, request.QuorumName);
+        }
+
+        return request;
+    }
+
+    private async Task DeleteAsync(KeyRequest request, DynamoContext? context, DeleteOptions? options, CancellationToken cancellationToken)
+    {
+        if (context is null)
+        {
+            // Delete what is there, as a user expects: read the key's context first (at the default R), so the
+            // tombstone supersedes every version the read saw instead of becoming one more sibling.
+            var read = await GetAsync(
+                request.Frame.Key,
+                new GetOptions { Bucket = options?.Bucket, N = options?.N, Timeout = options?.Timeout, Strict = request.Frame.Strict },
+                cancellationToken).ConfigureAwait(false);
+            if (read.Context.Bytes.IsEmpty)
+            {
+                return;
+            }
+
+            context = read.Context;
+        }
+
+        var withContext = request with { Frame = request.Frame with { Context = context.Bytes } };
+        await SendToKeyAsync(withContext, DecodeEmpty<DeleteReply>, cancellationToken).ConfigureAwait(false);
+    }
+
     private NodeChannel ChannelFor(string endpoint) =>
-        _channels.GetOrAdd(endpoint, static (key, client) => new NodeChannel(key, client._options, client._closing.Token), this);
+        _channels.GetOrAdd(endpoint, static (key, client) => new NodeChannel(key, client._options, client._logger, client._closing.Token), this);
 
     private TimeSpan Remaining(long start, TimeSpan timeout)
     {
@@ -346,42 +405,146 @@ public sealed class DynamoClient : IDynamoClient, IAsyncDisposable
     }
 
     /// <summary>
-    /// Sends a key's request to the first node of its preference list that is not marked down: primaries first,
-    /// then fallbacks (any node may coordinate). A node is skipped, and marked down, only when the failure came
-    /// before the request was written; once it may have been applied, the failure is the caller's to see.
+    /// The cluster information, reading it first when the client has not connected yet: one read at a time, shared
+    /// by every request that arrives meanwhile, each waiting no longer than its own deadline.
     /// </summary>
-    private async Task<T> SendToKeyAsync<T>(
-        RequestFrame frame, int n, TimeSpan timeout, ReplyDecoder<T> decode, CancellationToken cancellationToken)
+    private async ValueTask<ClusterInfo> ClusterAsync(long start, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (_cluster is { } known)
+        {
+            return known;
+        }
+
+        Task<ClusterInfo> connecting;
+        lock (_connectLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_cluster is { } read)
+            {
+                return read;
+            }
+
+            if (_connecting is null || _connecting.IsCompleted)
+            {
+                _connecting = ConnectOnceAsync();
+
+                // Every waiter may have given up (deadline, cancellation) before a failure: it is observed here.
+                _ = _connecting.ContinueWith(
+                    static task => _ = task.Exception,
+                    CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
+            }
+
+            connecting = _connecting;
+        }
+
+        try
+        {
+            return await connecting.WaitAsync(Remaining(start, timeout), _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new DynamoTimeoutException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"timed out after {timeout.TotalMilliseconds:0} ms connecting to the cluster (seeds {string.Join(", ", _seeds)})"));
+        }
+    }
+
+    private async Task<ClusterInfo> ConnectOnceAsync()
+    {
+        // Yield first: the caller holds the connect lock, and the read below may complete synchronously.
+        await Task.Yield();
+        return (await ReadClusterAsync(_closing.Token).ConfigureAwait(false)).Info;
+    }
+
+    /// <summary>
+    /// Sends a key's request to the first node of its preference list that is not marked down: primaries first,
+    /// then fallbacks (any node may coordinate). A node is skipped, and marked down, when the failure came before the
+    /// request was written. Once a request may have been applied, only the retry policy may send it again: a read
+    /// lost in flight once to the next node, any request the node refused as Overloaded after the node's
+    /// retry-after.
+    /// </summary>
+    private async Task<T> SendToKeyAsync<T>(KeyRequest request, ReplyDecoder<T> decode, CancellationToken cancellationToken)
     {
         var start = _time.GetTimestamp();
-        var cluster = Cluster;
-        var hash = KeyHash.Of(frame.Bucket.Span, frame.Key.Span);
-        var routingN = cluster.RoutingN(n);
+        var cluster = await ClusterAsync(start, request.Timeout, cancellationToken).ConfigureAwait(false);
+        var n = request.N ?? cluster.DefaultN;
+        var frame = request.Frame with { Quorum = RequestChecks.CheckQuorum(request.Quorum, n, request.QuorumName) };
+        var candidates = CandidateEndpoints(cluster, KeyHash.Of(frame.Bucket.Span, frame.Key.Span), n);
+        var policy = _options.RetryPolicy;
+        var overloadedRetries = 0;
+        var lostReadRetried = false;
+        (string Endpoint, string Reason)? passedOver = null;
         DynamoConnectionException? last = null;
         var skipped = 0;
-        var count = 1;
-        for (var i = 0; i < count; i++)
+        for (var i = 0; i < candidates.Length;)
         {
-            var channel = ChannelFor(CandidateEndpoint(cluster, hash, routingN, i, out count));
+            var channel = ChannelFor(candidates[i]);
             if (channel.IsDown)
             {
                 skipped++;
+                passedOver = (channel.Endpoint, "marked down after a failure");
+                i++;
                 continue;
+            }
+
+            if (passedOver is { } from)
+            {
+                ClientLog.Failover(_logger, frame.Opcode, channel.Endpoint, i + 1, from.Endpoint, from.Reason);
+                passedOver = null;
             }
 
             try
             {
-                return await SendOnAsync(channel, frame, decode, start, timeout, cancellationToken).ConfigureAwait(false);
+                return await SendOnAsync(channel, frame, decode, start, request.Timeout, cancellationToken).ConfigureAwait(false);
             }
             catch (DynamoConnectionException error) when (!error.RequestSent)
             {
                 last = error;
+                passedOver = (channel.Endpoint, error.Message);
+                i++;
+            }
+            catch (DynamoConnectionException) when (
+                frame.Opcode == Opcode.Get && policy.RetryLostReads && !lostReadRetried && i + 1 < candidates.Length)
+            {
+                // A read changes nothing: the next node of the preference list may answer it instead.
+                lostReadRetried = true;
+                ClientLog.Retrying(_logger, frame.Opcode, 1, 1, 0, "the next node of the preference list", channel.Endpoint, "lost it in flight");
+                i++;
+            }
+            catch (OverloadedException error) when (overloadedRetries < policy.MaxOverloadedRetries)
+            {
+                // The node refused the request before doing anything: repeating it is safe, after the node's delay.
+                var delay = TimeSpan.FromMilliseconds(Math.Max(error.RetryAfter.TotalMilliseconds, ClientLimits.OverloadedRetryDelayMinMs));
+                if (delay >= request.Timeout - _time.GetElapsedTime(start))
+                {
+                    throw;
+                }
+
+                overloadedRetries++;
+                ClientLog.Retrying(
+                    _logger, frame.Opcode, overloadedRetries, policy.MaxOverloadedRetries, (long)delay.TotalMilliseconds, "the same node", channel.Endpoint, "answered Overloaded");
+                await WaitAtLeastAsync(delay, cancellationToken).ConfigureAwait(false);
             }
         }
 
-        var message = $"no node of the key's preference list is reachable ({count} nodes: {skipped} marked down, "
-            + $"{count - skipped} failed to connect)";
+        var message = $"no node of the key's preference list is reachable ({candidates.Length} nodes: {skipped} marked down, "
+            + $"{candidates.Length - skipped} failed to connect)";
         throw last is null ? new UnavailableException(message) : new UnavailableException(message, last);
+    }
+
+    /// <summary>
+    /// Waits <paramref name="delay"/> at the least: a timer may fire up to a tick of the system's coarse clock early,
+    /// and a node's retry-after is a floor.
+    /// </summary>
+    private async Task WaitAtLeastAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        var start = _time.GetTimestamp();
+        for (var left = delay; left > TimeSpan.Zero; left = delay - _time.GetElapsedTime(start))
+        {
+            await Task.Delay(left, _time, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -404,6 +567,7 @@ public sealed class DynamoClient : IDynamoClient, IAsyncDisposable
     private async Task<T> SendToAnyAsync<T>(
         string? endpoint, RequestFrame frame, ReplyDecoder<T> decode, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var start = _time.GetTimestamp();
         string[] candidates = endpoint is not null
             ? [endpoint]
@@ -436,25 +600,69 @@ public sealed class DynamoClient : IDynamoClient, IAsyncDisposable
         throw last is null ? new UnavailableException(message) : new UnavailableException(message + ": " + last.Message, last);
     }
 
+    /// <summary>
+    /// Reads the cluster information and routes with it when anything the client routes by changed: the ring, a
+    /// member's endpoint (a node back on another address keeps its place on the ring, so the fingerprint alone does
+    /// not show it), or the default N, R or W. Connections to endpoints that no member and no seed uses any more are
+    /// closed, so that a later node on such an address is not taken for the old member.
+    /// </summary>
     private async Task<(ClusterInfo Info, bool Changed)> ReadClusterAsync(CancellationToken cancellationToken)
     {
         var info = await SendToAnyAsync(
             null, new RequestFrame(Opcode.ClusterInfo), ClusterInfo.Decode, _options.DefaultTimeout, cancellationToken)
             .ConfigureAwait(false);
+        List<NodeChannel> retired = [];
         await _refreshing.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_cluster is { } current && current.Fingerprint == info.Fingerprint && current.Ring.Equals(info.Ring))
+            var current = _cluster;
+            string? changes = null;
+            if (current is not null && (changes = current.DescribeChanges(info)) is null)
             {
                 return (current, false);
             }
 
             _cluster = info;
-            return (info, true);
+            if (current is null)
+            {
+                StartRefreshLoop();
+            }
+            else
+            {
+                ClientLog.ClusterChanged(_logger, info.Fingerprint, changes!);
+                var inUse = info.Members.Select(member => member.Endpoint).Concat(_seeds).ToHashSet(StringComparer.Ordinal);
+                foreach (var endpoint in _channels.Keys)
+                {
+                    if (!inUse.Contains(endpoint) && _channels.TryRemove(endpoint, out var channel))
+                    {
+                        retired.Add(channel);
+                    }
+                }
+            }
         }
         finally
         {
             _refreshing.Release();
+        }
+
+        foreach (var channel in retired)
+        {
+            var wasConnected = channel.IsConnected;
+            await channel.DisposeAsync().ConfigureAwait(false);
+            if (wasConnected)
+            {
+                ClientLog.ConnectionRetired(_logger, channel.Endpoint);
+            }
+        }
+
+        return (info, true);
+    }
+
+    private void StartRefreshLoop()
+    {
+        if (_options.RingRefreshInterval > TimeSpan.Zero && !_disposed)
+        {
+            _refreshLoop = RefreshPeriodicallyAsync(_options.RingRefreshInterval);
         }
     }
 
@@ -469,10 +677,11 @@ public sealed class DynamoClient : IDynamoClient, IAsyncDisposable
                 {
                     await RefreshAsync(_closing.Token).ConfigureAwait(false);
                 }
-                catch (DynamoException)
+                catch (DynamoException error)
                 {
-                    // No node answered this time: the client keeps routing with the ring it has and asks again at
-                    // the next tick. Requests report their own failures.
+                    // No node answered this time: the client keeps routing with what it has and asks again at the
+                    // next tick. Requests report their own failures.
+                    ClientLog.RefreshFailed(_logger, error.Message);
                 }
             }
         }
@@ -481,4 +690,7 @@ public sealed class DynamoClient : IDynamoClient, IAsyncDisposable
             // Disposed.
         }
     }
+
+    /// <summary>A keyed request before routing: its frame (quorum not set yet), N, R or W as given, and deadline.</summary>
+    private readonly record struct KeyRequest(RequestFrame Frame, int? N, int? Quorum, string QuorumName, TimeSpan Timeout);
 }

@@ -19,8 +19,9 @@ public interface IDynamoClient
 
     /// <summary>
     /// Deletes a key: writes a tombstone superseding the versions <paramref name="context"/> names. Without a context
-    /// the key is read first (at the bucket's R) and the tombstone supersedes every version that read returned; a key
-    /// the read does not find is left alone. Each of the two round trips has the request's timeout.
+    /// the key is read first (at the default R: the client's, else the bucket's) and the tombstone supersedes every
+    /// version that read returned; a key the read does not find is left alone. Each of the two round trips has the
+    /// request's timeout.
     /// </summary>
     Task DeleteAsync(
         ReadOnlyMemory<byte> key, DynamoContext? context = null, DeleteOptions? options = null, CancellationToken cancellationToken = default);

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Dynamo.Client;
 
 /// <summary>
@@ -10,17 +12,21 @@ namespace Dynamo.Client;
 internal sealed class NodeChannel : IAsyncDisposable
 {
     private readonly DynamoClientOptions _options;
+    private readonly ILogger _logger;
     private readonly CancellationToken _closing;
     private readonly Lock _lock = new();
     private Task<NodeConnection>? _connecting;
     private NodeConnection? _connection;
     private long _downUntil;
+    private long _downSince;
+    private bool _disposed;
     private TimeSpan _backoff = TimeSpan.FromMilliseconds(ClientLimits.ReconnectBackoffMinMs);
 
-    public NodeChannel(string endpoint, DynamoClientOptions options, CancellationToken closing)
+    public NodeChannel(string endpoint, DynamoClientOptions options, ILogger logger, CancellationToken closing)
     {
         Endpoint = endpoint;
         _options = options;
+        _logger = logger;
         _closing = closing;
     }
 
@@ -38,6 +44,9 @@ internal sealed class NodeChannel : IAsyncDisposable
         }
     }
 
+    /// <summary>True while a connection is open (for tests).</summary>
+    public bool IsConnected => _connection is { IsClosed: false };
+
     /// <summary>Requests pending on the live connection.</summary>
     public int PendingCount => _connection?.PendingCount ?? 0;
 
@@ -54,6 +63,11 @@ internal sealed class NodeChannel : IAsyncDisposable
             if (_connection is { IsClosed: false } live)
             {
                 return live;
+            }
+
+            if (_disposed)
+            {
+                throw new DynamoConnectionException(Endpoint, requestSent: false, $"the connection to {Endpoint} was closed");
             }
 
             if (_downUntil != 0 && _options.TimeProvider.GetTimestamp() < _downUntil)
@@ -79,11 +93,13 @@ internal sealed class NodeChannel : IAsyncDisposable
         }
     }
 
+    /// <summary>Closes the connection; pending requests on it fail, and the channel opens none any more.</summary>
     public async ValueTask DisposeAsync()
     {
         NodeConnection? connection;
         lock (_lock)
         {
+            _disposed = true;
             connection = _connection;
             _connection = null;
         }
@@ -96,48 +112,77 @@ internal sealed class NodeChannel : IAsyncDisposable
 
     private async Task<NodeConnection> ConnectAsync()
     {
+        NodeConnection connection;
         try
         {
-            var connection = await NodeConnection.ConnectAsync(
+            connection = await NodeConnection.ConnectAsync(
                 Endpoint,
                 _options.MaxInFlightPerConnection,
                 _options.TimeProvider,
                 _options.ConnectTimeout,
                 OnClosed,
                 _closing).ConfigureAwait(false);
-            lock (_lock)
+        }
+        catch (DynamoConnectionException error)
+        {
+            MarkDown(error.Message);
+            throw;
+        }
+
+        long downSince;
+        bool disposed;
+        lock (_lock)
+        {
+            disposed = _disposed;
+            downSince = _downSince;
+            if (!disposed)
             {
                 _connection = connection;
                 _downUntil = 0;
+                _downSince = 0;
                 _backoff = TimeSpan.FromMilliseconds(ClientLimits.ReconnectBackoffMinMs);
             }
+        }
 
-            return connection;
-        }
-        catch (DynamoConnectionException)
+        if (disposed)
         {
-            MarkDown();
-            throw;
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw new DynamoConnectionException(Endpoint, requestSent: false, $"the connection to {Endpoint} was closed");
         }
+
+        ClientLog.ConnectionOpened(_logger, Endpoint);
+        if (downSince != 0)
+        {
+            var downMs = (long)_options.TimeProvider.GetElapsedTime(downSince).TotalMilliseconds;
+            ClientLog.NodeBack(_logger, Endpoint, downMs);
+        }
+
+        return connection;
     }
 
-    private void OnClosed(NodeConnection connection)
+    private void OnClosed(NodeConnection connection, Exception cause)
     {
         if (!_closing.IsCancellationRequested && ReferenceEquals(Volatile.Read(ref _connection), connection))
         {
-            MarkDown();
+            ClientLog.ConnectionLost(_logger, Endpoint, cause.Message);
+            MarkDown(cause.Message);
         }
     }
 
-    private void MarkDown()
+    private void MarkDown(string reason)
     {
+        TimeSpan backoff;
         lock (_lock)
         {
-            _downUntil = _options.TimeProvider.GetTimestamp()
-                + (long)(_backoff.TotalSeconds * _options.TimeProvider.TimestampFrequency);
+            var now = _options.TimeProvider.GetTimestamp();
+            backoff = _backoff;
+            _downUntil = now + (long)(backoff.TotalSeconds * _options.TimeProvider.TimestampFrequency);
+            _downSince = _downSince == 0 ? now : _downSince;
             var doubled = _backoff * 2;
             var max = TimeSpan.FromMilliseconds(ClientLimits.ReconnectBackoffMaxMs);
             _backoff = doubled < max ? doubled : max;
         }
+
+        ClientLog.NodeMarkedDown(_logger, Endpoint, (long)backoff.TotalMilliseconds, reason);
     }
 }

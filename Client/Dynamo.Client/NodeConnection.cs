@@ -30,12 +30,12 @@ internal sealed class NodeConnection : IAsyncDisposable
     private readonly Task _readLoop;
     private readonly Task _writeLoop;
     private readonly int _maxInFlight;
-    private readonly Action<NodeConnection>? _onClosed;
+    private readonly Action<NodeConnection, Exception>? _onClosed;
     private long _nextRequestId;
     private volatile Exception? _failure;
 
     private NodeConnection(
-        string endpoint, Socket socket, int maxInFlight, TimeProvider time, Action<NodeConnection>? onClosed)
+        string endpoint, Socket socket, int maxInFlight, TimeProvider time, Action<NodeConnection, Exception>? onClosed)
     {
         Endpoint = endpoint;
         _socket = socket;
@@ -63,14 +63,14 @@ internal sealed class NodeConnection : IAsyncDisposable
     /// <summary>
     /// Opens a TCP connection to <paramref name="endpoint"/>; a failure is a <see cref="DynamoConnectionException"/>
     /// with nothing sent. Cancelling <paramref name="cancellationToken"/> gives <see cref="OperationCanceledException"/>.
-    /// <paramref name="onClosed"/> is called once, when the connection is lost or closed.
+    /// <paramref name="onClosed"/> is called once, when the connection is lost or closed, with the cause.
     /// </summary>
     public static async Task<NodeConnection> ConnectAsync(
         string endpoint,
         int maxInFlight,
         TimeProvider time,
         TimeSpan timeout,
-        Action<NodeConnection>? onClosed,
+        Action<NodeConnection, Exception>? onClosed,
         CancellationToken cancellationToken)
     {
         var parsed = NodeEndpoint.Parse(endpoint);
@@ -366,7 +366,7 @@ internal sealed class NodeConnection : IAsyncDisposable
         _slots.Release(_maxInFlight);
         _socket.Dispose();
         _input.CancelPendingRead();
-        _onClosed?.Invoke(this);
+        _onClosed?.Invoke(this, cause);
     }
 
     private DynamoConnectionException ForRequest(Exception cause, PendingRequest request) =>

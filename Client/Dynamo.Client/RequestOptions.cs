@@ -24,22 +24,29 @@ public abstract class RequestOptions
     /// Strict quorum (Riak's PR and PW): only the key's primary replicas count toward R or W. By default (false) the
     /// cluster uses a sloppy quorum: when a primary is believed down, a fallback node stands in for it and keeps the
     /// write as a hint until the primary is back, so writes stay available. With <c>Strict</c> a request that cannot
-    /// reach R (or W) primaries fails with <see cref="QuorumNotMetException"/> instead.
+    /// reach R (or W) primaries fails with <see cref="QuorumNotMetException"/> instead. Null (the default) takes
+    /// <see cref="DynamoClientOptions.DefaultStrict"/>.
     /// </summary>
-    public bool Strict { get; set; }
+    public bool? Strict { get; set; }
 }
 
 /// <summary>Per-request settings of a get.</summary>
 public sealed class GetOptions : RequestOptions
 {
-    /// <summary>Replicas that must answer, from 1 to N; the bucket's default when null.</summary>
+    /// <summary>
+    /// Replicas that must answer, from 1 to N; when null, <see cref="DynamoClientOptions.DefaultR"/>, or the bucket's
+    /// default when that is null too.
+    /// </summary>
     public int? R { get; set; }
 }
 
 /// <summary>Per-request settings of a put.</summary>
 public sealed class PutOptions : RequestOptions
 {
-    /// <summary>Replicas that must acknowledge, from 1 to N; the bucket's default when null.</summary>
+    /// <summary>
+    /// Replicas that must acknowledge, from 1 to N; when null, <see cref="DynamoClientOptions.DefaultW"/>, or the
+    /// bucket's default when that is null too.
+    /// </summary>
     public int? W { get; set; }
 
     /// <summary>Asks the node for the new version's context, returned in <see cref="PutResult.Context"/>.</summary>
@@ -49,6 +56,9 @@ public sealed class PutOptions : RequestOptions
 /// <summary>Per-request settings of a delete.</summary>
 public sealed class DeleteOptions : RequestOptions
 {
-    /// <summary>Replicas that must acknowledge the tombstone, from 1 to N; the bucket's default when null.</summary>
+    /// <summary>
+    /// Replicas that must acknowledge the tombstone, from 1 to N; when null, <see cref="DynamoClientOptions.DefaultW"/>,
+    /// or the bucket's default when that is null too.
+    /// </summary>
     public int? W { get; set; }
 }

@@ -18,6 +18,7 @@ internal sealed class TestResponder : IAsyncDisposable
     private readonly Task _acceptLoop;
     private readonly List<ResponderConnection> _connections = [];
     private readonly Lock _lock = new();
+    private readonly Dictionary<Opcode, int> _received = [];
 
     public TestResponder(string nodeId = "n1")
     {
@@ -48,6 +49,27 @@ internal sealed class TestResponder : IAsyncDisposable
             {
                 return _connections.Count;
             }
+        }
+    }
+
+    /// <summary>Accepted connections that the client has not closed (nor the responder dropped).</summary>
+    public int OpenConnections
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _connections.Count(connection => !connection.Completion.IsCompleted);
+            }
+        }
+    }
+
+    /// <summary>Requests received so far, by opcode (counted before the handler runs).</summary>
+    public int Received(Opcode opcode)
+    {
+        lock (_received)
+        {
+            return _received.GetValueOrDefault(opcode);
         }
     }
 
@@ -92,6 +114,14 @@ internal sealed class TestResponder : IAsyncDisposable
         foreach (var connection in connections)
         {
             await connection.Completion.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private void Count(Opcode opcode)
+    {
+        lock (_received)
+        {
+            _received[opcode] = _received.GetValueOrDefault(opcode) + 1;
         }
     }
 
@@ -159,6 +189,7 @@ internal sealed class TestResponder : IAsyncDisposable
                         while (FrameReader.TryReadFrame(ref buffer, out var header, out var payload))
                         {
                             using var lease = FramePayload.Open(header, payload);
+                            _owner.Count(header.Opcode);
                             _owner.Handler(new ReceivedRequest(this, _owner, header.Opcode, header.RequestId, lease.Span.ToArray()));
                         }
 

@@ -71,7 +71,7 @@ internal static class Executables
     }
 
     /// <summary>The <c>dotnet</c> host running this test process, else the one on the PATH.</summary>
-    private static string DotnetHost()
+    internal static string DotnetHost()
     {
         var path = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
         if (!string.IsNullOrEmpty(path) && File.Exists(path))
