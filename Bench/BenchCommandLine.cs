@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Parsing;
 using Dynamo.Bench.Load;
+using Dynamo.CommandLineConventions;
 
 namespace Dynamo.Bench;
 
@@ -13,13 +14,7 @@ namespace Dynamo.Bench;
 /// </summary>
 internal sealed class BenchCommandLine
 {
-    /// <summary>Help is wrapped at this width when the output is not a terminal (and at most this wide on one).</summary>
-    public const int HelpWidthDefault = 120;
-
     private const string Name = "dynamo-bench";
-
-    /// <summary>Largest edit distance for a suggestion; shorter words allow less (a third of their letters).</summary>
-    private const int SuggestionDistanceMax = 3;
 
     private readonly RootCommand _root = new("Dynamo's benchmarks: BenchmarkDotNet micro-benchmarks and a YCSB-style load harness.")
     {
@@ -41,20 +36,12 @@ internal sealed class BenchCommandLine
     /// <paramref name="runMicro"/> (given the words after <c>micro</c>); without it there is no <c>micro</c>.
     /// </summary>
     public BenchCommandLine(
-        Func<LoadOptions, CancellationToken, Task<int>> runLoad, Func<IReadOnlyList<string>, int>? runMicro, int helpWidth = HelpWidthDefault)
+        Func<LoadOptions, CancellationToken, Task<int>> runLoad, Func<IReadOnlyList<string>, int>? runMicro, int helpWidth = GeneratedHelp.WidthDefault)
     {
-        _help = new HelpAction { MaxWidth = helpWidth };
-        _root.Directives.Clear();
-        foreach (var option in _root.Options.ToList())
+        _help = GeneratedHelp.Install(_root, helpWidth);
+        foreach (var version in _root.Options.OfType<VersionOption>().ToList())
         {
-            if (option is HelpOption help)
-            {
-                help.Action = _help;
-            }
-            else if (option is VersionOption)
-            {
-                _root.Options.Remove(option);
-            }
+            _root.Options.Remove(version);
         }
 
         if (runMicro is not null)
@@ -93,13 +80,10 @@ internal sealed class BenchCommandLine
     /// <param name="Load">The options of the <c>load</c> or <c>run</c> parsed; null for another command.</param>
     internal sealed record Parsed(ParseResult Result, List<string> Problems, bool Help, LoadOptionSet? Load);
 
-    /// <summary>How the command line is read: no response files (<c>@file</c>), no bundling of short options.</summary>
-    private static ParserConfiguration ParserSettings => new() { EnablePosixBundling = false, ResponseFileTokenReplacer = null };
-
     /// <summary>Parses <paramref name="args"/> and finds its mistakes, running nothing.</summary>
     public Parsed Parse(IReadOnlyList<string> args)
     {
-        var result = _root.Parse(args, ParserSettings);
+        var result = _root.Parse(args, CommandLineRun.ParserSettings());
         var command = result.CommandResult.Command;
         var load = _loads.GetValueOrDefault(command);
         if (result.Action == _help)
@@ -141,69 +125,28 @@ internal sealed class BenchCommandLine
             return LoadCommand.ExitUsage;
         }
 
-        var invocation = new InvocationConfiguration
-        {
-            Output = output,
-            Error = error,
-
-            // Ctrl-C is the load harness's to handle (it stops the run and still reports); exceptions are its own too.
-            ProcessTerminationTimeout = null,
-            EnableDefaultExceptionHandler = false,
-        };
-        return await parsed.Result.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
+        // Ctrl-C is the load harness's to handle (it stops the run and still reports); exceptions are its own too.
+        return await parsed.Result.InvokeAsync(CommandLineRun.Invocation(output, error), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Writes the help of <c>dynamo-bench</c>, or of one verb (<c>micro</c>, <c>run</c>, <c>load</c>).</summary>
     public void WriteHelp(TextWriter output, string? verb = null) =>
-        WriteHelp(_root.Parse(verb is null ? ["--help"] : [verb, "--help"], ParserSettings), output);
+        WriteHelp(_root.Parse(verb is null ? ["--help"] : [verb, "--help"], CommandLineRun.ParserSettings()), output);
 
+    /// <summary>
+    /// Writes the help System.CommandLine generates for the command of <paramref name="result"/> (a parse whose action
+    /// is help), with the usage lines written out: the generated ones offer "additional arguments", and words nothing
+    /// matched are mistakes here (micro's go to BenchmarkDotNet as its arguments).
+    /// </summary>
     private void WriteHelp(ParseResult result, TextWriter output)
     {
-        using var generated = new StringWriter();
-        result.Invoke(new InvocationConfiguration { Output = generated, Error = generated, EnableDefaultExceptionHandler = false });
-
-        // The usage lines are written out (the generated ones offer "additional arguments"), and, as words nothing
-        // matched are reported as mistakes (micro's go to BenchmarkDotNet as its arguments), the section saying they
-        // are passed on goes.
-        var lines = generated.ToString().ReplaceLineEndings("\n").Split('\n').ToList();
         var command = result.CommandResult.Command;
-        var usage = command == _root ? [.. _root.Subcommands.Select(Usage)] : new[] { Usage(command) };
-        ReplaceSection(lines, "Usage:", usage.Select(line => "  " + line));
-        ReplaceSection(lines, "Additional Arguments:", null);
-        output.WriteLine(string.Join(Environment.NewLine, lines).TrimEnd());
+        GeneratedHelp.Write(result, output, command == _root ? _root.Subcommands.Select(Usage) : [Usage(command)]);
     }
 
     private static string Usage(Command command) => command.Name == "micro"
         ? $"{Name} micro [BenchmarkDotNet arguments...]"
         : $"{Name} {command.Name} --target URL [--target URL ...] [options]";
-
-    /// <summary>
-    /// Replaces the body of the section headed <paramref name="heading"/> with <paramref name="body"/>; null removes
-    /// the section, heading and the blank line after it included.
-    /// </summary>
-    private static void ReplaceSection(List<string> lines, string heading, IEnumerable<string>? body)
-    {
-        var start = lines.IndexOf(heading);
-        if (start < 0)
-        {
-            return;
-        }
-
-        var end = start + 1;
-        while (end < lines.Count && lines[end].Length > 0)
-        {
-            end++;
-        }
-
-        if (body is null)
-        {
-            lines.RemoveRange(start, Math.Min(end + 1, lines.Count) - start);
-            return;
-        }
-
-        lines.RemoveRange(start + 1, end - start - 1);
-        lines.InsertRange(start + 1, body);
-    }
 
     private async Task ReportAsync(TextWriter error, Command command, IEnumerable<string> problems)
     {
@@ -213,7 +156,7 @@ internal sealed class BenchCommandLine
         }
 
         await error.WriteLineAsync().ConfigureAwait(false);
-        WriteHelp(_root.Parse(command == _root ? ["--help"] : [command.Name, "--help"], ParserSettings), error);
+        WriteHelp(_root.Parse(command == _root ? ["--help"] : [command.Name, "--help"], CommandLineRun.ParserSettings()), error);
     }
 
     private IEnumerable<string> VerbNames() => _root.Subcommands.Select(c => c.Name);
@@ -270,66 +213,6 @@ internal sealed class BenchCommandLine
         return [.. messages.Distinct(StringComparer.Ordinal)];
     }
 
-    private static string DidYouMean(string word, IEnumerable<string> known)
-    {
-        var allowed = Math.Clamp(word.TrimStart('-').Length / 3, 1, SuggestionDistanceMax);
-        var scored = known.Distinct(StringComparer.Ordinal).Select(name => (Name: name, Distance: CommandLineWord.EditDistance(word, name)))
-            .Where(c => c.Distance <= allowed).ToList();
-        if (scored.Count == 0)
-        {
-            return "";
-        }
-
-        var best = scored.Min(c => c.Distance);
-        var names = scored.Where(c => c.Distance == best).Select(c => c.Name).Order(StringComparer.Ordinal).ToList();
-        return names.Count == 1 ? $"; did you mean {names[0]}?" : $"; did you mean {string.Join(", ", names.SkipLast(1))} or {names[^1]}?";
-    }
-}
-
-/// <summary>What a command-line word is.</summary>
-internal static class CommandLineWord
-{
-    /// <summary>A word that reads as an option: a dash and a letter (so <c>-1</c> stays a value).</summary>
-    public static bool IsOptionLike(string token) =>
-        token.Length > 1 && token[0] == '-' && (char.IsLetter(token[1]) || token[1] is '-' or '?');
-
-    /// <summary>The option name in a word: <c>--name=value</c> gives <c>--name</c>.</summary>
-    public static string OptionName(string token)
-    {
-        var equals = token.IndexOf('=', StringComparison.Ordinal);
-        return token.StartsWith("--", StringComparison.Ordinal) && equals > 0 ? token[..equals] : token;
-    }
-
-    /// <summary>
-    /// Edit distance (optimal string alignment): inserting, deleting or replacing one character, or swapping two
-    /// neighbours, each counts 1.
-    /// </summary>
-    public static int EditDistance(string first, string second)
-    {
-        var d = new int[first.Length + 1, second.Length + 1];
-        for (var i = 0; i <= first.Length; i++)
-        {
-            d[i, 0] = i;
-        }
-
-        for (var j = 0; j <= second.Length; j++)
-        {
-            d[0, j] = j;
-        }
-
-        for (var i = 1; i <= first.Length; i++)
-        {
-            for (var j = 1; j <= second.Length; j++)
-            {
-                var cost = first[i - 1] == second[j - 1] ? 0 : 1;
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
-                if (i > 1 && j > 1 && first[i - 1] == second[j - 2] && first[i - 2] == second[j - 1])
-                {
-                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
-                }
-            }
-        }
-
-        return d[first.Length, second.Length];
-    }
+    private static string DidYouMean(string word, IEnumerable<string> known) =>
+        Suggestions.Nearest(word, known) is { Count: > 0 } names ? $"; did you mean {Suggestions.OneOf(names)}?" : "";
 }

@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Running;
 using Dynamo.Bench.Load;
+using Dynamo.CommandLineConventions;
 
 namespace Dynamo.Bench;
 
@@ -20,7 +21,7 @@ internal static class Program
         };
         var load = new LoadCommand(
             TargetFactory.Create, Console.Out, Console.Error, new StopwatchClock(), errorIsTerminal: !Console.IsErrorRedirected);
-        var commandLine = new BenchCommandLine(load.RunAsync, RunMicro, HelpWidth());
+        var commandLine = new BenchCommandLine(load.RunAsync, RunMicro, GeneratedHelp.WidthOfConsole());
         return await commandLine.InvokeAsync(args, Console.Out, Console.Error, cancel.Token).ConfigureAwait(false);
     }
 
@@ -29,23 +30,5 @@ internal static class Program
     {
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run([.. args]);
         return 0;
-    }
-
-    /// <summary>The terminal's width, at most <see cref="BenchCommandLine.HelpWidthDefault"/>; that when not a terminal.</summary>
-    private static int HelpWidth()
-    {
-        if (Console.IsOutputRedirected)
-        {
-            return BenchCommandLine.HelpWidthDefault;
-        }
-
-        try
-        {
-            return Console.WindowWidth is > 0 and var width ? Math.Min(width, BenchCommandLine.HelpWidthDefault) : BenchCommandLine.HelpWidthDefault;
-        }
-        catch (IOException)
-        {
-            return BenchCommandLine.HelpWidthDefault;
-        }
     }
 }

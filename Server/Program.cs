@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Dynamo.CommandLineConventions;
 using Dynamo.Protocol;
 using Dynamo.Server.Dev;
 using Dynamo.Server.Hosting;
@@ -21,26 +22,8 @@ internal static class Program
 
     private static async Task<int> Main(string[] args)
     {
-        var commandLine = new ServerCommandLine((options, _) => RunNodeAsync(options), (settings, _) => RunDevAsync(settings), HelpWidth());
+        var commandLine = new ServerCommandLine((options, _) => RunNodeAsync(options), (settings, _) => RunDevAsync(settings), GeneratedHelp.WidthOfConsole());
         return await commandLine.InvokeAsync(args, Console.Out, Console.Error, CancellationToken.None).ConfigureAwait(false);
-    }
-
-    /// <summary>The terminal's width, at most <see cref="ServerCommandLine.HelpWidthDefault"/>; that when not a terminal.</summary>
-    private static int HelpWidth()
-    {
-        if (Console.IsOutputRedirected)
-        {
-            return ServerCommandLine.HelpWidthDefault;
-        }
-
-        try
-        {
-            return Console.WindowWidth is > 0 and var width ? Math.Min(width, ServerCommandLine.HelpWidthDefault) : ServerCommandLine.HelpWidthDefault;
-        }
-        catch (IOException)
-        {
-            return ServerCommandLine.HelpWidthDefault;
-        }
     }
 
     private static async Task<int> RunDevAsync(DevSettings settings)

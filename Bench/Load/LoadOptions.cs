@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using static Dynamo.CommandLineConventions.SingleValueOption;
 
 namespace Dynamo.Bench.Load;
 
@@ -316,35 +317,6 @@ internal sealed class LoadOptionSet
         return true;
     }
 
-    /// <summary>An option taking one value, parsed by <paramref name="parse"/>, its default shown in its help line.</summary>
-    private static Option<T> Single<T>(string name, string helpName, string description, string? defaultText, ValueParser<T> parse)
-    {
-        var option = new Option<T>(name)
-        {
-            HelpName = helpName,
-            Description = defaultText is null ? description : $"{description} [default: {defaultText}]",
-            Arity = ArgumentArity.ExactlyOne,
-        };
-        option.CustomParser = argument =>
-        {
-            // No value, or the option given twice: reported from the parse result.
-            if (argument.Tokens.Count != 1)
-            {
-                return default!;
-            }
-
-            var text = argument.Tokens[0].Value;
-            if (!parse(text, out var value, out var error))
-            {
-                argument.AddError(error ?? $"{name} '{text}' is not valid");
-                return default!;
-            }
-
-            return value;
-        };
-        return option;
-    }
-
     private static Option<long?> Count(string name, string helpName, string description, long min, long max, long defaultValue) =>
         Count(name, helpName, description, min, max, defaultValue.ToString(CultureInfo.InvariantCulture));
 
@@ -370,9 +342,6 @@ internal sealed class LoadOptionSet
         });
 
     private static string Seconds(TimeSpan duration) => $"{duration.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s";
-
-    /// <summary>Parses one option value; false with the message the user sees.</summary>
-    private delegate bool ValueParser<T>(string text, out T value, out string? error);
 }
 
 /// <summary>Parses <c>dynamo-bench load|run</c> command lines without running them.</summary>

@@ -4,6 +4,7 @@ using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Text;
+using Dynamo.CommandLineConventions;
 
 namespace Dynamo.Cli;
 
@@ -113,9 +114,9 @@ internal static class CommandLine
         root.Options.Add(host);
         root.Options.Add(port);
         var help = new HelpOption("--help", "-?") { Description = "print this help and exit, without connecting" };
-        help.Action = new UsageAction(root);
+        help.Action = new PrintLineAction(() => Usage(root));
         root.Options.Add(help);
-        root.Options.Add(new VersionOption("--version") { Description = "print the version and exit", Action = new VersionAction() });
+        root.Options.Add(new VersionOption("--version") { Description = "print the version and exit", Action = new PrintLineAction(() => VersionText) });
         return (root, host, port);
     }
 
@@ -177,29 +178,6 @@ internal static class CommandLine
         }
 
         error.WriteLine($"Try '{Name} --help' for the options and the commands.");
-    }
-
-    /// <summary>Prints the usage: synopsis, options (from the parser's own definitions) and the commands.</summary>
-    private sealed class UsageAction(RootCommand root) : SynchronousCommandLineAction
-    {
-        public override bool ClearsParseErrors => true;
-
-        public override int Invoke(ParseResult parseResult)
-        {
-            parseResult.InvocationConfiguration.Output.WriteLine(Usage(root));
-            return Runner.ExitOk;
-        }
-    }
-
-    private sealed class VersionAction : SynchronousCommandLineAction
-    {
-        public override bool ClearsParseErrors => true;
-
-        public override int Invoke(ParseResult parseResult)
-        {
-            parseResult.InvocationConfiguration.Output.WriteLine(VersionText);
-            return Runner.ExitOk;
-        }
     }
 
     /// <summary>The help text; the option rows are built from the options themselves.</summary>

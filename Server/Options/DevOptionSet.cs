@@ -3,8 +3,10 @@ using System.CommandLine.Parsing;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Numerics;
+using Dynamo.CommandLineConventions;
 using Dynamo.Engine;
 using Dynamo.Server.Dev;
+using static Dynamo.CommandLineConventions.SingleValueOption;
 
 namespace Dynamo.Server.Options;
 
@@ -32,19 +34,19 @@ internal sealed class DevOptionSet
     {
         Nodes = Bounded("--nodes", "n", "Nodes to start", 1, ServerLimits.DevNodesMax, DevSettings.NodesDefault);
         BasePort = Bounded("--base-port", "port", "Port of n1; node k listens on base + k - 1", 1, 65535, DevSettings.BasePortDefault);
-        Data = NodeOptionSet.Single<string?>(
+        Data = Single<string?>(
             "--data",
             "dir",
             "Directory holding the nodes' data directories <dir>/n1...",
             $"a new directory {DevSettings.DataDirectoryPattern} in the temporary folder",
             OptionsParser.TryParseDirectory);
-        Partitions = NodeOptionSet.Single<int?>(
+        Partitions = Single<int?>(
             "--partitions",
             "Q",
             $"Ring partitions of every node: a power of two from {Limits.PartitionsMin} to {Limits.PartitionsMax}, and at least the node count.",
             DevSettings.PartitionsDefault.ToString(CultureInfo.InvariantCulture),
             (string text, out int? value, out string? error) => OptionsParser.TryParseWhole(text, "--partitions", out value, out error));
-        LogLevel = NodeOptionSet.Single<string?>(
+        LogLevel = Single<string?>(
             "--log-level",
             "level",
             "Least severe level every node logs: " + OptionsParser.LogLevelNames + ".",
@@ -178,7 +180,7 @@ internal sealed class DevOptionSet
         var set = new NodeOptionSet();
         var command = new Command("dynamo-server") { TreatUnmatchedTokensAsErrors = false };
         set.AddTo(command);
-        var result = command.Parse(nodeArguments, ServerCommandLine.ParserSettings());
+        var result = command.Parse(nodeArguments, CommandLineRun.ParserSettings());
         return set.All.Where(o => OptionsSetByDev.Contains(o.Name) && result.GetResult(o) is { Implicit: false }).Select(o => o.Name).FirstOrDefault();
     }
 
@@ -197,7 +199,7 @@ internal sealed class DevOptionSet
     }
 
     private static Option<int?> Bounded(string name, string helpName, string description, int min, int max, int defaultValue) =>
-        NodeOptionSet.Single<int?>(
+        Single<int?>(
             name,
             helpName,
             $"{description} ({min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}).",

@@ -5,6 +5,7 @@ using System.Numerics;
 using Dynamo.Engine;
 using Dynamo.Engine.Cluster;
 using Microsoft.Extensions.Logging;
+using static Dynamo.CommandLineConventions.SingleValueOption;
 
 namespace Dynamo.Server.Options;
 
@@ -334,38 +335,6 @@ internal sealed class NodeOptionSet
             result.GetValue(AeKeysPerSecond) ?? fallback.KeysPerSecond);
     }
 
-    /// <summary>
-    /// An option taking one value, parsed by <paramref name="parse"/>; its help line ends with
-    /// <c>[default: <paramref name="defaultText"/>]</c> when there is one.
-    /// </summary>
-    internal static Option<T> Single<T>(string name, string helpName, string description, string? defaultText, OptionValueParser<T> parse)
-    {
-        var option = new Option<T>(name)
-        {
-            HelpName = helpName,
-            Description = defaultText is null ? description : $"{description} [default: {defaultText}]",
-            Arity = ArgumentArity.ExactlyOne,
-        };
-        option.CustomParser = argument =>
-        {
-            // No value, or the option given twice: the parser reports those itself.
-            if (argument.Tokens.Count != 1)
-            {
-                return default!;
-            }
-
-            var text = argument.Tokens[0].Value;
-            if (!parse(text, out var value, out var error))
-            {
-                argument.AddError(error ?? $"{name}: '{text}' is not valid.");
-                return default!;
-            }
-
-            return value;
-        };
-        return option;
-    }
-
     private static Option<int?> Whole(string name, string helpName, string description, int defaultValue) =>
         Single<int?>(
             name,
@@ -398,7 +367,3 @@ internal enum OnOff
     /// <summary><c>off</c>.</summary>
     Off,
 }
-
-/// <summary>Parses one option value; false with the message the user sees.</summary>
-/// <typeparam name="T">The value's type.</typeparam>
-internal delegate bool OptionValueParser<T>(string text, out T value, out string? error);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
+using Dynamo.CommandLineConventions;
 using Dynamo.Engine;
 using Dynamo.Engine.Cluster;
 using Dynamo.Protocol;
@@ -31,7 +32,7 @@ internal static class OptionsParser
         var set = new NodeOptionSet();
         var command = new Command("dynamo-server") { TreatUnmatchedTokensAsErrors = false };
         set.AddTo(command);
-        var result = command.Parse(args, ServerCommandLine.ParserSettings());
+        var result = command.Parse(args, CommandLineRun.ParserSettings());
         var problems = CommandLineErrors.Describe(result, result.UnmatchedTokens, command);
         if (problems.Count > 0)
         {

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
-using System.CommandLine.Invocation;
+using Dynamo.CommandLineConventions;
 
 namespace Dynamo.Server.Options;
 
@@ -13,9 +13,6 @@ namespace Dynamo.Server.Options;
 /// </summary>
 internal sealed class ServerCommandLine
 {
-    /// <summary>Help is wrapped at this width when the output is not a terminal (and at most this wide on one).</summary>
-    public const int HelpWidthDefault = 120;
-
     private const string Name = "dynamo-server";
 
     private const string RootDescription =
@@ -42,30 +39,21 @@ internal sealed class ServerCommandLine
     public ServerCommandLine(
         Func<ServerOptions, CancellationToken, Task<int>> runNode,
         Func<DevSettings, CancellationToken, Task<int>> runDev,
-        int helpWidth = HelpWidthDefault)
+        int helpWidth = GeneratedHelp.WidthDefault)
     {
         _runNode = runNode;
         _runDev = runDev;
-        _help = new HelpAction { MaxWidth = helpWidth };
+        _help = GeneratedHelp.Install(_root, helpWidth);
         _usage = new Dictionary<Command, string[]> { [_root] = s_rootUsage, [_dev.Command] = [DevOptionSet.Usage] };
-        _root.Directives.Clear();
-        _node.AddTo(_root);
-        foreach (var option in _root.Options)
+        foreach (var version in _root.Options.OfType<VersionOption>())
         {
-            switch (option)
-            {
-                case HelpOption help:
-                    help.Action = _help;
-                    break;
-                case VersionOption version:
-                    version.Description = "Print the version.";
-                    version.Action = new VersionPrinter();
-                    break;
-            }
+            version.Description = "Print the version.";
+            version.Action = new PrintLineAction(() => VersionLine);
         }
 
+        _node.AddTo(_root);
         var versionCommand = new Command("version", "Print the version.") { TreatUnmatchedTokensAsErrors = false };
-        versionCommand.Action = new VersionPrinter();
+        versionCommand.Action = new PrintLineAction(() => VersionLine);
         var helpCommand = new Command("help", "Print this help.") { Hidden = true, TreatUnmatchedTokensAsErrors = false };
         helpCommand.SetAction(result => WriteHelp(result.InvocationConfiguration.Output));
         _root.Add(_dev.Command);
@@ -74,9 +62,6 @@ internal sealed class ServerCommandLine
         _root.SetAction(RunNodeAsync);
         _dev.Command.SetAction(RunDevAsync);
     }
-
-    /// <summary>How every command line of the server is read: no response files (<c>@file</c>), no bundling of short options.</summary>
-    public static ParserConfiguration ParserSettings() => new() { EnablePosixBundling = false, ResponseFileTokenReplacer = null };
 
     /// <summary>The version line of <c>--version</c> and <c>version</c>.</summary>
     public static string VersionLine => $"{Name} {typeof(ServerCommandLine).Assembly.GetName().Version}";
@@ -93,7 +78,7 @@ internal sealed class ServerCommandLine
             return Program.BadOptionsExitCode;
         }
 
-        var result = _root.Parse(args, ParserSettings());
+        var result = _root.Parse(args, CommandLineRun.ParserSettings());
 
         // Help wins over mistakes: --help is what one types to find out what was wrong.
         if (result.Action == _help)
@@ -112,68 +97,20 @@ internal sealed class ServerCommandLine
             return Program.BadOptionsExitCode;
         }
 
-        var invocation = new InvocationConfiguration
-        {
-            Output = output,
-            Error = error,
-
-            // The node and dev handle SIGINT and SIGTERM themselves, and their exceptions are theirs to report.
-            ProcessTerminationTimeout = null,
-            EnableDefaultExceptionHandler = false,
-        };
-        return await result.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
+        // The node and dev handle SIGINT and SIGTERM themselves, and their exceptions are theirs to report.
+        return await result.InvokeAsync(CommandLineRun.Invocation(output, error), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Writes the help of <c>dynamo-server</c> (<paramref name="dev"/>: of <c>dynamo-server dev</c>).</summary>
     public void WriteHelp(TextWriter output, bool dev = false) =>
-        WriteHelp(_root.Parse(dev ? ["dev", "--help"] : ["--help"], ParserSettings()), output);
+        WriteHelp(_root.Parse(dev ? ["dev", "--help"] : ["--help"], CommandLineRun.ParserSettings()), output);
 
     /// <summary>
     /// Writes the help System.CommandLine generates for the command of <paramref name="result"/> (a parse whose action
     /// is help), with the usage lines written out where the generated ones say too little.
     /// </summary>
-    private void WriteHelp(ParseResult result, TextWriter output)
-    {
-        using var generated = new StringWriter();
-        result.Invoke(new InvocationConfiguration { Output = generated, Error = generated, EnableDefaultExceptionHandler = false });
-        var lines = generated.ToString().ReplaceLineEndings("\n").Split('\n').ToList();
-        if (_usage.TryGetValue(result.CommandResult.Command, out var usage))
-        {
-            ReplaceSection(lines, "Usage:", usage.Select(line => "  " + line));
-        }
-
-        // Words nothing matched are reported as mistakes, not passed on: the section saying otherwise goes.
-        ReplaceSection(lines, "Additional Arguments:", null);
-        output.WriteLine(string.Join(Environment.NewLine, lines).TrimEnd());
-    }
-
-    /// <summary>
-    /// Replaces the body of the section headed <paramref name="heading"/> with <paramref name="body"/>; null removes
-    /// the section, heading and the blank line after it included.
-    /// </summary>
-    private static void ReplaceSection(List<string> lines, string heading, IEnumerable<string>? body)
-    {
-        var start = lines.IndexOf(heading);
-        if (start < 0)
-        {
-            return;
-        }
-
-        var end = start + 1;
-        while (end < lines.Count && lines[end].Length > 0)
-        {
-            end++;
-        }
-
-        if (body is null)
-        {
-            lines.RemoveRange(start, Math.Min(end + 1, lines.Count) - start);
-            return;
-        }
-
-        lines.RemoveRange(start + 1, end - start - 1);
-        lines.InsertRange(start + 1, body);
-    }
+    private void WriteHelp(ParseResult result, TextWriter output) =>
+        GeneratedHelp.Write(result, output, _usage.GetValueOrDefault(result.CommandResult.Command));
 
     private async Task<int> RunNodeAsync(ParseResult result, CancellationToken cancellationToken)
     {
@@ -206,16 +143,5 @@ internal sealed class ServerCommandLine
         }
 
         await error.WriteLineAsync($"Run '{prefix} --help' for the options.").ConfigureAwait(false);
-    }
-
-    private sealed class VersionPrinter : SynchronousCommandLineAction
-    {
-        public override bool ClearsParseErrors => true;
-
-        public override int Invoke(ParseResult parseResult)
-        {
-            parseResult.InvocationConfiguration.Output.WriteLine(VersionLine);
-            return 0;
-        }
     }
 }

@@ -1,6 +1,7 @@
-using System.Text.RegularExpressions;
 using Dynamo.Bench.Load;
+using Dynamo.Tests.Shared;
 using NUnit.Framework;
+using static Dynamo.Tests.Shared.GeneratedHelpText;
 
 namespace Dynamo.Bench.Tests;
 
@@ -8,7 +9,7 @@ namespace Dynamo.Bench.Tests;
 /// <c>dynamo-bench</c>'s command line as a user meets it: verbs, exit codes, messages and generated help, run through
 /// <see cref="BenchCommandLine"/> with the load harness and BenchmarkDotNet replaced by recorders.
 /// </summary>
-public sealed partial class BenchCommandLineTests
+public sealed class BenchCommandLineTests
 {
     /// <summary>Every option of <c>run</c> as its help shows it, with the default it shows (null: none shown).</summary>
     private static readonly (string Option, string? Default)[] s_runOptions =
@@ -167,74 +168,16 @@ public sealed partial class BenchCommandLineTests
     [Test]
     public async Task Docs_BENCHMARKS_md_lists_every_option_of_run_with_the_name_and_default_the_help_prints()
     {
-        var docs = await File.ReadAllLinesAsync(Path.Combine(RepositoryRoot(), "docs", "BENCHMARKS.md"));
+        var docs = await ReadDocsAsync("BENCHMARKS.md");
 
         foreach (var (option, text) in HelpRows((await InvokeAsync("run", "--help")).Output, "Options:"))
         {
-            var match = DefaultText().Match(text);
-            var row = $"| `{option.Replace("|", "\\|", StringComparison.Ordinal)}` | "
-                + (match.Success ? $"`{match.Groups["text"].Value.Replace("|", "\\|", StringComparison.Ordinal)}`" : "—") + " |";
-            Assert.That(docs, Has.Some.StartsWith(row), $"docs/BENCHMARKS.md has the row of {option}");
+            Assert.That(docs, Has.Some.StartsWith(DocsRow(option, text)), $"docs/BENCHMARKS.md has the row of {option}");
         }
     }
 
-    /// <summary>The repository: the nearest folder up from the tests holding the solution.</summary>
-    internal static string RepositoryRoot()
+    private Task<CapturedRun> InvokeAsync(params string[] args)
     {
-        for (var directory = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Dynamo.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("Dynamo.sln was not found above " + TestContext.CurrentContext.TestDirectory);
-    }
-
-    /// <summary>Asserts that <paramref name="rows"/> are exactly <paramref name="expected"/>, in order, each with a description.</summary>
-    internal static void AssertListsExactly(IReadOnlyDictionary<string, string> rows, (string Option, string? Default)[] expected)
-    {
-        Assert.That(rows.Keys, Is.EqualTo(expected.Select(e => e.Option)));
-        foreach (var (option, defaultText) in expected)
-        {
-            var text = rows[option];
-            var match = DefaultText().Match(text);
-            Assert.That(match.Success ? match.Groups["text"].Value : null, Is.EqualTo(defaultText), option);
-            Assert.That(text.Replace($"[default: {defaultText}]", "", StringComparison.Ordinal).Trim(), Has.Length.GreaterThan(10), $"{option} has a description");
-        }
-    }
-
-    /// <summary>The rows of a help section: first column, then the description with its wrapped lines joined.</summary>
-    internal static Dictionary<string, string> HelpRows(string help, string heading)
-    {
-        var lines = help.ReplaceLineEndings("\n").Split('\n');
-        var start = Array.IndexOf(lines, heading);
-        Assert.That(start, Is.Not.Negative, $"help has a section {heading}\n{help}");
-        var rows = new Dictionary<string, string>(StringComparer.Ordinal);
-        string? current = null;
-        foreach (var line in lines.Skip(start + 1).TakeWhile(l => l.Length > 0))
-        {
-            var row = HelpRow().Match(line);
-            if (row.Success)
-            {
-                current = row.Groups["first"].Value;
-                rows[current] = row.Groups["second"].Value.Trim();
-            }
-            else
-            {
-                Assert.That(current, Is.Not.Null, line);
-                rows[current!] = $"{rows[current!]} {line.Trim()}".Trim();
-            }
-        }
-
-        return rows;
-    }
-
-    private async Task<(int ExitCode, string Output, string Error)> InvokeAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
         var commandLine = new BenchCommandLine(
             (options, _) =>
             {
@@ -246,13 +189,6 @@ public sealed partial class BenchCommandLineTests
                 _microRuns.Add(words);
                 return 0;
             });
-        var code = await commandLine.InvokeAsync(args, output, error, CancellationToken.None);
-        return (code, output.ToString(), error.ToString());
+        return CapturedRun.RunAsync((output, error) => commandLine.InvokeAsync(args, output, error, CancellationToken.None));
     }
-
-    [GeneratedRegex(@"^  (?<first>\S.*?)(?:\s{2,}(?<second>.*))?$")]
-    private static partial Regex HelpRow();
-
-    [GeneratedRegex(@"\[default: (?<text>[^\]]*)\]")]
-    private static partial Regex DefaultText();
 }

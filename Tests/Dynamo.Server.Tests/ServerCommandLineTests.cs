@@ -1,7 +1,8 @@
-using System.Text.RegularExpressions;
 using Dynamo.Engine;
 using Dynamo.Server.Options;
+using Dynamo.Tests.Shared;
 using NUnit.Framework;
+using static Dynamo.Tests.Shared.GeneratedHelpText;
 
 namespace Dynamo.Server.Tests;
 
@@ -10,7 +11,7 @@ namespace Dynamo.Server.Tests;
 /// <c>-- &lt;node options&gt;</c>, run through <see cref="ServerCommandLine"/> with the node and the cluster replaced
 /// by recorders, so nothing starts.
 /// </summary>
-public sealed partial class ServerCommandLineTests
+public sealed class ServerCommandLineTests
 {
     /// <summary>Every node option as <c>--help</c> shows it, with the default it shows (null: none shown).</summary>
     private static readonly (string Option, string? Default)[] s_nodeOptions =
@@ -248,82 +249,18 @@ public sealed partial class ServerCommandLineTests
     [Test]
     public async Task Docs_SERVER_md_lists_every_option_with_the_name_and_default_the_help_prints()
     {
-        var docs = await File.ReadAllLinesAsync(Path.Combine(RepositoryRoot(), "docs", "SERVER.md"));
+        var docs = await ReadDocsAsync("SERVER.md");
         var node = HelpRows((await InvokeAsync("--help")).Output, "Options:");
         var dev = HelpRows((await InvokeAsync("dev", "--help")).Output, "Options:");
 
         foreach (var (option, text) in node.Concat(dev))
         {
-            var defaultText = DefaultOf(text);
-            var row = $"| `{option.Replace("|", "\\|", StringComparison.Ordinal)}` | "
-                + (defaultText is null ? "—" : $"`{defaultText.Replace("|", "\\|", StringComparison.Ordinal)}`") + " |";
-            Assert.That(docs, Has.Some.StartsWith(row), $"docs/SERVER.md has the row of {option}");
+            Assert.That(docs, Has.Some.StartsWith(DocsRow(option, text)), $"docs/SERVER.md has the row of {option}");
         }
     }
 
-    /// <summary>The repository: the nearest folder up from the tests holding the solution.</summary>
-    internal static string RepositoryRoot()
+    private Task<CapturedRun> InvokeAsync(params string[] args)
     {
-        for (var directory = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Dynamo.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("Dynamo.sln was not found above " + TestContext.CurrentContext.TestDirectory);
-    }
-
-    /// <summary>Asserts that <paramref name="rows"/> are exactly <paramref name="expected"/>, in order, each with a description.</summary>
-    internal static void AssertListsExactly(IReadOnlyDictionary<string, string> rows, (string Option, string? Default)[] expected)
-    {
-        Assert.That(rows.Keys, Is.EqualTo(expected.Select(e => e.Option)));
-        foreach (var (option, defaultText) in expected)
-        {
-            var text = rows[option];
-            Assert.That(DefaultOf(text), Is.EqualTo(defaultText), option);
-            Assert.That(text.Replace($"[default: {defaultText}]", "", StringComparison.Ordinal).Trim(), Has.Length.GreaterThan(10), $"{option} has a description");
-        }
-    }
-
-    /// <summary>The rows of a help section: first column, then the description with its wrapped lines joined.</summary>
-    internal static Dictionary<string, string> HelpRows(string help, string heading)
-    {
-        var lines = help.ReplaceLineEndings("\n").Split('\n');
-        var start = Array.IndexOf(lines, heading);
-        Assert.That(start, Is.Not.Negative, $"help has a section {heading}\n{help}");
-        var rows = new Dictionary<string, string>(StringComparer.Ordinal);
-        string? current = null;
-        foreach (var line in lines.Skip(start + 1).TakeWhile(l => l.Length > 0))
-        {
-            var row = HelpRow().Match(line);
-            if (row.Success)
-            {
-                current = row.Groups["first"].Value;
-                rows[current] = row.Groups["second"].Value.Trim();
-            }
-            else
-            {
-                Assert.That(current, Is.Not.Null, line);
-                rows[current!] = $"{rows[current!]} {line.Trim()}".Trim();
-            }
-        }
-
-        return rows;
-    }
-
-    /// <summary>The text of <c>[default: ...]</c> in a help row, or null.</summary>
-    internal static string? DefaultOf(string row)
-    {
-        var match = DefaultText().Match(row);
-        return match.Success ? match.Groups["text"].Value : null;
-    }
-
-    private async Task<(int ExitCode, string Output, string Error)> InvokeAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
         var commandLine = new ServerCommandLine(
             (options, _) =>
             {
@@ -335,13 +272,6 @@ public sealed partial class ServerCommandLineTests
                 _clustersRun.Add(settings);
                 return Task.FromResult(_exitCodeOfRun);
             });
-        var code = await commandLine.InvokeAsync(args, output, error, CancellationToken.None);
-        return (code, output.ToString(), error.ToString());
+        return CapturedRun.RunAsync((output, error) => commandLine.InvokeAsync(args, output, error, CancellationToken.None));
     }
-
-    [GeneratedRegex(@"^  (?<first>\S.*?)(?:\s{2,}(?<second>.*))?$")]
-    private static partial Regex HelpRow();
-
-    [GeneratedRegex(@"\[default: (?<text>[^\]]*)\]")]
-    private static partial Regex DefaultText();
 }
