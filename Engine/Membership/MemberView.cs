@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Text;
-using Dynamo.Engine.Cluster;
 
 namespace Dynamo.Engine.Membership;
 
