@@ -221,6 +221,9 @@ internal sealed class AntiEntropyService
         _exchanges.Add(exchange);
         _context.Stats.AntiEntropyExchangesRunning = _exchanges.Count;
 
+        // Scheduled exchanges stay within the concurrency option; a repair run adds one per sharing peer.
+        Invariant.Check(_exchanges.Count(e => e.Run is null) <= _context.Options.AntiEntropyConcurrency);
+
         foreach (var partition in SharedPartitions(peer))
         {
             if (_trees.IsReady(partition))

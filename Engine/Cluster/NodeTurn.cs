@@ -81,6 +81,7 @@ public sealed class NodeTurn(NodeCore core, INodeShell shell)
             core.DrainEffects(_effects);
             if (_effects.Count == 0)
             {
+                Invariant.Check(_refused.Count == 0);
                 return true;
             }
 

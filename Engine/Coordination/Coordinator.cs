@@ -690,7 +690,10 @@ internal sealed class Coordinator(NodeContext context, ClusterMembership members
             }
         }
 
-        _operations.Remove(operation.Id);
+        Invariant.Check(_operations.Remove(operation.Id));
         Stats.OperationsInFlight = _operations.Count;
+
+        // An operation that ends leaves nothing behind: no send of it is awaited any more.
+        Invariant.Check(Array.TrueForAll(operation.SendIds, id => id == 0) && _sends.Count <= _operations.Count * Limits.PreferenceListNodesMax);
     }
 }
