@@ -1,5 +1,3 @@
-using Dynamo.Engine.Cluster;
-
 namespace Dynamo.Engine.AntiEntropy;
 
 /// <summary>Where an anti-entropy exchange stands.</summary>

@@ -71,6 +71,7 @@ public sealed class InMemoryHintStore : IHintStore
         entry = new Entry((byte[])bucket.Clone(), (byte[])key.Clone(), set, hints.NextSequence++);
         hints.ByKey.Add(id, entry);
         hints.BySequence.Add(entry.Sequence, entry);
+        Invariant.Check(hints.ByKey.Count == hints.BySequence.Count && hints.ByKey.Count <= HintsPerTargetMax);
         refusal = null;
         return true;
     }

@@ -43,7 +43,7 @@ public sealed record NodeOptions(
 
     /// <summary>
     /// Whether this node gossips (docs/CLUSTER.md § Membership): off by default, so that a shell turns it on once
-    /// it carries <see cref="Gossip"/>, <see cref="HintedWrite"/> and <see cref="SendToAddress"/>. Off, the members
+    /// it carries <see cref="Membership.Gossip"/>, <see cref="Handoff.HintedWrite"/> and <see cref="SendToAddress"/>. Off, the members
     /// are those of <see cref="Ring"/>, heartbeats do not advance, and a member believed down after a failed request
     /// is believed up again <see cref="MemberDownAfterMs"/> later. Seeds need it on.
     /// </summary>

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Text;
-using Dynamo.Engine.Cluster;
 
 namespace Dynamo.Engine.Membership;
 
@@ -260,6 +259,9 @@ internal sealed class MemberView
             member.Up = up;
             UpCount += up ? 1 : -1;
         }
+
+        // This node always believes itself up: at least one member is, and no more than the members it knows.
+        Invariant.Check(Self.Up && UpCount >= 1 && UpCount <= _members.Count);
     }
 
     private NodeId[] Sort()

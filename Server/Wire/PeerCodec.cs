@@ -1,6 +1,9 @@
 using System.Buffers;
 using System.Collections.Immutable;
+using Dynamo.Engine.AntiEntropy;
 using Dynamo.Engine.Cluster;
+using Dynamo.Engine.Handoff;
+using Dynamo.Engine.Membership;
 using Dynamo.Engine.Versions;
 using Dynamo.Protocol;
 

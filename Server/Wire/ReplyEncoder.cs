@@ -1,5 +1,7 @@
 using System.Buffers;
+using Dynamo.Engine.AntiEntropy;
 using Dynamo.Engine.Cluster;
+using Dynamo.Engine.Membership;
 using Dynamo.Engine.Versions;
 using Dynamo.Protocol;
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Text;
 using Dynamo.Engine;
+using Dynamo.Engine.AntiEntropy;
 using Dynamo.Engine.Cluster;
 using Dynamo.Engine.Placement;
 using Dynamo.Engine.Versions;
@@ -62,7 +63,7 @@ public sealed class AntiEntropyWireCostMeasurement
         var exchange = new Exchange(coreA, coreB);
         var result = exchange.Repair(ref now);
 
-        Assert.That(result, Is.EqualTo(new Engine.Cluster.RepairResult(true, 1, 0, 1, 1, null)));
+        Assert.That(result, Is.EqualTo(new Engine.AntiEntropy.RepairResult(true, 1, 0, 1, 1, null)));
         Assert.That(b.Read(bucket, Encoding.ASCII.GetBytes($"key-{keys / 2:D8}")), Is.Not.Null, "the key reached the replica that lacked it");
         var total = exchange.BytesAToB + exchange.BytesBToA;
         TestContext.Out.WriteLine(
@@ -85,13 +86,31 @@ public sealed class AntiEntropyWireCostMeasurement
             },
             store);
 
-    /// <summary>Carries every message between the two cores as the shell would: encoded to a frame and decoded.</summary>
-    private sealed class Exchange(NodeCore initiator, NodeCore peer)
+    /// <summary>
+    /// Carries every message between the two cores as the shell would, through each core's node turn: encoded to a
+    /// frame and decoded.
+    /// </summary>
+    private sealed class Exchange
     {
-        private readonly List<NodeEffect> _effects = [];
+        private const ulong RepairToken = ulong.MaxValue;
+
+        private readonly NodeCore _initiator;
+        private readonly NodeCore _peer;
+        private readonly NodeTurn _initiatorTurn;
+        private readonly NodeTurn _peerTurn;
         private readonly Dictionary<ulong, (ulong OperationId, Opcode Opcode)> _peerRequests = [];
         private readonly ArrayBufferWriter<byte> _scratch = new();
         private ulong _nextToken;
+        private long _now;
+        private Engine.AntiEntropy.RepairResult? _result;
+
+        public Exchange(NodeCore initiator, NodeCore peer)
+        {
+            _initiator = initiator;
+            _peer = peer;
+            _initiatorTurn = new NodeTurn(initiator, new Shell(this, toPeer: true));
+            _peerTurn = new NodeTurn(peer, new Shell(this, toPeer: false));
+        }
 
         public long BytesAToB { get; private set; }
 
@@ -101,54 +120,78 @@ public sealed class AntiEntropyWireCostMeasurement
 
         public Dictionary<Opcode, long> BytesByOpcode { get; } = [];
 
-        public Engine.Cluster.RepairResult Repair(ref long now)
+        public Engine.AntiEntropy.RepairResult Repair(ref long now)
         {
-            const ulong RepairToken = ulong.MaxValue;
-            initiator.OnRequest(RepairToken, new RepairCommand(60_000), now);
+            _now = now;
+            _initiator.OnRequest(RepairToken, new RepairCommand(60_000), now);
             for (var idle = 0; idle < 10_000; idle++)
             {
-                initiator.DrainEffects(_effects);
-                foreach (var effect in _effects.ToArray())
+                _initiatorTurn.Complete(_now);
+                if (_result is { } result)
                 {
-                    switch (effect)
-                    {
-                        case Reply { ReplyToken: RepairToken, Response: Engine.Cluster.RepairResult result }:
-                            return result;
-                        case Send send:
-                            Deliver(send, now);
-                            break;
-                        default:
-                            throw new InvalidOperationException($"Unexpected effect {effect}.");
-                    }
+                    now = _now;
+                    return result;
                 }
 
-                _effects.Clear();
-                now += 5;
-                initiator.OnTick(now);
-                peer.OnTick(now);
+                _now += 5;
+                _initiator.OnTick(_now);
+                _peer.OnTick(_now);
+                _peerTurn.Complete(_now);
             }
 
             throw new TimeoutException("The repair did not answer.");
         }
 
-        private void Deliver(Send send, long now)
+        private void Deliver(Send send)
         {
             var request = Frame(output => PeerCodec.WriteRequest(output, send.OperationId, send.Request, _scratch), toPeer: true);
             var decoded = RequestDecoder.Decode(request.Header.Opcode, request.Payload);
             Invariant.Check(decoded.Kind == RequestKind.Core);
             var token = ++_nextToken;
             _peerRequests[token] = (send.OperationId, request.Header.Opcode);
-            peer.OnRequest(token, decoded.Request!, now);
-            var replies = new List<NodeEffect>();
-            peer.DrainEffects(replies);
-            foreach (var effect in replies)
+            _peer.OnRequest(token, decoded.Request!, _now);
+            _peerTurn.Complete(_now);
+        }
+
+        private void Answer(Reply reply)
+        {
+            var (operationId, opcode) = _peerRequests[reply.ReplyToken];
+            _peerRequests.Remove(reply.ReplyToken);
+            var outbound = new OutboundReply(operationId, ReplyKind.Response, opcode, Response: reply.Response);
+            var frame = Frame(output => ReplyEncoder.Write(output, outbound, _scratch), toPeer: false);
+            _initiator.OnResponse(s_b, operationId, PeerCodec.ReadReply(opcode, frame.Header.Opcode, frame.Payload), _now);
+        }
+
+        /// <summary>One core's side of its turn: memory stores, sends encoded to the other core.</summary>
+        private sealed class Shell(Exchange exchange, bool toPeer) : INodeShell
+        {
+            public PersistOutcome Persist(PersistStores stores, out string? reason)
             {
-                var reply = (Reply)effect;
-                var (operationId, opcode) = _peerRequests[reply.ReplyToken];
-                _peerRequests.Remove(reply.ReplyToken);
-                var outbound = new OutboundReply(operationId, ReplyKind.Response, opcode, Response: reply.Response);
-                var frame = Frame(output => ReplyEncoder.Write(output, outbound, _scratch), toPeer: false);
-                initiator.OnResponse(s_b, operationId, PeerCodec.ReadReply(opcode, frame.Header.Opcode, frame.Payload), now);
+                reason = null;
+                return PersistOutcome.Done;
+            }
+
+            public bool TrySend(Send send, out string reason)
+            {
+                reason = string.Empty;
+                Invariant.Check(toPeer);
+                exchange.Deliver(send);
+                return true;
+            }
+
+            public bool TrySend(SendToAddress send, out string reason) => throw new InvalidOperationException($"Unexpected {send}.");
+
+            public void Reply(Reply reply)
+            {
+                if (toPeer)
+                {
+                    Invariant.Check(reply is { ReplyToken: RepairToken, Response: Engine.AntiEntropy.RepairResult });
+                    exchange._result = (Engine.AntiEntropy.RepairResult)reply.Response;
+                }
+                else
+                {
+                    exchange.Answer(reply);
+                }
             }
         }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Dynamo.Engine;
+using Dynamo.Engine.AntiEntropy;
 using Dynamo.Engine.Cluster;
 using Dynamo.Engine.Versions;
 using Dynamo.Protocol;

@@ -1,6 +1,8 @@
 using System.Buffers;
 using Dynamo.Engine;
 using Dynamo.Engine.Cluster;
+using Dynamo.Engine.Handoff;
+using Dynamo.Engine.Membership;
 using Dynamo.Engine.Versions;
 using Dynamo.Protocol;
 using Dynamo.Server.Wire;

@@ -1,5 +1,6 @@
 using System.Text;
 using Dynamo.Engine;
+using Dynamo.Engine.AntiEntropy;
 using Dynamo.Engine.Cluster;
 using Dynamo.Engine.Placement;
 using Dynamo.Engine.Versions;
@@ -234,20 +235,20 @@ public sealed class AntiEntropyTests
         }, store);
         Assert.That(core.Stats.AntiEntropyTreesBuilding, Is.EqualTo(64));
         var compare = new TreeCompare(0, [.. Enumerable.Range(0, 64).Select(p => new TreeHash(p, 0, 0))]);
-        Assert.That(Answer(core, compare).Unready, Has.Length.EqualTo(64));
+        Assert.That(Answer(core, compare, 0).Unready, Has.Length.EqualTo(64));
         for (var tick = 1; tick <= 10; tick++)
         {
             core.OnTick(tick * 5);
         }
 
         Assert.That(core.Stats.AntiEntropyTreesBuilding, Is.Zero);
-        var answer = Answer(core, compare);
+        var answer = Answer(core, compare, 50);
         Assert.That((answer.Unready.Length, answer.Differing.Length), Is.EqualTo((0, 64)), "every built tree holds keys");
     }
 
-    private static TreeCompareResult Answer(NodeCore core, TreeCompare compare)
+    private static TreeCompareResult Answer(NodeCore core, TreeCompare compare, long nowMs)
     {
-        core.OnRequest(1, compare, 0);
+        core.OnRequest(1, compare, nowMs);
         var effects = new List<NodeEffect>();
         core.DrainEffects(effects);
         return (TreeCompareResult)((Reply)effects.Single()).Response;

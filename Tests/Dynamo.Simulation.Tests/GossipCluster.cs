@@ -31,6 +31,9 @@ internal sealed class GossipNode(NodeOptions options, IReplicaStore store, IHint
 
     public StopKind? Stopped { get; set; }
 
+    /// <summary>The node's turn (the one the server runs), made again when the core is replaced.</summary>
+    public NodeTurn? Turn { get; set; }
+
     public Dictionary<ulong, object> Routes { get; } = [];
 
     public ulong LastToken { get; set; }
@@ -50,7 +53,6 @@ internal sealed class GossipCluster
     private readonly Dictionary<NodeId, GossipNode> _nodes = [];
     private readonly Dictionary<string, NodeId> _addresses = [];
     private readonly Random _random;
-    private readonly List<NodeEffect> _drained = [];
     private long _sequence;
 
     private GossipCluster(ulong seed) => _random = new Random(unchecked((int)seed ^ (int)(seed >> 32)));
@@ -200,29 +202,43 @@ internal sealed class GossipCluster
 
     private int Delay() => _random.Next(1, 11);
 
+    /// <summary>Ends a batch with the node turn the server runs (Engine/Cluster/NodeTurn.cs).</summary>
     private void Carry(GossipNode node)
     {
-        _drained.Clear();
-        node.Core.DrainEffects(_drained);
-        foreach (var effect in _drained.ToArray())
+        if (!ReferenceEquals(node.Turn?.Core, node.Core))
         {
-            switch (effect)
-            {
-                case Send send:
-                    Transmit(node.Id, send.To, send.OperationId, send.Request, byAddress: false);
-                    break;
-                case SendToAddress send:
-                    var known = _addresses.TryGetValue(send.Address, out var to);
-                    Invariant.Check(known);
-                    Transmit(node.Id, to, send.OperationId, send.Request, byAddress: true);
-                    break;
-                case Reply reply:
-                    Answer(node, reply);
-                    break;
-                default:
-                    throw new InvalidOperationException($"Unknown effect {effect}.");
-            }
+            node.Turn = new NodeTurn(node.Core, new GossipShell(this, node));
         }
+
+        node.Turn!.Complete(NowMs);
+    }
+
+    /// <summary>The cluster's side of a node's turn: memory stores (nothing to sync), and its network.</summary>
+    private sealed class GossipShell(GossipCluster cluster, GossipNode node) : INodeShell
+    {
+        public PersistOutcome Persist(PersistStores stores, out string? reason)
+        {
+            reason = null;
+            return PersistOutcome.Done;
+        }
+
+        public bool TrySend(Send send, out string reason)
+        {
+            reason = string.Empty;
+            cluster.Transmit(node.Id, send.To, send.OperationId, send.Request, byAddress: false);
+            return true;
+        }
+
+        public bool TrySend(SendToAddress send, out string reason)
+        {
+            reason = string.Empty;
+            var known = cluster._addresses.TryGetValue(send.Address, out var to);
+            Invariant.Check(known);
+            cluster.Transmit(node.Id, to, send.OperationId, send.Request, byAddress: true);
+            return true;
+        }
+
+        public void Reply(Reply reply) => cluster.Answer(node, reply);
     }
 
     private void Transmit(NodeId from, NodeId to, ulong operationId, NodeRequest request, bool byAddress)

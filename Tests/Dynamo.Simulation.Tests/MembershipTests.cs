@@ -1,5 +1,6 @@
 using Dynamo.Engine;
 using Dynamo.Engine.Cluster;
+using Dynamo.Engine.Membership;
 using Dynamo.Tests.Shared;
 using NUnit.Framework;
 

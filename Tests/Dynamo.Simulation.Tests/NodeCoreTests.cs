@@ -115,7 +115,10 @@ public sealed class NodeCoreTests
         core.OnRequest(1, new ReplicaWrite([], key, first), 0);
         core.OnRequest(2, new ReplicaWrite([], key, concurrent), 0);
         var effects = Drain(core);
-        Assert.That(effects, Is.EqualTo(new NodeEffect[] { new Reply(1, new ReplicaWriteAck()), new Reply(2, new ReplicaWriteAck()) }));
+        Assert.That(
+            effects,
+            Is.EqualTo(new NodeEffect[] { new Persist(PersistStores.Replicas), new Reply(1, new ReplicaWriteAck()), new Reply(2, new ReplicaWriteAck()) }),
+            "the batch's writes are persisted before either acknowledgement leaves");
         Assert.That(store.Read([], key), Is.EqualTo(first.Merge(concurrent)));
         Assert.That(store.KeyCount, Is.EqualTo(1));
 
@@ -187,7 +190,7 @@ public sealed class NodeCoreTests
         Assert.That(core.Stats.OperationsInFlight, Is.EqualTo(1), "still collecting the last ack");
 
         core.OnResponse(sends[1].To, sends[1].OperationId, new PeerFailure("gone"), 2);
-        Assert.That(Drain(core), Is.Empty, "the client was answered once");
+        Assert.That(Drain(core), Is.EqualTo(new NodeEffect[] { new Persist(PersistStores.Hints) }), "the client was answered once; the missed write is kept as a hint");
         Assert.That((core.Stats.OperationsInFlight, core.PendingSendCount), Is.EqualTo((0, 0)));
         core.OnResponse(sends[1].To, sends[1].OperationId, new ReplicaWriteAck(), 3);
         Assert.That(core.Stats.LateResponses, Is.EqualTo(1));

@@ -1,6 +1,7 @@
 using System.Text;
 using Dynamo.Engine;
 using Dynamo.Engine.Cluster;
+using Dynamo.Engine.Handoff;
 using Dynamo.Engine.Placement;
 using Dynamo.Engine.Versions;
 using NUnit.Framework;

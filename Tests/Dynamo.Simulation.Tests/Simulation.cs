@@ -59,6 +59,12 @@ internal sealed class SimNode(NodeCore core, IReplicaStore store)
     /// <summary>The node's durable epoch (the epoch file of Server/Storage/NodeStorage.cs).</summary>
     public uint Epoch { get; set; } = 1;
 
+    /// <summary>The node's turn (the one the server runs), made again when the core is replaced.</summary>
+    public NodeTurn? Turn { get; set; }
+
+    /// <summary>The simulation's side of the node's turn.</summary>
+    public Simulation.SimShell? Shell { get; set; }
+
     /// <summary>Advanced by each crash: connections of an earlier incarnation are broken.</summary>
     public int Incarnation { get; set; }
 
@@ -137,7 +143,6 @@ internal sealed class Simulation
     private readonly Dictionary<NodeId, SimNode> _nodes = [];
     private readonly HashSet<(NodeId, NodeId)> _partitions = [];
     private readonly Random _random;
-    private readonly List<NodeEffect> _drained = [];
     private readonly List<Mint> _batchMints = [];
     private readonly Dictionary<string, BucketProps> _buckets = [];
     private readonly int _operationsInFlightMax;
@@ -588,13 +593,12 @@ internal sealed class Simulation
     }
 
     /// <summary>
-    /// Ends a batch: the group commit (one fsync when the batch wrote anything), then the core's effects. A crash
-    /// planned for this batch happens instead of the fsync, and none of the effects leave.
+    /// Ends a batch with the node turn the server runs (Engine/Cluster/NodeTurn.cs): the group commit first (one
+    /// fsync when the batch wrote anything), then the core's effects; a failed fsync withholds them. A crash planned
+    /// for this batch happens instead of the fsync, and none of the effects leave.
     /// </summary>
     private void Carry(SimNode node)
     {
-        _drained.Clear();
-        node.Core.DrainEffects(_drained);
         var mints = _batchMints.ToArray();
         _batchMints.Clear();
         if (node.CrashInNextBatch)
@@ -608,36 +612,77 @@ internal sealed class Simulation
             return;
         }
 
-        if (GroupCommit && node.Log is { HasUnsyncedWrites: true, Failure: null } log)
+        var shell = node.Shell ??= new SimShell(this, node);
+        if (!ReferenceEquals(node.Turn?.Core, node.Core))
         {
-            log.Sync();
+            node.Turn = new NodeTurn(node.Core, shell);
         }
 
-        if (GroupCommit && node.Hints is LogHintStore { HasUnsyncedWrites: true, Failure: null } hints)
-        {
-            hints.Sync();
-        }
+        shell.Mints = mints;
+        node.Turn!.Complete(NowMs);
+        shell.CommitMints(committed: true);
+    }
 
-        foreach (var mint in mints)
-        {
-            Record($"mint {mint.Node} {Text(mint.Command.Key)} {mint.Dot}");
-            MintObserver?.Invoke(mint);
-        }
+    /// <summary>The simulation's side of a node's turn: the group commit on the node's media, and its network.</summary>
+    internal sealed class SimShell(Simulation simulation, SimNode node) : INodeShell
+    {
+        /// <summary>The versions the batch minted, reported once its commit is decided.</summary>
+        public Mint[] Mints { get; set; } = [];
 
-        var effects = _drained.ToArray();
-        foreach (var effect in effects)
+        public PersistOutcome Persist(PersistStores stores, out string? reason)
         {
-            switch (effect)
+            reason = null;
+            if (simulation.GroupCommit)
             {
-                case Send send:
-                    Transmit(node, send);
-                    break;
-                case Reply reply:
-                    Answer(node, reply);
-                    break;
-                default:
-                    throw new InvalidOperationException($"Unknown effect {effect}.");
+                try
+                {
+                    if (node.Log is { HasUnsyncedWrites: true, Failure: null } log)
+                    {
+                        log.Sync();
+                    }
+
+                    if (node.Hints is LogHintStore { HasUnsyncedWrites: true, Failure: null } hints)
+                    {
+                        hints.Sync();
+                    }
+                }
+                catch (StorageFailedException e)
+                {
+                    reason = e.Message;
+                    CommitMints(committed: false);
+                    return PersistOutcome.Failed;
+                }
             }
+
+            CommitMints(committed: true);
+            return PersistOutcome.Done;
+        }
+
+        public bool TrySend(Send send, out string reason)
+        {
+            reason = string.Empty;
+            simulation.Transmit(node, send);
+            return true;
+        }
+
+        public bool TrySend(SendToAddress send, out string reason) =>
+            throw new InvalidOperationException($"The simulation has no addresses: {send}.");
+
+        public void Reply(Reply reply) => simulation.Answer(node, reply);
+
+        public void CommitMints(bool committed)
+        {
+            foreach (var mint in Mints)
+            {
+                if (committed)
+                {
+                    simulation.Record($"mint {mint.Node} {Text(mint.Command.Key)} {mint.Dot}");
+                }
+
+                simulation.MintObserver?.Invoke(committed ? mint : mint with { Committed = false });
+            }
+
+            Mints = [];
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using Dynamo.Engine.Cluster;
 using Dynamo.Engine.Membership;
 using NUnit.Framework;
 

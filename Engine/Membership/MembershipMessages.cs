@@ -1,8 +1,10 @@
 using System.Collections.Immutable;
 
-namespace Dynamo.Engine.Cluster;
+using Dynamo.Engine.Cluster;
 
-// Messages of membership and hinted handoff (docs/CLUSTER.md § Membership, § Hinted handoff).
+namespace Dynamo.Engine.Membership;
+
+// Messages of membership (docs/CLUSTER.md § Membership).
 
 /// <summary>What a node says of a member when it gossips.</summary>
 public enum MemberStatus : byte
@@ -29,14 +31,3 @@ public sealed record Gossip(ImmutableArray<MemberState> Members) : NodeRequest;
 /// <summary>The answer to a <see cref="Gossip"/>: the peer's view after merging the sender's.</summary>
 /// <param name="Members">The peer's view.</param>
 public sealed record GossipResult(ImmutableArray<MemberState> Members) : NodeResponse;
-
-/// <summary>
-/// A coordinator asks a fallback node to keep a write for <paramref name="Target"/>, a primary believed down, and to
-/// deliver it when the target is back. Answered with a <see cref="ReplicaWriteAck"/> once the hint is stored (it
-/// counts toward W), or with a failure when the fallback refuses it (its hint store is full or failed).
-/// </summary>
-/// <param name="Target">The primary the write was meant for.</param>
-/// <param name="Bucket">The bucket's bytes.</param>
-/// <param name="Key">The key's bytes.</param>
-/// <param name="Set">The sibling set to keep.</param>
-public sealed record HintedWrite(NodeId Target, byte[] Bucket, byte[] Key, Versions.SiblingSet Set) : NodeRequest;

@@ -1,6 +1,7 @@
+using Dynamo.Engine.Cluster;
 using Dynamo.Engine.Versions;
 
-namespace Dynamo.Engine.Cluster;
+namespace Dynamo.Engine.Coordination;
 
 /// <summary>The state of one replica's part in a coordinator operation.</summary>
 internal enum SlotState : byte
@@ -96,17 +97,11 @@ internal readonly record struct ReplicaPlan(NodeId[] Replicas, NodeId[] Targets,
 internal sealed class GetOperation(ulong id, ulong replyToken, long deadlineMs, ClientCommand command, ReplicaPlan plan, int r)
     : Operation(id, replyToken, deadlineMs, command, plan)
 {
-    public int R { get; } = r;
+    /// <summary>The quorum and the merge of the answers.</summary>
+    public GetCore Core { get; } = new(r, plan.Replicas.Length);
 
     /// <summary>Per replica: the set it answered with (null: absent or no answer).</summary>
     public SiblingSet?[] Sets { get; } = new SiblingSet?[plan.Replicas.Length];
-
-    public SiblingSet Merged { get; set; } = SiblingSet.Empty;
-
-    /// <summary>Successful answers that count toward R.</summary>
-    public int Successes { get; set; }
-
-    public int Failures { get; set; }
 }
 
 /// <summary>A put or delete coordinated by a primary: written locally, sent to the other primaries, Ok at W acks.</summary>
@@ -114,15 +109,11 @@ internal sealed class PutOperation(
     ulong id, ulong replyToken, long deadlineMs, ClientCommand command, ReplicaPlan plan, int w, SiblingSet written)
     : Operation(id, replyToken, deadlineMs, command, plan)
 {
-    public int W { get; } = w;
+    /// <summary>The quorum of acknowledgements.</summary>
+    public PutCore Core { get; } = new(w, plan.Replicas.Length);
 
     /// <summary>The set the coordinator wrote and sent to the other primaries.</summary>
     public SiblingSet Written { get; } = written;
-
-    /// <summary>Acknowledgements that count toward W.</summary>
-    public int Acks { get; set; }
-
-    public int Failures { get; set; }
 }
 
 /// <summary>A put or delete at a node that is not a primary: handed to the first primary that can be reached.</summary>

@@ -1,58 +1,76 @@
 using System.Collections.Immutable;
 using System.Numerics;
-using Dynamo.Engine.AntiEntropy;
+using Dynamo.Engine.Cluster;
+using Dynamo.Engine.Membership;
 using Dynamo.Engine.Placement;
+using Dynamo.Engine.Replicas;
 using Dynamo.Engine.Versions;
 
-namespace Dynamo.Engine.Cluster;
+namespace Dynamo.Engine.AntiEntropy;
 
-// Anti-entropy (Dynamo paper, section 4.7; Riak's tictac AAE): hash trees of the partitions this node holds, kept up to
-// date by every local write, and exchanges with the peers that share partitions, which find and repair differing keys
-// without client reads. docs/CLUSTER.md § Anti-entropy specifies the hashes, steps and bounds.
-public sealed partial class NodeCore
+/// <summary>
+/// Anti-entropy (Dynamo paper, section 4.7; Riak's tictac AAE): hash trees of the partitions this node holds, kept up
+/// to date by every local write, and exchanges with the peers that share partitions, which find and repair differing
+/// keys without client reads; also the responder's side of an exchange and the operator's repair command.
+/// docs/CLUSTER.md § Anti-entropy specifies the hashes, steps and bounds. Its sends come back tagged
+/// <see cref="Feature.AntiEntropy"/>.
+/// </summary>
+internal sealed class AntiEntropyService
 {
+    private readonly NodeContext _context;
+    private readonly ClusterMembership _membership;
+    private readonly LocalReplica _replica;
     private readonly Dictionary<ulong, Exchange> _exchangeSends = [];
     private readonly List<Exchange> _exchanges = [];
     private readonly List<RepairRun> _repairRuns = [];
-    private PartitionTrees _trees = null!;
-    private RepairBudget _repairBudget = null!;
+    private readonly PartitionTrees _trees;
+    private readonly RepairBudget _repairBudget;
     private Ring? _sharingRing;
     private NodeId[] _sharingPeers = [];
     private Dictionary<NodeId, int[]> _sharedPartitions = [];
     private int _nextPeer;
     private long _nextExchangeMs = -1;
 
-    /// <summary>The ring anti-entropy places keys and finds peers by.</summary>
-    private Ring AntiEntropyRing => Ring;
-
-    private void InitAntiEntropy()
+    public AntiEntropyService(NodeContext context, ClusterMembership membership, LocalReplica replica)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(Options.AntiEntropyIntervalMs, 1, nameof(Options.AntiEntropyIntervalMs));
-        ArgumentOutOfRangeException.ThrowIfLessThan(Options.AntiEntropyConcurrency, 1, nameof(Options.AntiEntropyConcurrency));
-        ArgumentOutOfRangeException.ThrowIfLessThan(Options.AntiEntropyKeysPerSecond, 1, nameof(Options.AntiEntropyKeysPerSecond));
-        ArgumentOutOfRangeException.ThrowIfLessThan(Options.AntiEntropyBuildKeysPerTick, 1, nameof(Options.AntiEntropyBuildKeysPerTick));
-        _repairBudget = new RepairBudget(Options.AntiEntropyKeysPerSecond);
-        _trees = new PartitionTrees(AntiEntropyRing);
-        _trees.Load(_store);
+        _context = context;
+        _membership = membership;
+        _replica = replica;
+        var options = context.Options;
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.AntiEntropyIntervalMs, 1, nameof(options.AntiEntropyIntervalMs));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.AntiEntropyConcurrency, 1, nameof(options.AntiEntropyConcurrency));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.AntiEntropyKeysPerSecond, 1, nameof(options.AntiEntropyKeysPerSecond));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.AntiEntropyBuildKeysPerTick, 1, nameof(options.AntiEntropyBuildKeysPerTick));
+        _repairBudget = new RepairBudget(options.AntiEntropyKeysPerSecond);
+        _trees = new PartitionTrees(Ring);
+        _trees.Load(replica.Store);
+        replica.Written += OnLocalWrite;
         UpdateTreeStats();
     }
+
+    /// <summary>Anti-entropy sends whose answer is awaited (for tests).</summary>
+    public int PendingSends => _exchangeSends.Count;
+
+    /// <summary>The ring anti-entropy places keys and finds peers by: the one the node uses now.</summary>
+    private Ring Ring => _membership.Ring;
 
     /// <summary>Every local write of a key's copy (puts, replica writes, read repair, anti-entropy) passes here.</summary>
     private void OnLocalWrite(byte[] bucket, byte[] key, SiblingSet set)
     {
         _trees.OnWrite(bucket, key, set);
-        Stats.AntiEntropyTrees = _trees.Count;
+        _context.Stats.AntiEntropyTrees = _trees.Count;
     }
 
-    private void OnAntiEntropyRequest(ulong replyToken, NodeRequest request, long nowMs)
+    /// <summary>A peer's comparison, or the operator's repair command.</summary>
+    public void OnRequest(ulong replyToken, NodeRequest request, long nowMs)
     {
         switch (request)
         {
             case TreeCompare compare:
-                Emit(new Reply(replyToken, CompareTrees(compare)));
+                _context.Emit(new Reply(replyToken, CompareTrees(compare)));
                 break;
             case KeysCompare compare:
-                Emit(new Reply(replyToken, CompareKeys(compare)));
+                _context.Emit(new Reply(replyToken, CompareKeys(compare)));
                 break;
             case RepairCommand command:
                 StartRepair(replyToken, command, nowMs);
@@ -63,8 +81,8 @@ public sealed partial class NodeCore
         }
     }
 
-    /// <summary>Returns false when <paramref name="operationId"/> is not an anti-entropy send.</summary>
-    private bool TryAntiEntropyResponse(ulong operationId, NodeResponse response, long nowMs)
+    /// <summary>A peer's answer to an exchange's send; false when none is awaited.</summary>
+    public bool OnResponse(ulong operationId, NodeResponse response, long nowMs)
     {
         if (!_exchangeSends.Remove(operationId, out var exchange))
         {
@@ -119,11 +137,12 @@ public sealed partial class NodeCore
         return true;
     }
 
-    private void AntiEntropyTick(long nowMs)
+    /// <summary>Builds trees, moves exchanges on and ends overdue ones, and starts scheduled exchanges.</summary>
+    public void Tick(long nowMs)
     {
         if (_trees.UnreadyCount > 0)
         {
-            _trees.Build(_store, Options.AntiEntropyBuildKeysPerTick);
+            _trees.Build(_replica.Store, _context.Options.AntiEntropyBuildKeysPerTick);
             UpdateTreeStats();
         }
 
@@ -155,14 +174,14 @@ public sealed partial class NodeCore
 
     private void ScheduleExchange(long nowMs)
     {
-        if (!Options.AntiEntropyEnabled)
+        if (!_context.Options.AntiEntropyEnabled)
         {
             return;
         }
 
         if (_nextExchangeMs < 0)
         {
-            _nextExchangeMs = nowMs + Options.AntiEntropyIntervalMs;
+            _nextExchangeMs = nowMs + _context.Options.AntiEntropyIntervalMs;
             return;
         }
 
@@ -171,9 +190,9 @@ public sealed partial class NodeCore
             return;
         }
 
-        _nextExchangeMs = nowMs + Options.AntiEntropyIntervalMs;
+        _nextExchangeMs = nowMs + _context.Options.AntiEntropyIntervalMs;
         var peers = SharingPeers();
-        if (peers.Length == 0 || _exchanges.Count(e => e.Run is null) >= Options.AntiEntropyConcurrency)
+        if (peers.Length == 0 || _exchanges.Count(e => e.Run is null) >= _context.Options.AntiEntropyConcurrency)
         {
             return;
         }
@@ -182,7 +201,7 @@ public sealed partial class NodeCore
         for (var tried = 0; tried < peers.Length; tried++)
         {
             var peer = peers[_nextPeer++ % peers.Length];
-            if (!IsUp(peer))
+            if (!_membership.IsUp(peer))
             {
                 continue;
             }
@@ -200,7 +219,10 @@ public sealed partial class NodeCore
     {
         var exchange = new Exchange(peer, run);
         _exchanges.Add(exchange);
-        Stats.AntiEntropyExchangesRunning = _exchanges.Count;
+        _context.Stats.AntiEntropyExchangesRunning = _exchanges.Count;
+
+        // Scheduled exchanges stay within the concurrency option; a repair run adds one per sharing peer.
+        Invariant.Check(_exchanges.Count(e => e.Run is null) <= _context.Options.AntiEntropyConcurrency);
 
         foreach (var partition in SharedPartitions(peer))
         {
@@ -233,11 +255,10 @@ public sealed partial class NodeCore
 
     private void SendForExchange(Exchange exchange, NodeRequest request, long nowMs)
     {
-        var id = NextId();
-        exchange.Awaited = id;
         exchange.DeadlineMs = nowMs + Limits.AntiEntropyStepTimeoutMs;
+        var id = _context.Send(Feature.AntiEntropy, exchange.Peer, request, exchange.DeadlineMs);
+        exchange.Awaited = id;
         _exchangeSends.Add(id, exchange);
-        Emit(new Send(exchange.Peer, id, request));
     }
 
     /// <summary>Every answer of a level arrived: compare the children of what differs, or list the keys of leaves.</summary>
@@ -281,7 +302,7 @@ public sealed partial class NodeCore
     }
 
     private bool IsValidIndex(int level, TreeIndex node) =>
-        node.Partition >= 0 && node.Partition < AntiEntropyRing.PartitionCount && node.Index >= 0
+        node.Partition >= 0 && node.Partition < Ring.PartitionCount && node.Index >= 0
         && node.Index < level switch { 0 => 1, 1 => TreeHashing.Branches, _ => TreeHashing.Leaves };
 
     /// <summary>Lists this node's keys (with version hashes) of the next differing leaves, within the message bounds.</summary>
@@ -370,7 +391,7 @@ public sealed partial class NodeCore
     {
         while (exchange.Repairs.TryPeek(out var copy))
         {
-            var local = _store.Read(copy.Bucket, copy.Key) ?? SiblingSet.Empty;
+            var local = _replica.ReadStored(copy.Bucket, copy.Key) ?? SiblingSet.Empty;
             var remote = copy.Set ?? SiblingSet.Empty;
             var merged = local.Merge(remote);
             var stale = !merged.Equals(local);
@@ -388,12 +409,12 @@ public sealed partial class NodeCore
 
             exchange.Repairs.Dequeue();
             exchange.Differences++;
-            Stats.AntiEntropyDifferences++;
-            if (!FitsObjectBound(merged))
+            _context.Stats.AntiEntropyDifferences++;
+            if (!LocalReplica.FitsObjectBound(merged))
             {
                 // Concurrent writes on the two replicas merge past the object bound: neither side can take the merge.
                 // The key stays different (and is found again) until a client resolves its siblings.
-                Stats.RepairsSkippedTooLarge++;
+                _context.Stats.RepairsSkippedTooLarge++;
                 continue;
             }
 
@@ -401,16 +422,15 @@ public sealed partial class NodeCore
             if (stale)
             {
                 // A failed store cannot take the repair; the next exchange finds the key again.
-                repaired = TryMergeLocal(copy.Bucket, copy.Key, merged) is null;
+                repaired = _replica.TryMerge(copy.Bucket, copy.Key, merged) is null;
             }
 
             if (peerStale)
             {
-                var id = NextId();
-                exchange.RepairWrites.Add(id);
                 exchange.DeadlineMs = nowMs + Limits.AntiEntropyStepTimeoutMs;
+                var id = _context.Send(Feature.AntiEntropy, exchange.Peer, new ReplicaWrite(copy.Bucket, copy.Key, merged), exchange.DeadlineMs);
+                exchange.RepairWrites.Add(id);
                 _exchangeSends.Add(id, exchange);
-                Emit(new Send(exchange.Peer, id, new ReplicaWrite(copy.Bucket, copy.Key, merged)));
                 repaired = true;
             }
 
@@ -418,7 +438,7 @@ public sealed partial class NodeCore
             {
                 exchange.KeysRepaired++;
                 exchange.RoundRepairs++;
-                Stats.AntiEntropyKeysRepaired++;
+                _context.Stats.AntiEntropyKeysRepaired++;
             }
         }
     }
@@ -426,8 +446,8 @@ public sealed partial class NodeCore
     private void Complete(Exchange exchange, long nowMs)
     {
         End(exchange);
-        Stats.AntiEntropyExchanges++;
-        Stats.AntiEntropyLastExchangeMs = nowMs;
+        _context.Stats.AntiEntropyExchanges++;
+        _context.Stats.AntiEntropyLastExchangeMs = nowMs;
         if (exchange.Run is { } run)
         {
             run.Exchanges++;
@@ -439,7 +459,7 @@ public sealed partial class NodeCore
     private void Abandon(Exchange exchange, string reason)
     {
         End(exchange);
-        Stats.AntiEntropyExchangesFailed++;
+        _context.Stats.AntiEntropyExchangesFailed++;
         if (exchange.Run is { } run)
         {
             run.ExchangesFailed++;
@@ -467,14 +487,14 @@ public sealed partial class NodeCore
         exchange.Leaves.Clear();
         exchange.ToCompare.Clear();
         _exchanges.Remove(exchange);
-        Stats.AntiEntropyExchangesRunning = _exchanges.Count;
+        _context.Stats.AntiEntropyExchangesRunning = _exchanges.Count;
     }
 
     private void StartRepair(ulong replyToken, RepairCommand command, long nowMs)
     {
         if (command.TimeoutMs < 0 || command.TimeoutMs > Limits.RepairTimeoutMaxMs)
         {
-            Emit(new Reply(replyToken, new RepairResult(false, 0, 0, 0, 0,
+            _context.Emit(new Reply(replyToken, new RepairResult(false, 0, 0, 0, 0,
                 $"The timeout must be from 0 (the default, {Limits.RepairTimeoutDefaultMs} ms) to {Limits.RepairTimeoutMaxMs} ms; it is {command.TimeoutMs}.")));
             return;
         }
@@ -482,7 +502,7 @@ public sealed partial class NodeCore
         var peers = SharingPeers();
         if (peers.Length == 0)
         {
-            Emit(new Reply(replyToken, new RepairResult(true, 0, 0, 0, 0, null)));
+            _context.Emit(new Reply(replyToken, new RepairResult(true, 0, 0, 0, 0, null)));
             return;
         }
 
@@ -529,7 +549,7 @@ public sealed partial class NodeCore
             message = "The repair passed its deadline.";
         }
 
-        Emit(new Reply(run.ReplyToken, new RepairResult(
+        _context.Emit(new Reply(run.ReplyToken, new RepairResult(
             completed, run.Exchanges, run.ExchangesFailed, run.Differences, run.KeysRepaired, message)));
     }
 
@@ -575,7 +595,7 @@ public sealed partial class NodeCore
         foreach (var listed in compare.Keys)
         {
             var keyHash = KeyHash.Of(listed.Bucket, listed.Key);
-            var partition = AntiEntropyRing.PartitionOf(keyHash);
+            var partition = Ring.PartitionOf(keyHash);
             if (!segments.Contains(new TreeIndex(partition, TreeHashing.LeafOf(keyHash))))
             {
                 continue;
@@ -610,11 +630,11 @@ public sealed partial class NodeCore
     /// <summary>Adds this node's copy of a key; false when the answer is full (the copy is left out).</summary>
     private bool AddCopy(ImmutableArray<KeyCopy>.Builder copies, byte[] bucket, byte[] key, ref long bytes)
     {
-        var set = _store.Read(bucket, key);
-        if (set is not null && !FitsObjectBound(set))
+        var set = _replica.ReadStored(bucket, key);
+        if (set is not null && !LocalReplica.FitsObjectBound(set))
         {
             // Only a data directory written before the bound was enforced can hold such a copy: it cannot travel.
-            Stats.RepairsSkippedTooLarge++;
+            _context.Stats.RepairsSkippedTooLarge++;
             return true;
         }
 
@@ -653,26 +673,26 @@ public sealed partial class NodeCore
     /// </summary>
     private void UpdateSharing()
     {
-        var ring = AntiEntropyRing;
+        var ring = Ring;
         if (ReferenceEquals(ring, _sharingRing))
         {
             return;
         }
 
-        var n = Math.Min(Math.Max(Options.Defaults.N, _buckets.Values.Select(b => b.N).DefaultIfEmpty(1).Max()), ring.Members.Length);
+        var n = Math.Min(Math.Max(_context.Options.Defaults.N, _context.NamedBuckets.Select(b => b.N).DefaultIfEmpty(1).Max()), ring.Members.Length);
         var shift = 64 - BitOperations.Log2((uint)ring.PartitionCount);
         var shared = new Dictionary<NodeId, List<int>>();
         for (var partition = 0; partition < ring.PartitionCount; partition++)
         {
             var primaries = ring.GetPreferenceList((ulong)partition << shift, n).Primaries;
-            if (primaries.IndexOf(Options.Self) < 0)
+            if (primaries.IndexOf(_context.Options.Self) < 0)
             {
                 continue;
             }
 
             foreach (var node in primaries)
             {
-                if (node != Options.Self)
+                if (node != _context.Options.Self)
                 {
                     if (!shared.TryGetValue(node, out var partitions))
                     {
@@ -691,8 +711,8 @@ public sealed partial class NodeCore
 
     private void UpdateTreeStats()
     {
-        Stats.AntiEntropyTrees = _trees.Count;
-        Stats.AntiEntropyTreesBuilding = _trees.UnreadyCount;
+        _context.Stats.AntiEntropyTrees = _trees.Count;
+        _context.Stats.AntiEntropyTreesBuilding = _trees.UnreadyCount;
     }
 
     private static string Describe(NodeResponse response) => response switch

@@ -1,7 +1,8 @@
 using System.Collections.Immutable;
+using Dynamo.Engine.Cluster;
 using Dynamo.Engine.Versions;
 
-namespace Dynamo.Engine.Cluster;
+namespace Dynamo.Engine.AntiEntropy;
 
 // Messages of the background protocols between nodes: anti-entropy (docs/CLUSTER.md § Anti-entropy) and the
 // operator's repair command. Each request is answered by the response named after it, or by a PeerFailure.
