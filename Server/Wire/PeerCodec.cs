@@ -202,7 +202,7 @@ internal static class PeerCodec
     private static NodeResponse ReadGossipReply(ReadOnlySpan<byte> payload)
     {
         var reply = GossipReply.Read(payload);
-        return RequestDecoder.TryReadMembers(reply.Members, reply.MemberCount, out var members, out var error)
+        return RequestDecoder.TryReadMembers(reply.Members, out var members, out var error)
             ? new GossipResult(members)
             : new PeerFailure("The peer's gossip is not valid: " + error);
     }
