@@ -102,20 +102,6 @@ internal static class PeerCodec
         }
     }
 
-    /// <summary>The core's status for a request the peer refused with <paramref name="code"/>, if any.</summary>
-    public static ClientStatus? ToClientStatus(ErrorCode code) => code switch
-    {
-        ErrorCode.BadRequest => ClientStatus.BadRequest,
-        ErrorCode.TooLarge => ClientStatus.TooLarge,
-        ErrorCode.QuorumNotMet => ClientStatus.QuorumNotMet,
-        ErrorCode.Timeout => ClientStatus.Timeout,
-        ErrorCode.Unavailable => ClientStatus.Unavailable,
-        ErrorCode.VersionLimit => ClientStatus.VersionLimit,
-        ErrorCode.Overloaded => ClientStatus.Overloaded,
-        ErrorCode.StorageFailed => ClientStatus.StorageFailed,
-        _ => null,
-    };
-
     private static void WriteCommand(IBufferWriter<byte> output, ulong operationId, ClientCommand command, ArrayBufferWriter<byte> scratch)
     {
         if (!command.Context.IsEmpty)
@@ -150,7 +136,7 @@ internal static class PeerCodec
     /// </summary>
     private static NodeResponse ReadError(Opcode requestOpcode, ErrorReply error)
     {
-        if (ToClientStatus(error.Code) is { } status)
+        if (ErrorMapping.ToClientStatus(error.Code) is { } status)
         {
             return new ClientResult(status, null, CausalContext.Empty, error.Required, error.Received, error.MessageText);
         }
