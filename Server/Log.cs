@@ -59,9 +59,9 @@ internal static partial class Log
     public static partial void ReplyEncodingFailed(ILogger logger, ulong requestId, Exception exception);
 
     [LoggerMessage(40, LogLevel.Information,
-        "Store recovered: {Segments} segments ({FromHints} from hint files, {Scanned} scanned), {Records} records, {TornBytes} torn tail bytes truncated, {Corrupt} corrupt records skipped, in {RecoveryMs} ms")]
+        "Store recovered: {Segments} segments ({FromIndex} from their index file, {Scanned} scanned; {IndexRenamed} index files renamed from *.hint), {Records} records, {TornBytes} torn tail bytes truncated, {Corrupt} corrupt records skipped, in {RecoveryMs} ms")]
     public static partial void StoreRecovered(
-        ILogger logger, int segments, int fromHints, int scanned, long records, long tornBytes, int corrupt, long recoveryMs);
+        ILogger logger, int segments, int fromIndex, int scanned, int indexRenamed, long records, long tornBytes, int corrupt, long recoveryMs);
 
     [LoggerMessage(41, LogLevel.Error,
         "Corrupt record in segment {SegmentId} at offset {Offset}, bucket '{Bucket}' key '{Key}': {Reason}; the key reads as absent until a replica repairs it")]

@@ -6,8 +6,9 @@ using Dynamo.Engine.Versions;
 namespace Dynamo.Engine.Storage;
 
 /// <summary>
-/// The durable replica store: Bitcask's model (append-only segments, an in-memory key directory, hint files,
-/// incremental compaction) with checksummed records, torn-tail recovery and fail-stop on I/O errors.
+/// The durable replica store: Bitcask's model (append-only segments, an in-memory key directory, a segment index file
+/// per sealed segment where Bitcask has hint files, incremental compaction) with checksummed records, torn-tail
+/// recovery and fail-stop on I/O errors.
 /// docs/STORAGE.md specifies the format and the recovery rules. Only the node loop touches it: not thread-safe.
 /// </summary>
 public sealed partial class LogStore : IReplicaStore, IDisposable
@@ -79,7 +80,7 @@ public sealed partial class LogStore : IReplicaStore, IDisposable
     }
 
     /// <summary>
-    /// Opens the store on <paramref name="medium"/>, recovering from what is durable: hint files for sealed segments,
+    /// Opens the store on <paramref name="medium"/>, recovering from what is durable: index files for sealed segments,
     /// a scan of the others with torn tails truncated; then starts a new active segment. See <see cref="Recovery"/>.
     /// </summary>
     /// <exception cref="StorageIOException">The medium failed.</exception>
@@ -188,7 +189,7 @@ public sealed partial class LogStore : IReplicaStore, IDisposable
         entry.Flags = flags;
         entry.CorruptOnRead = false;
         Hold(entry);
-        _active.Pending!.Add(new HintEntry(sequence, offset, (int)size, flags, entry.Bucket, entry.Key));
+        _active.Pending!.Add(new SegmentIndexEntry(sequence, offset, (int)size, flags, entry.Bucket, entry.Key));
         HasUnsyncedWrites = true;
     }
 
@@ -238,7 +239,7 @@ public sealed partial class LogStore : IReplicaStore, IDisposable
         entry.Flags = RecordFlags.Lost;
         entry.CorruptOnRead = false;
         Hold(entry);
-        _active.Pending!.Add(new HintEntry(sequence, offset, size, RecordFlags.Lost, entry.Bucket, entry.Key));
+        _active.Pending!.Add(new SegmentIndexEntry(sequence, offset, size, RecordFlags.Lost, entry.Bucket, entry.Key));
         HasUnsyncedWrites = true;
     }
 
@@ -409,21 +410,21 @@ public sealed partial class LogStore : IReplicaStore, IDisposable
     }
 
     /// <summary>
-    /// Seals a writable segment: fsyncs it, then writes its hint file under a temporary name, fsyncs it and renames
+    /// Seals a writable segment: fsyncs it, then writes its index file under a temporary name, fsyncs it and renames
     /// it into place. The caller syncs the directory (creating the next segment does).
     /// </summary>
     private void Seal(Segment segment)
     {
         segment.File.Sync();
-        WriteHint(segment, segment.Pending!);
+        WriteIndex(segment, segment.Pending!);
         segment.Pending = null;
         segment.Sealed = true;
     }
 
-    private void WriteHint(Segment segment, List<HintEntry> entries)
+    private void WriteIndex(Segment segment, List<SegmentIndexEntry> entries)
     {
-        var bytes = HintFile.Encode(segment.Id, segment.Length, entries);
-        var name = StorageFormat.HintName(segment.Id);
+        var bytes = SegmentIndexFile.Encode(segment.Id, segment.Length, entries);
+        var name = StorageFormat.IndexName(segment.Id);
         var temporary = name + StorageFormat.TemporarySuffix;
         using (var file = _medium.Create(temporary))
         {
