@@ -46,17 +46,11 @@ internal static partial class Log
     [LoggerMessage(22, LogLevel.Debug, "Peer link to {Peer} at {Endpoint}: connect failed, next attempt in {DelayMs} ms: {Reason}")]
     public static partial void PeerConnectFailed(ILogger logger, NodeId peer, string endpoint, int delayMs, string reason);
 
-    [LoggerMessage(23, LogLevel.Warning, "Peer link to {Peer}: closing after a bad reply: {Reason}")]
-    public static partial void PeerProtocolError(ILogger logger, NodeId peer, string reason);
-
     [LoggerMessage(24, LogLevel.Warning, "Refused a {Opcode} at the object bound: {Reason}")]
     public static partial void RefusedTooLarge(ILogger logger, Opcode opcode, string reason);
 
     [LoggerMessage(30, LogLevel.Critical, "The node loop failed; the node stops")]
     public static partial void NodeLoopFailed(ILogger logger, Exception exception);
-
-    [LoggerMessage(31, LogLevel.Error, "A reply to request {RequestId} could not be encoded; answering Internal")]
-    public static partial void ReplyEncodingFailed(ILogger logger, ulong requestId, Exception exception);
 
     [LoggerMessage(40, LogLevel.Information,
         "Store recovered: {Segments} segments ({FromIndex} from their index file, {Scanned} scanned; {IndexRenamed} index files renamed from *.hint), {Records} records, {TornBytes} torn tail bytes truncated, {Corrupt} corrupt records skipped, in {RecoveryMs} ms")]
