@@ -153,12 +153,8 @@ public sealed partial class LogStore
             }
 
             Release(entry);
-            entry.SegmentId = move.ToSegment;
-            entry.Offset = move.ToOffset;
-            entry.Size = move.Size;
-            entry.Flags = move.Flags;
-            entry.CorruptOnRead = entry.CorruptOnRead && (move.Flags & RecordFlags.Lost) == 0;
-            Hold(entry);
+            var corrupt = entry.CorruptOnRead && (move.Flags & RecordFlags.Lost) == 0;
+            Point(ref entry, entry.Sequence, move.ToSegment, move.ToOffset, move.Size, move.Flags, corrupt);
         }
 
         foreach (var source in run.Sources)

@@ -271,13 +271,7 @@ public sealed partial class LogStore
             Release(entry);
         }
 
-        entry.Sequence = found.Sequence;
-        entry.SegmentId = segment.Id;
-        entry.Offset = found.Offset;
-        entry.Size = found.Size;
-        entry.Flags = found.Flags;
-        entry.CorruptOnRead = false;
-        Hold(entry);
+        Point(ref entry, found.Sequence, segment.Id, found.Offset, found.Size, found.Flags, corruptOnRead: false);
     }
 
     /// <summary>Gives a scanned segment an index file (so the next start reads it from there), or removes it when empty.</summary>

@@ -165,32 +165,7 @@ public sealed partial class LogStore : IReplicaStore, IDisposable
         var sequence = _nextSequence++;
         var at = StorageFormat.WriteRecordPrefix(record, sequence, flags, bucket, key, value.Length, stored.Length) - stored.Length;
         stored.CopyTo(record[at..]);
-        StorageFormat.SealRecord(record);
-        long offset;
-        try
-        {
-            offset = AppendToActive(record);
-        }
-        catch (StorageIOException e)
-        {
-            throw Fail(e);
-        }
-
-        ref var entry = ref _keys.FindOrAdd(bucket, key, out var added);
-        if (!added)
-        {
-            Release(entry);
-        }
-
-        entry.Sequence = sequence;
-        entry.SegmentId = _active.Id;
-        entry.Offset = offset;
-        entry.Size = (int)size;
-        entry.Flags = flags;
-        entry.CorruptOnRead = false;
-        Hold(entry);
-        _active.Pending!.Add(new SegmentIndexEntry(sequence, offset, (int)size, flags, entry.Bucket, entry.Key));
-        HasUnsyncedWrites = true;
+        Append(record, bucket, key, sequence, flags);
     }
 
     /// <summary>
@@ -218,6 +193,15 @@ public sealed partial class LogStore : IReplicaStore, IDisposable
         var record = _recordBuffer.AsSpan(0, size);
         var sequence = _nextSequence++;
         StorageFormat.WriteRecordPrefix(record, sequence, RecordFlags.Lost, bucket, key, 0, 0);
+        Append(record, bucket, key, sequence, RecordFlags.Lost);
+    }
+
+    /// <summary>
+    /// Seals a record written up to its value, appends it to the active segment and points the key's entry at it (the
+    /// key's latest record from now on); a failed append fails the store.
+    /// </summary>
+    private void Append(Span<byte> record, byte[] bucket, byte[] key, ulong sequence, RecordFlags flags)
+    {
         StorageFormat.SealRecord(record);
         long offset;
         try
@@ -229,17 +213,15 @@ public sealed partial class LogStore : IReplicaStore, IDisposable
             throw Fail(e);
         }
 
-        // A roll inside the append may not move the entry, but look it up again rather than trust the old reference.
-        ref var entry = ref _keys.FindOrAdd(bucket, key, out _);
-        Release(entry);
-        entry.Sequence = sequence;
-        entry.SegmentId = _active.Id;
-        entry.Offset = offset;
-        entry.Size = size;
-        entry.Flags = RecordFlags.Lost;
-        entry.CorruptOnRead = false;
-        Hold(entry);
-        _active.Pending!.Add(new SegmentIndexEntry(sequence, offset, size, RecordFlags.Lost, entry.Bucket, entry.Key));
+        // Looked up after the append: a roll inside it may not move the entry, but nothing is trusted across it.
+        ref var entry = ref _keys.FindOrAdd(bucket, key, out var added);
+        if (!added)
+        {
+            Release(entry);
+        }
+
+        Point(ref entry, sequence, _active.Id, offset, record.Length, flags, corruptOnRead: false);
+        _active.Pending!.Add(new SegmentIndexEntry(sequence, offset, record.Length, flags, entry.Bucket, entry.Key));
         HasUnsyncedWrites = true;
     }
 
@@ -433,6 +415,21 @@ public sealed partial class LogStore : IReplicaStore, IDisposable
         }
 
         _medium.Rename(temporary, name);
+    }
+
+    /// <summary>
+    /// Points a key's entry at a record and counts the record live (<see cref="Hold"/>); what the entry pointed at before,
+    /// if anything, was released by the caller.
+    /// </summary>
+    private void Point(ref KeyEntry entry, ulong sequence, ulong segmentId, long offset, int size, RecordFlags flags, bool corruptOnRead)
+    {
+        entry.Sequence = sequence;
+        entry.SegmentId = segmentId;
+        entry.Offset = offset;
+        entry.Size = size;
+        entry.Flags = flags;
+        entry.CorruptOnRead = corruptOnRead;
+        Hold(entry);
     }
 
     /// <summary>Removes an entry's record from its segment's live bytes and the entry from the key count.</summary>

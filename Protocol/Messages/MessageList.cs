@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace Dynamo.Protocol;
 
 /// <summary>
@@ -67,6 +69,22 @@ public readonly ref struct MessageList<TCodec, TValue, TView>
 
     /// <summary>Walks the elements in order, without allocating.</summary>
     public Enumerator GetEnumerator() => _fromPayload ? new Enumerator(_encoded, Count) : new Enumerator(_values);
+
+    /// <summary>
+    /// Copies every element out of the payload as <typeparamref name="T"/>, for a caller that keeps them after the
+    /// payload is gone (it allocates the array; walking with <c>foreach</c> does not).
+    /// </summary>
+    public ImmutableArray<T> ToImmutableArray<T>(Func<TView, T> selector)
+    {
+        ArgumentNullException.ThrowIfNull(selector);
+        var builder = ImmutableArray.CreateBuilder<T>(Count);
+        foreach (var element in this)
+        {
+            builder.Add(selector(element));
+        }
+
+        return builder.MoveToImmutable();
+    }
 
     /// <summary>
     /// A list of <paramref name="values"/>; throws <see cref="ProtocolException"/> (TooLarge) when there are more than
