@@ -103,7 +103,7 @@ public static class Limits
     /// <summary>Smallest segment size a store may be configured with (tests use small segments).</summary>
     public const long StorageSegmentBytesMin = 256;
 
-    /// <summary>Largest segment size a store may be configured with (offsets in hint files are 64-bit anyway).</summary>
+    /// <summary>Largest segment size a store may be configured with (offsets in segment index files are 64-bit anyway).</summary>
     public const long StorageSegmentBytesMax = 1L << 32;
 
     /// <summary>Default segment size: 64 MiB.</summary>
@@ -112,8 +112,8 @@ public static class Limits
     /// <summary>Default threshold above which encoded sibling sets are compressed.</summary>
     public const int StorageCompressionThresholdBytesDefault = 1024;
 
-    /// <summary>Largest hint file read, in bytes; a larger one is treated as bad and its segment scanned.</summary>
-    public const int StorageHintFileBytesMax = 1 << 30;
+    /// <summary>Largest segment index file read, in bytes; a larger one is treated as bad and its segment scanned.</summary>
+    public const int StorageIndexFileBytesMax = 1 << 30;
 
     /// <summary>Default milliseconds between scheduled anti-entropy exchanges.</summary>
     public const int AntiEntropyIntervalDefaultMs = 10_000;

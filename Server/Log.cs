@@ -46,22 +46,16 @@ internal static partial class Log
     [LoggerMessage(22, LogLevel.Debug, "Peer link to {Peer} at {Endpoint}: connect failed, next attempt in {DelayMs} ms: {Reason}")]
     public static partial void PeerConnectFailed(ILogger logger, NodeId peer, string endpoint, int delayMs, string reason);
 
-    [LoggerMessage(23, LogLevel.Warning, "Peer link to {Peer}: closing after a bad reply: {Reason}")]
-    public static partial void PeerProtocolError(ILogger logger, NodeId peer, string reason);
-
     [LoggerMessage(24, LogLevel.Warning, "Refused a {Opcode} at the object bound: {Reason}")]
     public static partial void RefusedTooLarge(ILogger logger, Opcode opcode, string reason);
 
     [LoggerMessage(30, LogLevel.Critical, "The node loop failed; the node stops")]
     public static partial void NodeLoopFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(31, LogLevel.Error, "A reply to request {RequestId} could not be encoded; answering Internal")]
-    public static partial void ReplyEncodingFailed(ILogger logger, ulong requestId, Exception exception);
-
     [LoggerMessage(40, LogLevel.Information,
-        "Store recovered: {Segments} segments ({FromHints} from hint files, {Scanned} scanned), {Records} records, {TornBytes} torn tail bytes truncated, {Corrupt} corrupt records skipped, in {RecoveryMs} ms")]
+        "Store recovered: {Segments} segments ({FromIndex} from their index file, {Scanned} scanned; {IndexRenamed} index files renamed from *.hint), {Records} records, {TornBytes} torn tail bytes truncated, {Corrupt} corrupt records skipped, in {RecoveryMs} ms")]
     public static partial void StoreRecovered(
-        ILogger logger, int segments, int fromHints, int scanned, long records, long tornBytes, int corrupt, long recoveryMs);
+        ILogger logger, int segments, int fromIndex, int scanned, int indexRenamed, long records, long tornBytes, int corrupt, long recoveryMs);
 
     [LoggerMessage(41, LogLevel.Error,
         "Corrupt record in segment {SegmentId} at offset {Offset}, bucket '{Bucket}' key '{Key}': {Reason}; the key reads as absent until a replica repairs it")]

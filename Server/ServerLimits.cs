@@ -60,9 +60,6 @@ internal static class ServerLimits
     /// <summary>Unflushed output after which a pipe writer waits for the socket (pause threshold).</summary>
     public const long PipePauseBytes = 1024 * 1024;
 
-    /// <summary>Output below which a paused pipe writer resumes.</summary>
-    public const long PipeResumeBytes = 512 * 1024;
-
     /// <summary>
     /// Unread input a connection buffers before it stops reading its socket. Must hold one whole frame: the header
     /// plus <c>ProtocolLimits.FrameBytesMax</c>, so a large put can complete.

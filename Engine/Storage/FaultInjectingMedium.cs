@@ -53,17 +53,6 @@ public sealed class FaultInjectingMedium : IStorageMedium
     /// <summary>Every later read of byte <paramref name="offset"/> of the file named <paramref name="name"/> sees bit <paramref name="bit"/> flipped.</summary>
     public void FlipBitOnRead(string name, long offset, int bit = 0) => _readFlips.Add((offset, bit & 7, Find(name)));
 
-    /// <summary>Flips a stored bit (bit rot): the file's current and durable content both change.</summary>
-    public void FlipStoredBit(string name, long offset, int bit)
-    {
-        var file = Find(name);
-        file.Current.Bytes[offset] ^= (byte)(1 << (bit & 7));
-        if (offset < file.Durable.Length)
-        {
-            file.Durable[offset] ^= (byte)(1 << (bit & 7));
-        }
-    }
-
     /// <summary>The current bytes of a file.</summary>
     public byte[] GetBytes(string name)
     {

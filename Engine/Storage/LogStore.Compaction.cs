@@ -118,14 +118,14 @@ public sealed partial class LogStore
         var offset = output.Length;
         output.File.Append(record);
         output.Length += record.Length;
-        output.Pending!.Add(new HintEntry(item.Sequence, offset, record.Length, flags, item.Bucket, item.Key));
+        output.Pending!.Add(new SegmentIndexEntry(item.Sequence, offset, record.Length, flags, item.Bucket, item.Key));
         run.Moves.Add(new Move(item, output.Id, offset, record.Length, flags));
         _bytesCompacted += record.Length;
         return record.Length;
     }
 
     /// <summary>
-    /// Makes the copies durable (segments, hints, directory), then points the key directory at every copy whose
+    /// Makes the copies durable (segments, their index files, directory), then points the key directory at every copy whose
     /// source is still the key's latest record, then deletes the sources.
     /// </summary>
     private void FinishCompaction(CompactionRun run)
@@ -153,12 +153,8 @@ public sealed partial class LogStore
             }
 
             Release(entry);
-            entry.SegmentId = move.ToSegment;
-            entry.Offset = move.ToOffset;
-            entry.Size = move.Size;
-            entry.Flags = move.Flags;
-            entry.CorruptOnRead = entry.CorruptOnRead && (move.Flags & RecordFlags.Lost) == 0;
-            Hold(entry);
+            var corrupt = entry.CorruptOnRead && (move.Flags & RecordFlags.Lost) == 0;
+            Point(ref entry, entry.Sequence, move.ToSegment, move.ToOffset, move.Size, move.Flags, corrupt);
         }
 
         foreach (var source in run.Sources)
@@ -167,7 +163,7 @@ public sealed partial class LogStore
             source.File.Dispose();
             _segments.Remove(source.Id);
             _medium.Delete(StorageFormat.SegmentName(source.Id));
-            _medium.Delete(StorageFormat.HintName(source.Id));
+            _medium.Delete(StorageFormat.IndexName(source.Id));
         }
 
         _medium.SyncDirectory();

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 
 namespace Dynamo.Engine.Storage;
 
-/// <summary>Recovery: rebuilding the key directory from hint files and segment scans (docs/STORAGE.md, "Recovery").</summary>
+/// <summary>Recovery: rebuilding the key directory from segment index files and segment scans (docs/STORAGE.md, "Recovery").</summary>
 public sealed partial class LogStore
 {
     /// <summary>
@@ -15,7 +15,7 @@ public sealed partial class LogStore
     {
         var names = _medium.List();
         var segmentIds = new List<ulong>();
-        var hintIds = new HashSet<ulong>();
+        var indexIds = new HashSet<ulong>();
         ulong maxId = 0;
         foreach (var name in names)
         {
@@ -29,16 +29,22 @@ public sealed partial class LogStore
                 segmentIds.Add(id);
                 maxId = Math.Max(maxId, id);
             }
-            else if (StorageFormat.TryParseId(name, StorageFormat.HintSuffix, out id))
+            else if (StorageFormat.TryParseId(name, StorageFormat.IndexSuffix, out id))
             {
-                hintIds.Add(id);
+                indexIds.Add(id);
+                maxId = Math.Max(maxId, id);
+            }
+            else if (StorageFormat.TryParseId(name, StorageFormat.LegacyIndexSuffix, out id))
+            {
+                RenameLegacyIndex(id);
+                indexIds.Add(id);
                 maxId = Math.Max(maxId, id);
             }
         }
 
         _nextSegmentId = maxId + 1;
         segmentIds.Sort();
-        var scanned = new List<(Segment Segment, List<HintEntry> Entries)>();
+        var scanned = new List<(Segment Segment, List<SegmentIndexEntry> Entries)>();
         foreach (var id in segmentIds)
         {
             var segment = OpenSegment(id);
@@ -48,9 +54,9 @@ public sealed partial class LogStore
             }
 
             Recovery.SegmentsRead++;
-            if (hintIds.Contains(id) && TryLoadHint(segment))
+            if (indexIds.Contains(id) && TryLoadIndex(segment))
             {
-                Recovery.SegmentsFromHints++;
+                Recovery.SegmentsFromIndex++;
                 segment.Sealed = true;
             }
             else
@@ -60,11 +66,11 @@ public sealed partial class LogStore
             }
         }
 
-        foreach (var id in hintIds)
+        foreach (var id in indexIds)
         {
             if (!_segments.ContainsKey(id))
             {
-                _medium.Delete(StorageFormat.HintName(id));
+                _medium.Delete(StorageFormat.IndexName(id));
                 Recovery.IncompleteFilesRemoved++;
             }
         }
@@ -76,6 +82,19 @@ public sealed partial class LogStore
 
         _nextSequence = _recoveryFloor + 1;
         _medium.SyncDirectory();
+    }
+
+    /// <summary>
+    /// Gives a segment index file written under the former name (<c>*.hint</c>) its name, so that it is read like any
+    /// other and everything after recovery knows one name. The rename replaces an <c>*.idx</c> of the same segment: this
+    /// version renames every <c>*.hint</c> it finds, so one beside an <c>*.idx</c> was written later, by an earlier
+    /// version run on the directory since. The file is checked when it is read, as any index file is; the directory
+    /// is synced at the end of recovery, and a crash before that leaves one of the two names, both of which are read.
+    /// </summary>
+    private void RenameLegacyIndex(ulong id)
+    {
+        _medium.Rename(StorageFormat.LegacyIndexName(id), StorageFormat.IndexName(id));
+        Recovery.IndexFilesRenamed++;
     }
 
     /// <summary>Opens a segment and checks its header; null when it was removed (incomplete) or skipped (corrupt header).</summary>
@@ -119,23 +138,23 @@ public sealed partial class LogStore
         return segment;
     }
 
-    private bool TryLoadHint(Segment segment)
+    private bool TryLoadIndex(Segment segment)
     {
-        var name = StorageFormat.HintName(segment.Id);
-        List<HintEntry>? entries = null;
+        var name = StorageFormat.IndexName(segment.Id);
+        List<SegmentIndexEntry>? entries = null;
         using (var file = _medium.Open(name))
         {
-            if (file.Length <= Limits.StorageHintFileBytesMax)
+            if (file.Length <= Limits.StorageIndexFileBytesMax)
             {
                 var bytes = new byte[file.Length];
                 var read = file.Read(0, bytes);
-                entries = read == bytes.Length ? HintFile.TryDecode(bytes, segment.Id, segment.Length, out _) : null;
+                entries = read == bytes.Length ? SegmentIndexFile.TryDecode(bytes, segment.Id, segment.Length, out _) : null;
             }
         }
 
         if (entries is null)
         {
-            Recovery.BadHintFiles++;
+            Recovery.BadIndexFiles++;
             return false;
         }
 
@@ -156,9 +175,9 @@ public sealed partial class LogStore
     /// Reads a segment record by record. Bad records followed by a valid one are corrupt (counted, reported, their
     /// keys marked lost); bad bytes after the last valid record are a torn tail and are cut off.
     /// </summary>
-    private List<HintEntry> Scan(Segment segment)
+    private List<SegmentIndexEntry> Scan(Segment segment)
     {
-        var entries = new List<HintEntry>();
+        var entries = new List<SegmentIndexEntry>();
         var suspects = new List<(long Offset, RecordHeader Header, byte[]? Bucket, byte[]? Key, string Reason)>();
         var position = (long)StorageFormat.SegmentHeaderBytes;
         var lastGoodEnd = position;
@@ -187,7 +206,7 @@ public sealed partial class LogStore
             }
 
             FlushSuspects(segment, suspects, entries);
-            var entry = new HintEntry(header.Sequence, position, header.Size, header.Flags, bucket!, key!);
+            var entry = new SegmentIndexEntry(header.Sequence, position, header.Size, header.Flags, bucket!, key!);
             entries.Add(entry);
             Recovery.Records++;
             Apply(segment, entry);
@@ -211,14 +230,14 @@ public sealed partial class LogStore
     /// <summary>Reports bad records that a later valid record proves are not a torn tail, and marks their keys lost.</summary>
     private void FlushSuspects(
         Segment segment, List<(long Offset, RecordHeader Header, byte[]? Bucket, byte[]? Key, string Reason)> suspects,
-        List<HintEntry> entries)
+        List<SegmentIndexEntry> entries)
     {
         foreach (var (offset, header, bucket, key, reason) in suspects)
         {
             AddRecoveryCorrupt(new CorruptRecord(segment.Id, offset, bucket, key, reason));
             if (bucket is not null && key is not null)
             {
-                var lost = new HintEntry(_recoveryFloor, offset, header.Size, RecordFlags.Lost, bucket, key);
+                var lost = new SegmentIndexEntry(_recoveryFloor, offset, header.Size, RecordFlags.Lost, bucket, key);
                 entries.Add(lost);
                 Apply(segment, lost);
             }
@@ -237,7 +256,7 @@ public sealed partial class LogStore
     /// Puts a record found in recovery into the key directory when it is the key's latest: the higher sequence wins;
     /// on a tie (a compaction copy of the same record) a loss marker wins, else the first seen stays.
     /// </summary>
-    private void Apply(Segment segment, in HintEntry found)
+    private void Apply(Segment segment, in SegmentIndexEntry found)
     {
         ref var entry = ref _keys.FindOrAdd(found.Bucket.AsSpan(), found.Key.AsSpan(), out var added);
         if (!added)
@@ -252,17 +271,11 @@ public sealed partial class LogStore
             Release(entry);
         }
 
-        entry.Sequence = found.Sequence;
-        entry.SegmentId = segment.Id;
-        entry.Offset = found.Offset;
-        entry.Size = found.Size;
-        entry.Flags = found.Flags;
-        entry.CorruptOnRead = false;
-        Hold(entry);
+        Point(ref entry, found.Sequence, segment.Id, found.Offset, found.Size, found.Flags, corruptOnRead: false);
     }
 
-    /// <summary>Gives a scanned segment a hint file (so the next start reads it from hints), or removes it when empty.</summary>
-    private void SealScanned(Segment segment, List<HintEntry> entries)
+    /// <summary>Gives a scanned segment an index file (so the next start reads it from there), or removes it when empty.</summary>
+    private void SealScanned(Segment segment, List<SegmentIndexEntry> entries)
     {
         if (entries.Count == 0 && segment.Length == StorageFormat.SegmentHeaderBytes)
         {
@@ -270,17 +283,17 @@ public sealed partial class LogStore
             segment.File.Dispose();
             _segments.Remove(segment.Id);
             _medium.Delete(StorageFormat.SegmentName(segment.Id));
-            DeleteHintIfPresent(segment.Id);
+            DeleteIndexIfPresent(segment.Id);
             return;
         }
 
-        WriteHint(segment, entries);
+        WriteIndex(segment, entries);
         segment.Sealed = true;
     }
 
-    private void DeleteHintIfPresent(ulong id)
+    private void DeleteIndexIfPresent(ulong id)
     {
-        var name = StorageFormat.HintName(id);
+        var name = StorageFormat.IndexName(id);
         if (_medium.List().Contains(name, StringComparer.Ordinal))
         {
             _medium.Delete(name);

@@ -6,8 +6,9 @@ using Dynamo.Engine.Versions;
 namespace Dynamo.Engine.Storage;
 
 /// <summary>
-/// The durable replica store: Bitcask's model (append-only segments, an in-memory key directory, hint files,
-/// incremental compaction) with checksummed records, torn-tail recovery and fail-stop on I/O errors.
+/// The durable replica store: Bitcask's model (append-only segments, an in-memory key directory, a segment index file
+/// per sealed segment where Bitcask has hint files, incremental compaction) with checksummed records, torn-tail
+/// recovery and fail-stop on I/O errors.
 /// docs/STORAGE.md specifies the format and the recovery rules. Only the node loop touches it: not thread-safe.
 /// </summary>
 public sealed partial class LogStore : IReplicaStore, IDisposable
@@ -79,7 +80,7 @@ public sealed partial class LogStore : IReplicaStore, IDisposable
     }
 
     /// <summary>
-    /// Opens the store on <paramref name="medium"/>, recovering from what is durable: hint files for sealed segments,
+    /// Opens the store on <paramref name="medium"/>, recovering from what is durable: index files for sealed segments,
     /// a scan of the others with torn tails truncated; then starts a new active segment. See <see cref="Recovery"/>.
     /// </summary>
     /// <exception cref="StorageIOException">The medium failed.</exception>
@@ -164,32 +165,7 @@ public sealed partial class LogStore : IReplicaStore, IDisposable
         var sequence = _nextSequence++;
         var at = StorageFormat.WriteRecordPrefix(record, sequence, flags, bucket, key, value.Length, stored.Length) - stored.Length;
         stored.CopyTo(record[at..]);
-        StorageFormat.SealRecord(record);
-        long offset;
-        try
-        {
-            offset = AppendToActive(record);
-        }
-        catch (StorageIOException e)
-        {
-            throw Fail(e);
-        }
-
-        ref var entry = ref _keys.FindOrAdd(bucket, key, out var added);
-        if (!added)
-        {
-            Release(entry);
-        }
-
-        entry.Sequence = sequence;
-        entry.SegmentId = _active.Id;
-        entry.Offset = offset;
-        entry.Size = (int)size;
-        entry.Flags = flags;
-        entry.CorruptOnRead = false;
-        Hold(entry);
-        _active.Pending!.Add(new HintEntry(sequence, offset, (int)size, flags, entry.Bucket, entry.Key));
-        HasUnsyncedWrites = true;
+        Append(record, bucket, key, sequence, flags);
     }
 
     /// <summary>
@@ -217,6 +193,15 @@ public sealed partial class LogStore : IReplicaStore, IDisposable
         var record = _recordBuffer.AsSpan(0, size);
         var sequence = _nextSequence++;
         StorageFormat.WriteRecordPrefix(record, sequence, RecordFlags.Lost, bucket, key, 0, 0);
+        Append(record, bucket, key, sequence, RecordFlags.Lost);
+    }
+
+    /// <summary>
+    /// Seals a record written up to its value, appends it to the active segment and points the key's entry at it (the
+    /// key's latest record from now on); a failed append fails the store.
+    /// </summary>
+    private void Append(Span<byte> record, byte[] bucket, byte[] key, ulong sequence, RecordFlags flags)
+    {
         StorageFormat.SealRecord(record);
         long offset;
         try
@@ -228,17 +213,15 @@ public sealed partial class LogStore : IReplicaStore, IDisposable
             throw Fail(e);
         }
 
-        // A roll inside the append may not move the entry, but look it up again rather than trust the old reference.
-        ref var entry = ref _keys.FindOrAdd(bucket, key, out _);
-        Release(entry);
-        entry.Sequence = sequence;
-        entry.SegmentId = _active.Id;
-        entry.Offset = offset;
-        entry.Size = size;
-        entry.Flags = RecordFlags.Lost;
-        entry.CorruptOnRead = false;
-        Hold(entry);
-        _active.Pending!.Add(new HintEntry(sequence, offset, size, RecordFlags.Lost, entry.Bucket, entry.Key));
+        // Looked up after the append: a roll inside it may not move the entry, but nothing is trusted across it.
+        ref var entry = ref _keys.FindOrAdd(bucket, key, out var added);
+        if (!added)
+        {
+            Release(entry);
+        }
+
+        Point(ref entry, sequence, _active.Id, offset, record.Length, flags, corruptOnRead: false);
+        _active.Pending!.Add(new SegmentIndexEntry(sequence, offset, record.Length, flags, entry.Bucket, entry.Key));
         HasUnsyncedWrites = true;
     }
 
@@ -409,21 +392,21 @@ public sealed partial class LogStore : IReplicaStore, IDisposable
     }
 
     /// <summary>
-    /// Seals a writable segment: fsyncs it, then writes its hint file under a temporary name, fsyncs it and renames
+    /// Seals a writable segment: fsyncs it, then writes its index file under a temporary name, fsyncs it and renames
     /// it into place. The caller syncs the directory (creating the next segment does).
     /// </summary>
     private void Seal(Segment segment)
     {
         segment.File.Sync();
-        WriteHint(segment, segment.Pending!);
+        WriteIndex(segment, segment.Pending!);
         segment.Pending = null;
         segment.Sealed = true;
     }
 
-    private void WriteHint(Segment segment, List<HintEntry> entries)
+    private void WriteIndex(Segment segment, List<SegmentIndexEntry> entries)
     {
-        var bytes = HintFile.Encode(segment.Id, segment.Length, entries);
-        var name = StorageFormat.HintName(segment.Id);
+        var bytes = SegmentIndexFile.Encode(segment.Id, segment.Length, entries);
+        var name = StorageFormat.IndexName(segment.Id);
         var temporary = name + StorageFormat.TemporarySuffix;
         using (var file = _medium.Create(temporary))
         {
@@ -432,6 +415,21 @@ public sealed partial class LogStore : IReplicaStore, IDisposable
         }
 
         _medium.Rename(temporary, name);
+    }
+
+    /// <summary>
+    /// Points a key's entry at a record and counts the record live (<see cref="Hold"/>); what the entry pointed at before,
+    /// if anything, was released by the caller.
+    /// </summary>
+    private void Point(ref KeyEntry entry, ulong sequence, ulong segmentId, long offset, int size, RecordFlags flags, bool corruptOnRead)
+    {
+        entry.Sequence = sequence;
+        entry.SegmentId = segmentId;
+        entry.Offset = offset;
+        entry.Size = size;
+        entry.Flags = flags;
+        entry.CorruptOnRead = corruptOnRead;
+        Hold(entry);
     }
 
     /// <summary>Removes an entry's record from its segment's live bytes and the entry from the key count.</summary>

@@ -60,19 +60,25 @@ public sealed record CorruptRecord(ulong SegmentId, long Offset, byte[]? Bucket,
 /// <summary>What <see cref="LogStore.Open"/> found and did.</summary>
 public sealed class RecoveryReport
 {
-    /// <summary>Segments read (from hints or by scanning).</summary>
+    /// <summary>Segments read (from their index file or by scanning).</summary>
     public int SegmentsRead { get; internal set; }
 
-    /// <summary>Segments whose key directory came from a valid hint file.</summary>
-    public int SegmentsFromHints { get; internal set; }
+    /// <summary>Segments whose key directory entries came from a valid segment index file.</summary>
+    public int SegmentsFromIndex { get; internal set; }
 
-    /// <summary>Segments scanned record by record (the last one, and any whose hint file was missing or bad).</summary>
+    /// <summary>Segments scanned record by record (the last one, and any whose index file was missing or bad).</summary>
     public int SegmentsScanned { get; internal set; }
 
-    /// <summary>Hint files that failed their checksum or format check and were ignored.</summary>
-    public int BadHintFiles { get; internal set; }
+    /// <summary>Segment index files that failed their checksum or format check and were ignored.</summary>
+    public int BadIndexFiles { get; internal set; }
 
-    /// <summary>Records (or hint entries) read.</summary>
+    /// <summary>
+    /// Segment index files found under their former name (<c>*.hint</c>, written by earlier versions) and renamed to
+    /// <c>*.idx</c> before they were read.
+    /// </summary>
+    public int IndexFilesRenamed { get; internal set; }
+
+    /// <summary>Records (or segment index entries) read.</summary>
     public long Records { get; internal set; }
 
     /// <summary>Bytes cut from the tails of unsealed segments: torn or partial records written before a crash.</summary>
@@ -81,7 +87,7 @@ public sealed class RecoveryReport
     /// <summary>Records that failed their checksum outside a torn tail.</summary>
     public IReadOnlyList<CorruptRecord> CorruptRecords => _corrupt;
 
-    /// <summary>Unfinished files removed: temporary hint files and empty segments without a complete header.</summary>
+    /// <summary>Unfinished files removed: temporary index files and empty segments without a complete header.</summary>
     public int IncompleteFilesRemoved { get; internal set; }
 
     private readonly List<CorruptRecord> _corrupt = [];
@@ -90,7 +96,8 @@ public sealed class RecoveryReport
 
     /// <inheritdoc/>
     public override string ToString() =>
-        $"{SegmentsRead} segments ({SegmentsFromHints} from hints, {SegmentsScanned} scanned, {BadHintFiles} bad hint files), "
+        $"{SegmentsRead} segments ({SegmentsFromIndex} from their index, {SegmentsScanned} scanned, {BadIndexFiles} bad index files, "
+        + $"{IndexFilesRenamed} index files renamed from *.hint), "
         + $"{Records} records, {TornBytesTruncated} torn bytes truncated, {_corrupt.Count} corrupt records";
 }
 

@@ -44,7 +44,7 @@ internal readonly record struct RecordHeader(
 ///   [u32 length: bytes after this field][u32 CRC32C of the bytes after this field]
 ///   [u64 sequence][u8 flags][u16 bucket length][u16 key length][u32 value length (decoded)]
 ///   [bucket][key][stored value: the encoded sibling set, maybe compressed]
-/// hint file:
+/// segment index file (its magic keeps the letters of the file's former name, "hint file"):
 ///   [u32 magic "DYHT"][u16 version=1][u16 reserved=0][u64 segment id][u64 segment length][u32 entry count]
 ///   entry count × ([u64 sequence][u64 offset][u32 record size][u8 flags][u16 bucket length][u16 key length][bucket][key])
 ///   [u32 CRC32C of every byte before]
@@ -53,14 +53,20 @@ internal readonly record struct RecordHeader(
 internal static class StorageFormat
 {
     public const uint SegmentMagic = 0x47535944; // "DYSG" read little-endian
-    public const uint HintMagic = 0x54485944;    // "DYHT" read little-endian
+    public const uint IndexMagic = 0x54485944;    // "DYHT" read little-endian
     public const ushort FormatVersion = 1;
     public const int SegmentHeaderBytes = 20;
     public const int RecordHeaderBytes = 25;
-    public const int HintHeaderBytes = 28;
-    public const int HintEntryFixedBytes = 25;
+    public const int IndexHeaderBytes = 28;
+    public const int IndexEntryFixedBytes = 25;
     public const string SegmentSuffix = ".seg";
-    public const string HintSuffix = ".hint";
+    public const string IndexSuffix = ".idx";
+
+    /// <summary>
+    /// The former name of segment index files. Recovery renames any it finds to <see cref="IndexSuffix"/>; nothing
+    /// writes it any more.
+    /// </summary>
+    public const string LegacyIndexSuffix = ".hint";
     public const string TemporarySuffix = ".tmp";
 
     /// <summary>The smallest plausible value of a record's length field.</summary>
@@ -68,7 +74,9 @@ internal static class StorageFormat
 
     public static string SegmentName(ulong id) => id.ToString("D20", System.Globalization.CultureInfo.InvariantCulture) + SegmentSuffix;
 
-    public static string HintName(ulong id) => id.ToString("D20", System.Globalization.CultureInfo.InvariantCulture) + HintSuffix;
+    public static string IndexName(ulong id) => id.ToString("D20", System.Globalization.CultureInfo.InvariantCulture) + IndexSuffix;
+
+    public static string LegacyIndexName(ulong id) => id.ToString("D20", System.Globalization.CultureInfo.InvariantCulture) + LegacyIndexSuffix;
 
     public static bool TryParseId(string name, string suffix, out ulong id)
     {

@@ -7,11 +7,11 @@ namespace Dynamo.Protocol;
 /// <summary>
 /// The reply to <see cref="ClusterInfoRequest"/>: the members, the defaults and which member owns each partition.
 /// <code>
-/// +-------------+-----+---+---+---+--------+----------+-----+-------------+
-/// | fingerprint |  Q  | N | R | W | count  | member 0 | ... |   owners    |
-/// |     u64     | u32 |u8 |u8 |u8 | varint |          |     | Q x u16     |
-/// +-------------+-----+---+---+---+--------+----------+-----+-------------+
-/// Q: a power of two, 1 to PartitionsMax; N >= 1; 1 &lt;= R, W &lt;= N; count: 1 to MembersMax
+/// +-------------+-----+---+---+---+---------------+---------+
+/// | fingerprint |  Q  | N | R | W |    members    | owners  |
+/// |     u64     | u32 |u8 |u8 |u8 | list (member) | Q x u16 |
+/// +-------------+-----+---+---+---+---------------+---------+
+/// Q: a power of two, 1 to PartitionsMax; N >= 1; 1 &lt;= R, W &lt;= N; members: 1 to MembersMax
 /// member: +---------+----------+   node id: UTF-8, 1 to NameBytesMax bytes
 ///         | node id | endpoint |   endpoint: UTF-8 "host:port", 1 to NameBytesMax bytes
 ///         |  bytes  |  bytes   |
@@ -24,16 +24,11 @@ public readonly ref struct ClusterInfoReply : IMessage<ClusterInfoReply>
     private const int FixedBytes = 8 + 4 + 1 + 1 + 1;
     private const string MembersField = "member count";
     private const string PartitionsField = "partition count";
-    private const string NodeIdField = "node id";
-    private const string EndpointField = "endpoint";
     private const string OwnersField = "owners";
 
-    private readonly ReadOnlySpan<ClusterMember> _members;
+    private readonly MessageList<ClusterMemberCodec, ClusterMember, ClusterMemberSpan> _members;
     private readonly ReadOnlySpan<ushort> _owners;
-    private readonly ReadOnlySpan<byte> _encodedMembers;
     private readonly ReadOnlySpan<byte> _encodedOwners;
-    private readonly bool _fromPayload;
-    private readonly int _length;
 
     /// <summary>
     /// Builds cluster information; <paramref name="owners"/> holds, for each partition, the index of its owner in
@@ -50,14 +45,8 @@ public readonly ref struct ClusterInfoReply : IMessage<ClusterInfoReply>
     {
         CheckPartitionCount((uint)owners.Length);
         CheckQuorums(n, r, w);
-        CheckMemberCount(members.Length);
-        var length = FixedBytes + Leb128.Size((uint)members.Length) + (owners.Length * sizeof(ushort));
-        foreach (var member in members)
-        {
-            CheckMember(member.NodeId.Span, member.Endpoint.Span);
-            length += MessageWriter.BytesSize(member.NodeId.Length) + MessageWriter.BytesSize(member.Endpoint.Length);
-        }
-
+        _members = MessageList<ClusterMemberCodec, ClusterMember, ClusterMemberSpan>.Of(members, ProtocolLimits.MembersMax, MembersField);
+        CheckMemberCount(_members.Count);
         foreach (var owner in owners)
         {
             CheckOwner(owner, members.Length);
@@ -67,14 +56,9 @@ public readonly ref struct ClusterInfoReply : IMessage<ClusterInfoReply>
         DefaultN = n;
         DefaultR = r;
         DefaultW = w;
-        MemberCount = members.Length;
         PartitionCount = owners.Length;
-        _members = members;
         _owners = owners;
-        _encodedMembers = default;
         _encodedOwners = default;
-        _fromPayload = false;
-        _length = length;
     }
 
     private ClusterInfoReply(
@@ -82,23 +66,17 @@ public readonly ref struct ClusterInfoReply : IMessage<ClusterInfoReply>
         byte n,
         byte r,
         byte w,
-        int memberCount,
-        ReadOnlySpan<byte> encodedMembers,
-        ReadOnlySpan<byte> encodedOwners,
-        int length)
+        MessageList<ClusterMemberCodec, ClusterMember, ClusterMemberSpan> members,
+        ReadOnlySpan<byte> encodedOwners)
     {
         RingFingerprint = ringFingerprint;
         DefaultN = n;
         DefaultR = r;
         DefaultW = w;
-        MemberCount = memberCount;
         PartitionCount = encodedOwners.Length / sizeof(ushort);
-        _members = default;
+        _members = members;
         _owners = default;
-        _encodedMembers = encodedMembers;
         _encodedOwners = encodedOwners;
-        _fromPayload = true;
-        _length = length;
     }
 
     /// <inheritdoc/>
@@ -120,23 +98,20 @@ public readonly ref struct ClusterInfoReply : IMessage<ClusterInfoReply>
     public byte DefaultW { get; }
 
     /// <summary>The number of members.</summary>
-    public int MemberCount { get; }
+    public int MemberCount => _members.Count;
 
     /// <summary>The members in index order, without allocating: <c>foreach (var m in reply.Members)</c>.</summary>
-    public ClusterMemberEnumerator Members =>
-        _fromPayload
-            ? new ClusterMemberEnumerator(_encodedMembers, MemberCount)
-            : new ClusterMemberEnumerator(_members);
+    public MessageList<ClusterMemberCodec, ClusterMember, ClusterMemberSpan> Members => _members;
 
     /// <inheritdoc/>
-    public int Length => _length;
+    public int Length => FixedBytes + (int)_members.Length + (PartitionCount * sizeof(ushort));
 
     /// <summary>The index (in <see cref="Members"/> order) of the member that owns <paramref name="partition"/>.</summary>
     public int GetOwner(int partition)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(partition);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(partition, PartitionCount);
-        return _fromPayload
+        return _owners.IsEmpty
             ? BinaryPrimitives.ReadUInt16LittleEndian(_encodedOwners.Slice(partition * sizeof(ushort), sizeof(ushort)))
             : _owners[partition];
     }
@@ -144,26 +119,19 @@ public readonly ref struct ClusterInfoReply : IMessage<ClusterInfoReply>
     /// <inheritdoc/>
     public void WriteTo(Span<byte> destination)
     {
-        var writer = new MessageWriter(destination, _length);
+        var writer = new MessageWriter(destination, Length);
         writer.WriteU64(RingFingerprint);
         writer.WriteU32((uint)PartitionCount);
         writer.WriteU8(DefaultN);
         writer.WriteU8(DefaultR);
         writer.WriteU8(DefaultW);
-        writer.WriteVarint((uint)MemberCount);
-        if (_fromPayload)
+        _members.WriteTo(ref writer);
+        if (_owners.IsEmpty)
         {
-            writer.WriteRaw(_encodedMembers);
             writer.WriteRaw(_encodedOwners);
         }
         else
         {
-            foreach (var member in _members)
-            {
-                writer.WriteBytes(member.NodeId.Span);
-                writer.WriteBytes(member.Endpoint.Span);
-            }
-
             foreach (var owner in _owners)
             {
                 writer.WriteU16(owner);
@@ -185,25 +153,16 @@ public readonly ref struct ClusterInfoReply : IMessage<ClusterInfoReply>
         var r = reader.ReadU8("R");
         var w = reader.ReadU8("W");
         CheckQuorums(n, r, w);
-        var count = reader.ReadCount(ProtocolLimits.MembersMax, MembersField);
-        CheckMemberCount(count);
-        var start = reader.Position;
-        for (var i = 0; i < count; i++)
-        {
-            var nodeId = reader.ReadBytes(ProtocolLimits.NameBytesMax, NodeIdField);
-            var endpoint = reader.ReadBytes(ProtocolLimits.NameBytesMax, EndpointField);
-            CheckMember(nodeId, endpoint);
-        }
-
-        var members = reader.Between(start, reader.Position);
+        var members = MessageList<ClusterMemberCodec, ClusterMember, ClusterMemberSpan>.Read(ref reader, ProtocolLimits.MembersMax, MembersField);
+        CheckMemberCount(members.Count);
         var owners = reader.Take((int)partitions * sizeof(ushort), OwnersField);
         reader.EnsureEnd();
         for (var p = 0; p < owners.Length; p += sizeof(ushort))
         {
-            CheckOwner(BinaryPrimitives.ReadUInt16LittleEndian(owners[p..]), count);
+            CheckOwner(BinaryPrimitives.ReadUInt16LittleEndian(owners[p..]), members.Count);
         }
 
-        return new ClusterInfoReply(fingerprint, n, r, w, count, members, owners, payload.Length);
+        return new ClusterInfoReply(fingerprint, n, r, w, members, owners);
     }
 
     private static void CheckPartitionCount(uint partitions)
@@ -229,17 +188,10 @@ public readonly ref struct ClusterInfoReply : IMessage<ClusterInfoReply>
 
     private static void CheckMemberCount(int count)
     {
-        MessageFields.CheckCount(count, ProtocolLimits.MembersMax, MembersField);
         if (count == 0)
         {
             throw MessageErrors.BadRequest("Cluster information lists no member.");
         }
-    }
-
-    private static void CheckMember(ReadOnlySpan<byte> nodeId, ReadOnlySpan<byte> endpoint)
-    {
-        MessageFields.CheckText(nodeId, ProtocolLimits.NameBytesMax, required: true, NodeIdField);
-        MessageFields.CheckEndpoint(endpoint, EndpointField);
     }
 
     private static void CheckOwner(ushort owner, int memberCount)
@@ -297,59 +249,30 @@ public readonly ref struct ClusterMemberSpan
     public string EndpointText => Encoding.UTF8.GetString(Endpoint);
 }
 
-/// <summary>Walks the members of a <see cref="ClusterInfoReply"/> in index order without allocating.</summary>
-public ref struct ClusterMemberEnumerator
+/// <summary>The list element of <see cref="ClusterInfoReply.Members"/>: node id and endpoint, both required.</summary>
+public readonly struct ClusterMemberCodec : IElementCodec<ClusterMember, ClusterMemberSpan>
 {
-    private readonly ReadOnlySpan<ClusterMember> _members;
-    private readonly bool _fromPayload;
-    private readonly int _count;
-    private MessageReader _reader;
-    private int _index;
+    static ClusterMemberSpan IElementCodec<ClusterMember, ClusterMemberSpan>.View(scoped in ClusterMember value) =>
+        new(value.NodeId.Span, value.Endpoint.Span);
 
-    internal ClusterMemberEnumerator(ReadOnlySpan<ClusterMember> members)
+    static void IElementCodec<ClusterMember, ClusterMemberSpan>.Check(scoped ClusterMemberSpan element)
     {
-        _members = members;
-        _count = members.Length;
-        _index = -1;
+        MessageFields.CheckText(element.NodeId, ProtocolLimits.NameBytesMax, required: true, MessageFields.NodeId);
+        MessageFields.CheckEndpoint(element.Endpoint, MessageFields.Endpoint);
     }
 
-    internal ClusterMemberEnumerator(ReadOnlySpan<byte> encoded, int count)
+    static int IElementCodec<ClusterMember, ClusterMemberSpan>.Size(scoped ClusterMemberSpan element) =>
+        MessageWriter.BytesSize(element.NodeId.Length) + MessageWriter.BytesSize(element.Endpoint.Length);
+
+    static void IElementCodec<ClusterMember, ClusterMemberSpan>.Write(ref MessageWriter writer, ClusterMemberSpan element)
     {
-        _reader = new MessageReader(encoded);
-        _fromPayload = true;
-        _count = count;
-        _index = -1;
+        writer.WriteBytes(element.NodeId);
+        writer.WriteBytes(element.Endpoint);
     }
 
-    /// <summary>The member at the current position.</summary>
-    public ClusterMemberSpan Current { get; private set; }
-
-    /// <summary>Returns this enumerator, so that <c>foreach</c> works on it.</summary>
-    public readonly ClusterMemberEnumerator GetEnumerator() => this;
-
-    /// <summary>Moves to the next member.</summary>
-    public bool MoveNext()
+    static ClusterMemberSpan IElementCodec<ClusterMember, ClusterMemberSpan>.Read(scoped ref MessageReader reader)
     {
-        if (_index + 1 >= _count)
-        {
-            _index = _count;
-            return false;
-        }
-
-        _index++;
-        if (_fromPayload)
-        {
-            // Already validated by ClusterInfoReply.Read: these reads cannot fail.
-            var nodeId = _reader.ReadBytes(ProtocolLimits.NameBytesMax, "node id");
-            var endpoint = _reader.ReadBytes(ProtocolLimits.NameBytesMax, "endpoint");
-            Current = new ClusterMemberSpan(nodeId, endpoint);
-        }
-        else
-        {
-            var member = _members[_index];
-            Current = new ClusterMemberSpan(member.NodeId.Span, member.Endpoint.Span);
-        }
-
-        return true;
+        var nodeId = reader.ReadBytes(ProtocolLimits.NameBytesMax, MessageFields.NodeId);
+        return new ClusterMemberSpan(nodeId, reader.ReadBytes(ProtocolLimits.NameBytesMax, MessageFields.Endpoint));
     }
 }

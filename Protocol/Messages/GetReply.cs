@@ -3,10 +3,10 @@ namespace Dynamo.Protocol;
 /// <summary>
 /// The reply to <see cref="GetRequest"/>: the key's context and its siblings. Zero siblings means not found.
 /// <code>
-/// +---------+--------+-----------+-----------+-----+
-/// | context | count  | sibling 0 | sibling 1 | ... |   context: opaque, empty when the key has no versions
-/// |  bytes  | varint |           |           |     |   count: 0 to SiblingsMax
-/// +---------+--------+-----------+-----------+-----+
+/// +---------+----------------+
+/// | context |    siblings    |   context: opaque, empty when the key has no versions
+/// |  bytes  | list (sibling) |   siblings: 0 to SiblingsMax
+/// +---------+----------------+
 /// sibling: +-------+-------+
 ///          | flags | value |   flags: bit 0 = tombstone (its value is empty); bit 1 = value omitted;
 ///          |  u8   | bytes |          bits 2-7 reserved (0)
@@ -28,12 +28,8 @@ public readonly ref struct GetReply : IMessage<GetReply>
     public const byte OmittedFlag = 0x02;
 
     private const string SiblingsField = "sibling count";
-    private const string SiblingFlagsField = "sibling flags";
 
-    private readonly ReadOnlySpan<SiblingValue> _values;
-    private readonly ReadOnlySpan<byte> _encoded;
-    private readonly bool _fromPayload;
-    private readonly int _length;
+    private readonly MessageList<SiblingCodec, SiblingValue, SiblingSpan> _siblings;
 
     /// <summary>
     /// Builds a get reply; throws <see cref="ProtocolException"/> when the context, a value, the sibling count or
@@ -42,37 +38,20 @@ public readonly ref struct GetReply : IMessage<GetReply>
     public GetReply(ReadOnlySpan<byte> context, ReadOnlySpan<SiblingValue> siblings)
     {
         MessageFields.CheckLength(context, ProtocolLimits.ContextBytesMax, MessageFields.Context);
-        MessageFields.CheckCount(siblings.Length, ProtocolLimits.SiblingsMax, SiblingsField);
-        long length = MessageWriter.BytesSize(context.Length) + Leb128.Size((uint)siblings.Length);
-        foreach (var sibling in siblings)
-        {
-            var value = sibling.Value.Span;
-            MessageFields.CheckLength(value, ProtocolLimits.ValueBytesMax, MessageFields.Value);
-            CheckTombstone(sibling.IsTombstone, value);
-            length += 1 + (sibling.IsOmitted ? Leb128.Size(sibling.OmittedLength) : MessageWriter.BytesSize(value.Length));
-        }
-
+        _siblings = MessageList<SiblingCodec, SiblingValue, SiblingSpan>.Of(siblings, ProtocolLimits.SiblingsMax, SiblingsField);
+        var length = MessageWriter.BytesSize(context.Length) + _siblings.Length;
         if (length > ProtocolLimits.UncompressedFrameBytesMax)
         {
             throw MessageErrors.TooLarge("get reply", (uint)Math.Min(length, uint.MaxValue), ProtocolLimits.UncompressedFrameBytesMax);
         }
 
         Context = context;
-        _values = siblings;
-        _encoded = default;
-        _fromPayload = false;
-        SiblingCount = siblings.Length;
-        _length = (int)length;
     }
 
-    private GetReply(ReadOnlySpan<byte> context, int count, ReadOnlySpan<byte> encodedSiblings, int length)
+    private GetReply(ReadOnlySpan<byte> context, MessageList<SiblingCodec, SiblingValue, SiblingSpan> siblings)
     {
         Context = context;
-        _values = default;
-        _encoded = encodedSiblings;
-        _fromPayload = true;
-        SiblingCount = count;
-        _length = length;
+        _siblings = siblings;
     }
 
     /// <inheritdoc/>
@@ -82,45 +61,23 @@ public readonly ref struct GetReply : IMessage<GetReply>
     public ReadOnlySpan<byte> Context { get; }
 
     /// <summary>The number of siblings; 0 means the key was not found.</summary>
-    public int SiblingCount { get; }
+    public int SiblingCount => _siblings.Count;
 
     /// <summary>Whether the key was not found.</summary>
     public bool IsNotFound => SiblingCount == 0;
 
     /// <summary>The siblings in order, without allocating: <c>foreach (var s in reply.Siblings)</c>.</summary>
-    public SiblingEnumerator Siblings =>
-        _fromPayload ? new SiblingEnumerator(_encoded, SiblingCount) : new SiblingEnumerator(_values);
+    public MessageList<SiblingCodec, SiblingValue, SiblingSpan> Siblings => _siblings;
 
     /// <inheritdoc/>
-    public int Length => _length;
+    public int Length => MessageWriter.BytesSize(Context.Length) + (int)_siblings.Length;
 
     /// <inheritdoc/>
     public void WriteTo(Span<byte> destination)
     {
-        var writer = new MessageWriter(destination, _length);
+        var writer = new MessageWriter(destination, Length);
         writer.WriteBytes(Context);
-        writer.WriteVarint((uint)SiblingCount);
-        if (_fromPayload)
-        {
-            writer.WriteRaw(_encoded);
-        }
-        else
-        {
-            foreach (var sibling in _values)
-            {
-                if (sibling.IsOmitted)
-                {
-                    writer.WriteU8(OmittedFlag);
-                    writer.WriteVarint(sibling.OmittedLength);
-                }
-                else
-                {
-                    writer.WriteU8(sibling.IsTombstone ? TombstoneFlag : (byte)0);
-                    writer.WriteBytes(sibling.Value.Span);
-                }
-            }
-        }
-
+        _siblings.WriteTo(ref writer);
         writer.Finish();
     }
 
@@ -130,48 +87,9 @@ public readonly ref struct GetReply : IMessage<GetReply>
     {
         var reader = new MessageReader(payload);
         var context = reader.ReadBytes(ProtocolLimits.ContextBytesMax, MessageFields.Context);
-        var count = reader.ReadCount(ProtocolLimits.SiblingsMax, SiblingsField);
-        var start = reader.Position;
-        for (var i = 0; i < count; i++)
-        {
-            var flags = reader.ReadFlags(TombstoneFlag | OmittedFlag, SiblingFlagsField);
-            if ((flags & OmittedFlag) != 0)
-            {
-                if ((flags & TombstoneFlag) != 0)
-                {
-                    throw MessageErrors.BadRequest("A tombstone sibling is marked as having its value omitted.");
-                }
-
-                ReadOmittedLength(ref reader);
-                continue;
-            }
-
-            var value = reader.ReadBytes(ProtocolLimits.ValueBytesMax, MessageFields.Value);
-            CheckTombstone((flags & TombstoneFlag) != 0, value);
-        }
-
+        var siblings = MessageList<SiblingCodec, SiblingValue, SiblingSpan>.Read(ref reader, ProtocolLimits.SiblingsMax, SiblingsField);
         reader.EnsureEnd();
-        return new GetReply(context, count, reader.Between(start, reader.Position), payload.Length);
-    }
-
-    /// <summary>Reads the length of an omitted value: at most <see cref="ProtocolLimits.ValueBytesMax"/>.</summary>
-    internal static uint ReadOmittedLength(ref MessageReader reader)
-    {
-        var length = reader.ReadVarint("omitted value length");
-        if (length > ProtocolLimits.ValueBytesMax)
-        {
-            throw MessageErrors.TooLarge("omitted value length", length, ProtocolLimits.ValueBytesMax);
-        }
-
-        return length;
-    }
-
-    private static void CheckTombstone(bool isTombstone, ReadOnlySpan<byte> value)
-    {
-        if (isTombstone && !value.IsEmpty)
-        {
-            throw MessageErrors.BadRequest("A tombstone sibling carries a value.");
-        }
+        return new GetReply(context, siblings);
     }
 }
 
@@ -215,11 +133,7 @@ public readonly struct SiblingValue
     /// <exception cref="ProtocolException">The length is over <see cref="ProtocolLimits.ValueBytesMax"/>.</exception>
     public static SiblingValue Omitted(long length)
     {
-        if (length < 0 || length > ProtocolLimits.ValueBytesMax)
-        {
-            throw MessageErrors.TooLarge("omitted value length", (uint)Math.Clamp(length, 0, uint.MaxValue), ProtocolLimits.ValueBytesMax);
-        }
-
+        SiblingCodec.CheckOmittedLength(length);
         return new SiblingValue(isTombstone: false, isOmitted: true, (uint)length);
     }
 }
@@ -255,60 +169,73 @@ public readonly ref struct SiblingSpan
     public ReadOnlySpan<byte> Value { get; }
 }
 
-/// <summary>Walks the siblings of a <see cref="GetReply"/> without allocating.</summary>
-public ref struct SiblingEnumerator
+/// <summary>
+/// The list element of <see cref="GetReply.Siblings"/>: a flags byte, then the value, or for a value left out only its
+/// length.
+/// </summary>
+public readonly struct SiblingCodec : IElementCodec<SiblingValue, SiblingSpan>
 {
-    private readonly ReadOnlySpan<SiblingValue> _values;
-    private readonly bool _fromPayload;
-    private readonly int _count;
-    private MessageReader _reader;
-    private int _index;
+    private const string FlagsField = "sibling flags";
+    private const string OmittedLengthField = "omitted value length";
 
-    internal SiblingEnumerator(ReadOnlySpan<SiblingValue> values)
+    static SiblingSpan IElementCodec<SiblingValue, SiblingSpan>.View(scoped in SiblingValue value) =>
+        value.IsOmitted ? new SiblingSpan(value.OmittedLength) : new SiblingSpan(value.IsTombstone, value.Value.Span);
+
+    static void IElementCodec<SiblingValue, SiblingSpan>.Check(scoped SiblingSpan element)
     {
-        _values = values;
-        _count = values.Length;
-        _index = -1;
+        // An omitted value's length was checked where it was made: by SiblingValue.Omitted or by Read.
+        if (element.IsOmitted)
+        {
+            return;
+        }
+
+        MessageFields.CheckLength(element.Value, ProtocolLimits.ValueBytesMax, MessageFields.Value);
+        if (element.IsTombstone && !element.Value.IsEmpty)
+        {
+            throw MessageErrors.BadRequest("A tombstone sibling carries a value.");
+        }
     }
 
-    internal SiblingEnumerator(ReadOnlySpan<byte> encoded, int count)
+    static int IElementCodec<SiblingValue, SiblingSpan>.Size(scoped SiblingSpan element) =>
+        1 + (element.IsOmitted ? Leb128.Size((uint)element.Length) : MessageWriter.BytesSize(element.Value.Length));
+
+    static void IElementCodec<SiblingValue, SiblingSpan>.Write(ref MessageWriter writer, SiblingSpan element)
     {
-        _reader = new MessageReader(encoded);
-        _fromPayload = true;
-        _count = count;
-        _index = -1;
+        if (element.IsOmitted)
+        {
+            writer.WriteU8(GetReply.OmittedFlag);
+            writer.WriteVarint((uint)element.Length);
+            return;
+        }
+
+        writer.WriteU8(element.IsTombstone ? GetReply.TombstoneFlag : (byte)0);
+        writer.WriteBytes(element.Value);
     }
 
-    /// <summary>The sibling at the current position.</summary>
-    public SiblingSpan Current { get; private set; }
-
-    /// <summary>Returns this enumerator, so that <c>foreach</c> works on it.</summary>
-    public readonly SiblingEnumerator GetEnumerator() => this;
-
-    /// <summary>Moves to the next sibling.</summary>
-    public bool MoveNext()
+    static SiblingSpan IElementCodec<SiblingValue, SiblingSpan>.Read(scoped ref MessageReader reader)
     {
-        if (_index + 1 >= _count)
+        var flags = reader.ReadFlags(GetReply.TombstoneFlag | GetReply.OmittedFlag, FlagsField);
+        if ((flags & GetReply.OmittedFlag) == 0)
         {
-            _index = _count;
-            return false;
+            return new SiblingSpan((flags & GetReply.TombstoneFlag) != 0, reader.ReadBytes(ProtocolLimits.ValueBytesMax, MessageFields.Value));
         }
 
-        _index++;
-        if (_fromPayload)
+        if ((flags & GetReply.TombstoneFlag) != 0)
         {
-            // Already validated by GetReply.Read: these reads cannot fail.
-            var flags = _reader.ReadU8("sibling flags");
-            Current = (flags & GetReply.OmittedFlag) != 0
-                ? new SiblingSpan(GetReply.ReadOmittedLength(ref _reader))
-                : new SiblingSpan((flags & GetReply.TombstoneFlag) != 0, _reader.ReadBytes(ProtocolLimits.ValueBytesMax, MessageFields.Value));
-        }
-        else
-        {
-            var sibling = _values[_index];
-            Current = sibling.IsOmitted ? new SiblingSpan(sibling.OmittedLength) : new SiblingSpan(sibling.IsTombstone, sibling.Value.Span);
+            throw MessageErrors.BadRequest("A tombstone sibling is marked as having its value omitted.");
         }
 
-        return true;
+        var length = reader.ReadVarint(OmittedLengthField);
+        CheckOmittedLength(length);
+        return new SiblingSpan(length);
+    }
+
+    /// <summary>Rejects the length of an omitted value over <see cref="ProtocolLimits.ValueBytesMax"/> (or negative) with TooLarge.</summary>
+    internal static void CheckOmittedLength(long length)
+    {
+        if (length < 0 || length > ProtocolLimits.ValueBytesMax)
+        {
+            throw MessageErrors.TooLarge(OmittedLengthField, (uint)Math.Clamp(length, 0, uint.MaxValue), ProtocolLimits.ValueBytesMax);
+        }
     }
 }

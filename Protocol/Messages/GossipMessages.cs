@@ -6,10 +6,10 @@ namespace Dynamo.Protocol;
 /// Push-pull gossip, node to node: the sender's view of every member it knows. Reply: <see cref="GossipReply"/>,
 /// the peer's view after merging the sender's. Both carry the same member list.
 /// <code>
-/// +--------+----------+-----+
-/// | count  | member 0 | ... |   count: 1 to MembersMax
-/// | varint |          |     |
-/// +--------+----------+-----+
+/// +---------------+
+/// |    members    |   members: 1 to MembersMax
+/// | list (member) |
+/// +---------------+
 /// member: +---------+----------+-------+--------+-----------+
 ///         | node id | endpoint | epoch | status | heartbeat |
 ///         |  bytes  |  bytes   |  u32  |   u8   |    u64    |
@@ -21,59 +21,59 @@ namespace Dynamo.Protocol;
 /// </summary>
 public readonly ref struct GossipRequest : IMessage<GossipRequest>
 {
-    private readonly GossipMemberList _list;
+    private readonly MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan> _members;
 
     /// <summary>Builds a gossip message; throws <see cref="ProtocolException"/> when a member breaks a rule.</summary>
-    public GossipRequest(ReadOnlySpan<GossipMember> members) => _list = new GossipMemberList(members);
+    public GossipRequest(ReadOnlySpan<GossipMember> members) => _members = GossipMemberCodec.Of(members);
 
-    private GossipRequest(GossipMemberList list) => _list = list;
+    private GossipRequest(MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan> members) => _members = members;
 
     /// <inheritdoc/>
     public static Opcode Opcode => Opcode.Gossip;
 
     /// <summary>The number of members.</summary>
-    public int MemberCount => _list.Count;
+    public int MemberCount => _members.Count;
 
     /// <summary>The members in order, without allocating.</summary>
-    public GossipMemberEnumerator Members => _list.GetEnumerator();
+    public MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan> Members => _members;
 
     /// <inheritdoc/>
-    public int Length => _list.Length;
+    public int Length => (int)_members.Length;
 
     /// <inheritdoc/>
-    public void WriteTo(Span<byte> destination) => _list.WriteTo(destination);
+    public void WriteTo(Span<byte> destination) => GossipMemberCodec.Write(_members, destination);
 
     /// <inheritdoc/>
-    public static GossipRequest Read(ReadOnlySpan<byte> payload) => new(GossipMemberList.Read(payload));
+    public static GossipRequest Read(ReadOnlySpan<byte> payload) => new(GossipMemberCodec.Read(payload));
 }
 
 /// <summary>The reply to <see cref="GossipRequest"/>: the peer's view, in the same layout.</summary>
 public readonly ref struct GossipReply : IMessage<GossipReply>
 {
-    private readonly GossipMemberList _list;
+    private readonly MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan> _members;
 
     /// <summary>Builds a gossip reply; throws <see cref="ProtocolException"/> when a member breaks a rule.</summary>
-    public GossipReply(ReadOnlySpan<GossipMember> members) => _list = new GossipMemberList(members);
+    public GossipReply(ReadOnlySpan<GossipMember> members) => _members = GossipMemberCodec.Of(members);
 
-    private GossipReply(GossipMemberList list) => _list = list;
+    private GossipReply(MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan> members) => _members = members;
 
     /// <inheritdoc/>
     public static Opcode Opcode => Opcode.GossipReply;
 
     /// <summary>The number of members.</summary>
-    public int MemberCount => _list.Count;
+    public int MemberCount => _members.Count;
 
     /// <summary>The members in order, without allocating.</summary>
-    public GossipMemberEnumerator Members => _list.GetEnumerator();
+    public MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan> Members => _members;
 
     /// <inheritdoc/>
-    public int Length => _list.Length;
+    public int Length => (int)_members.Length;
 
     /// <inheritdoc/>
-    public void WriteTo(Span<byte> destination) => _list.WriteTo(destination);
+    public void WriteTo(Span<byte> destination) => GossipMemberCodec.Write(_members, destination);
 
     /// <inheritdoc/>
-    public static GossipReply Read(ReadOnlySpan<byte> payload) => new(GossipMemberList.Read(payload));
+    public static GossipReply Read(ReadOnlySpan<byte> payload) => new(GossipMemberCodec.Read(payload));
 }
 
 /// <summary>A member's state in gossip, as the sender believes it.</summary>
@@ -158,184 +158,78 @@ public readonly ref struct GossipMemberSpan
     public string EndpointText => Encoding.UTF8.GetString(Endpoint);
 }
 
-/// <summary>Walks the members of a gossip message in order without allocating.</summary>
-public ref struct GossipMemberEnumerator
+/// <summary>
+/// The list element of <see cref="GossipRequest.Members"/> and <see cref="GossipReply.Members"/>: node id, endpoint
+/// (empty while unknown), epoch, status and heartbeat. Also the rules of the whole list, which both messages share.
+/// </summary>
+public readonly struct GossipMemberCodec : IElementCodec<GossipMember, GossipMemberSpan>
 {
-    private readonly ReadOnlySpan<GossipMember> _members;
-    private readonly bool _fromPayload;
-    private readonly int _count;
-    private MessageReader _reader;
-    private int _index;
-
-    internal GossipMemberEnumerator(ReadOnlySpan<GossipMember> members)
-    {
-        _members = members;
-        _count = members.Length;
-        _index = -1;
-    }
-
-    internal GossipMemberEnumerator(ReadOnlySpan<byte> encoded, int count)
-    {
-        _reader = new MessageReader(encoded);
-        _fromPayload = true;
-        _count = count;
-        _index = -1;
-    }
-
-    /// <summary>The member at the current position.</summary>
-    public GossipMemberSpan Current { get; private set; }
-
-    /// <summary>Returns this enumerator, so that <c>foreach</c> works on it.</summary>
-    public readonly GossipMemberEnumerator GetEnumerator() => this;
-
-    /// <summary>Moves to the next member.</summary>
-    public bool MoveNext()
-    {
-        if (_index + 1 >= _count)
-        {
-            _index = _count;
-            return false;
-        }
-
-        _index++;
-        if (_fromPayload)
-        {
-            // Already validated by GossipMemberList.Read: these reads cannot fail.
-            Current = GossipMemberList.ReadMember(ref _reader);
-        }
-        else
-        {
-            var m = _members[_index];
-            Current = new GossipMemberSpan(m.NodeId.Span, m.Endpoint.Span, m.Epoch, m.Status, m.Heartbeat);
-        }
-
-        return true;
-    }
-}
-
-/// <summary>The member list shared by <see cref="GossipRequest"/> and <see cref="GossipReply"/>.</summary>
-internal readonly ref struct GossipMemberList
-{
-    private const int FixedMemberBytes = 4 + 1 + 8;
     private const string CountField = "member count";
-    private const string NodeIdField = "node id";
-    private const string EndpointField = "endpoint";
     private const string StatusField = "status";
 
-    private readonly ReadOnlySpan<GossipMember> _members;
-    private readonly ReadOnlySpan<byte> _encoded;
-    private readonly bool _fromPayload;
+    static GossipMemberSpan IElementCodec<GossipMember, GossipMemberSpan>.View(scoped in GossipMember value) =>
+        new(value.NodeId.Span, value.Endpoint.Span, value.Epoch, value.Status, value.Heartbeat);
 
-    public GossipMemberList(ReadOnlySpan<GossipMember> members)
+    static void IElementCodec<GossipMember, GossipMemberSpan>.Check(scoped GossipMemberSpan element)
     {
-        CheckCount(members.Length);
-        var length = Leb128.Size((uint)members.Length);
-        foreach (var member in members)
+        MessageFields.CheckText(element.NodeId, ProtocolLimits.NameBytesMax, required: true, MessageFields.NodeId);
+        if (!element.Endpoint.IsEmpty)
         {
-            CheckMember(member.NodeId.Span, member.Endpoint.Span);
-            CheckStatus((byte)member.Status);
-            length += MessageWriter.BytesSize(member.NodeId.Length) + MessageWriter.BytesSize(member.Endpoint.Length)
-                + FixedMemberBytes;
+            MessageFields.CheckEndpoint(element.Endpoint, MessageFields.Endpoint);
         }
 
-        _members = members;
-        _encoded = default;
-        _fromPayload = false;
-        Count = members.Length;
-        Length = length;
-    }
-
-    private GossipMemberList(ReadOnlySpan<byte> encoded, int count, int length)
-    {
-        _members = default;
-        _encoded = encoded;
-        _fromPayload = true;
-        Count = count;
-        Length = length;
-    }
-
-    public int Count { get; }
-
-    public int Length { get; }
-
-    public GossipMemberEnumerator GetEnumerator() =>
-        _fromPayload ? new GossipMemberEnumerator(_encoded, Count) : new GossipMemberEnumerator(_members);
-
-    public void WriteTo(Span<byte> destination)
-    {
-        var writer = new MessageWriter(destination, Length);
-        writer.WriteVarint((uint)Count);
-        if (_fromPayload)
+        if (element.Status is not (GossipStatus.Up or GossipStatus.Down))
         {
-            writer.WriteRaw(_encoded);
+            throw MessageErrors.BadRequest("A member's status is neither up (1) nor down (2).");
         }
-        else
-        {
-            foreach (var member in _members)
-            {
-                writer.WriteBytes(member.NodeId.Span);
-                writer.WriteBytes(member.Endpoint.Span);
-                writer.WriteU32(member.Epoch);
-                writer.WriteU8((byte)member.Status);
-                writer.WriteU64(member.Heartbeat);
-            }
-        }
-
-        writer.Finish();
     }
 
-    /// <remarks>Every member is checked here, so walking the list afterwards cannot fail.</remarks>
-    public static GossipMemberList Read(ReadOnlySpan<byte> payload)
-    {
-        var reader = new MessageReader(payload);
-        var count = reader.ReadCount(ProtocolLimits.MembersMax, CountField);
-        CheckCount(count);
-        var start = reader.Position;
-        for (var i = 0; i < count; i++)
-        {
-            var member = ReadMember(ref reader);
-            CheckMember(member.NodeId, member.Endpoint);
-            CheckStatus((byte)member.Status);
-        }
+    static int IElementCodec<GossipMember, GossipMemberSpan>.Size(scoped GossipMemberSpan element) =>
+        MessageWriter.BytesSize(element.NodeId.Length) + MessageWriter.BytesSize(element.Endpoint.Length)
+        + sizeof(uint) + 1 + sizeof(ulong);
 
-        var encoded = reader.Between(start, reader.Position);
-        reader.EnsureEnd();
-        return new GossipMemberList(encoded, count, payload.Length);
+    static void IElementCodec<GossipMember, GossipMemberSpan>.Write(ref MessageWriter writer, GossipMemberSpan element)
+    {
+        writer.WriteBytes(element.NodeId);
+        writer.WriteBytes(element.Endpoint);
+        writer.WriteU32(element.Epoch);
+        writer.WriteU8((byte)element.Status);
+        writer.WriteU64(element.Heartbeat);
     }
 
-    public static GossipMemberSpan ReadMember(scoped ref MessageReader reader)
+    static GossipMemberSpan IElementCodec<GossipMember, GossipMemberSpan>.Read(scoped ref MessageReader reader)
     {
-        var nodeId = reader.ReadBytes(ProtocolLimits.NameBytesMax, NodeIdField);
-        var endpoint = reader.ReadBytes(ProtocolLimits.NameBytesMax, EndpointField);
+        var nodeId = reader.ReadBytes(ProtocolLimits.NameBytesMax, MessageFields.NodeId);
+        var endpoint = reader.ReadBytes(ProtocolLimits.NameBytesMax, MessageFields.Endpoint);
         var epoch = reader.ReadU32("epoch");
         var status = reader.ReadU8(StatusField);
         var heartbeat = reader.ReadU64("heartbeat");
         return new GossipMemberSpan(nodeId, endpoint, epoch, (GossipStatus)status, heartbeat);
     }
 
-    private static void CheckCount(int count)
+    /// <summary>A gossip member list over <paramref name="members"/>: 1 to <see cref="ProtocolLimits.MembersMax"/>, each checked.</summary>
+    internal static MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan> Of(ReadOnlySpan<GossipMember> members) =>
+        CheckNotEmpty(MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan>.Of(members, ProtocolLimits.MembersMax, CountField));
+
+    /// <summary>Reads a whole gossip payload: the member list and nothing after it.</summary>
+    internal static MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan> Read(ReadOnlySpan<byte> payload)
     {
-        MessageFields.CheckCount(count, ProtocolLimits.MembersMax, CountField);
-        if (count == 0)
-        {
-            throw MessageErrors.BadRequest("Gossip lists no member.");
-        }
+        var reader = new MessageReader(payload);
+        var members = CheckNotEmpty(
+            MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan>.Read(ref reader, ProtocolLimits.MembersMax, CountField));
+        reader.EnsureEnd();
+        return members;
     }
 
-    private static void CheckMember(ReadOnlySpan<byte> nodeId, ReadOnlySpan<byte> endpoint)
+    /// <summary>Writes a whole gossip payload.</summary>
+    internal static void Write(MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan> members, Span<byte> destination)
     {
-        MessageFields.CheckText(nodeId, ProtocolLimits.NameBytesMax, required: true, NodeIdField);
-        if (!endpoint.IsEmpty)
-        {
-            MessageFields.CheckEndpoint(endpoint, EndpointField);
-        }
+        var writer = new MessageWriter(destination, (int)members.Length);
+        members.WriteTo(ref writer);
+        writer.Finish();
     }
 
-    private static void CheckStatus(byte status)
-    {
-        if (status is not ((byte)GossipStatus.Up or (byte)GossipStatus.Down))
-        {
-            throw MessageErrors.BadRequest("A member's status is neither up (1) nor down (2).");
-        }
-    }
+    private static MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan> CheckNotEmpty(
+        MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan> members) =>
+        members.Count == 0 ? throw MessageErrors.BadRequest("Gossip lists no member.") : members;
 }

@@ -91,11 +91,10 @@ public readonly ref struct KeyCopySpan
 /// Anti-entropy, the last step: the initiator's keys, with version hashes, in some tree leaves (segments) whose hashes
 /// differ. Reply: <see cref="KeysCompareReply"/>.
 /// <code>
-/// +--------+-----------+-----+--------+-------+-----+   segments: 0 to SegmentsMax; keys: 0 to KeyVersionsMax;
-/// the whole payload at most UncompressedFrameBytesMax
-/// | count  | segment 0 | ... | count  | key 0 | ... |
-/// | varint |           |     | varint |       |     |
-/// +--------+-----------+-----+--------+-------+-----+
+/// +----------------+------------+   segments: 0 to SegmentsMax; keys: 0 to KeyVersionsMax;
+/// |    segments    |    keys    |   the whole payload at most UncompressedFrameBytesMax
+/// | list (segment) | list (key) |
+/// +----------------+------------+
 /// segment: | partition varint | index varint |
 /// key:     +--------+-------+--------------+
 ///          | bucket |  key  | version hash |
@@ -108,106 +107,53 @@ public readonly ref struct KeysCompareRequest : IMessage<KeysCompareRequest>
     private const string SegmentsField = "segment count";
     private const string KeysField = "key count";
 
-    private readonly ReadOnlySpan<TreeNode> _segments;
-    private readonly ReadOnlySpan<KeyVersionEntry> _keys;
-    private readonly ReadOnlySpan<byte> _encodedSegments;
-    private readonly ReadOnlySpan<byte> _encodedKeys;
-    private readonly bool _fromPayload;
-    private readonly int _length;
+    private readonly MessageList<TreeNodeCodec, TreeNode, TreeNode> _segments;
+    private readonly MessageList<KeyVersionCodec, KeyVersionEntry, KeyVersionSpan> _keys;
 
     /// <summary>Builds a keys comparison; throws <see cref="ProtocolException"/> when a rule of the layout is broken.</summary>
     public KeysCompareRequest(ReadOnlySpan<TreeNode> segments, ReadOnlySpan<KeyVersionEntry> keys)
+        : this(
+            MessageList<TreeNodeCodec, TreeNode, TreeNode>.Of(segments, ProtocolLimits.SegmentsMax, SegmentsField),
+            MessageList<KeyVersionCodec, KeyVersionEntry, KeyVersionSpan>.Of(keys, ProtocolLimits.KeyVersionsMax, KeysField))
     {
-        MessageFields.CheckCount(segments.Length, ProtocolLimits.SegmentsMax, SegmentsField);
-        MessageFields.CheckCount(keys.Length, ProtocolLimits.KeyVersionsMax, KeysField);
-        long length = Leb128.Size((uint)segments.Length) + Leb128.Size((uint)keys.Length);
-        foreach (var segment in segments)
-        {
-            length += TreeFields.NodeSize(segment.Partition, segment.Index);
-        }
-
-        foreach (var key in keys)
-        {
-            MessageFields.CheckLength(key.Bucket.Span, ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
-            MessageFields.CheckLength(key.Key.Span, ProtocolLimits.KeyBytesMax, MessageFields.Key);
-            length += MessageWriter.BytesSize(key.Bucket.Length) + MessageWriter.BytesSize(key.Key.Length) + sizeof(ulong);
-        }
-
+        var length = _segments.Length + _keys.Length;
         if (length > ProtocolLimits.UncompressedFrameBytesMax)
         {
-            throw MessageErrors.TooLarge("keys compare", (uint)length, ProtocolLimits.UncompressedFrameBytesMax);
+            throw MessageErrors.TooLarge("keys compare", (uint)Math.Min(length, uint.MaxValue), ProtocolLimits.UncompressedFrameBytesMax);
         }
-
-        SegmentCount = segments.Length;
-        KeyCount = keys.Length;
-        _segments = segments;
-        _keys = keys;
-        _encodedSegments = default;
-        _encodedKeys = default;
-        _fromPayload = false;
-        _length = (int)length;
     }
 
     private KeysCompareRequest(
-        int segmentCount, ReadOnlySpan<byte> encodedSegments, int keyCount, ReadOnlySpan<byte> encodedKeys, int length)
+        MessageList<TreeNodeCodec, TreeNode, TreeNode> segments, MessageList<KeyVersionCodec, KeyVersionEntry, KeyVersionSpan> keys)
     {
-        SegmentCount = segmentCount;
-        KeyCount = keyCount;
-        _segments = default;
-        _keys = default;
-        _encodedSegments = encodedSegments;
-        _encodedKeys = encodedKeys;
-        _fromPayload = true;
-        _length = length;
+        _segments = segments;
+        _keys = keys;
     }
 
     /// <inheritdoc/>
     public static Opcode Opcode => Opcode.KeysCompare;
 
     /// <summary>The number of segments.</summary>
-    public int SegmentCount { get; }
+    public int SegmentCount => _segments.Count;
 
     /// <summary>The number of keys.</summary>
-    public int KeyCount { get; }
+    public int KeyCount => _keys.Count;
 
     /// <summary>The segments (tree leaves) compared, without allocating.</summary>
-    public TreeNodeEnumerator Segments =>
-        _fromPayload ? new TreeNodeEnumerator(_encodedSegments, SegmentCount) : new TreeNodeEnumerator(_segments);
+    public MessageList<TreeNodeCodec, TreeNode, TreeNode> Segments => _segments;
 
     /// <summary>The initiator's keys in those segments, without allocating.</summary>
-    public KeyVersionEnumerator Keys =>
-        _fromPayload ? new KeyVersionEnumerator(_encodedKeys, KeyCount) : new KeyVersionEnumerator(_keys);
+    public MessageList<KeyVersionCodec, KeyVersionEntry, KeyVersionSpan> Keys => _keys;
 
     /// <inheritdoc/>
-    public int Length => _length;
+    public int Length => (int)(_segments.Length + _keys.Length);
 
     /// <inheritdoc/>
     public void WriteTo(Span<byte> destination)
     {
-        var writer = new MessageWriter(destination, _length);
-        writer.WriteVarint((uint)SegmentCount);
-        if (_fromPayload)
-        {
-            writer.WriteRaw(_encodedSegments);
-            writer.WriteVarint((uint)KeyCount);
-            writer.WriteRaw(_encodedKeys);
-        }
-        else
-        {
-            foreach (var segment in _segments)
-            {
-                TreeFields.WriteNode(ref writer, segment.Partition, segment.Index);
-            }
-
-            writer.WriteVarint((uint)KeyCount);
-            foreach (var key in _keys)
-            {
-                writer.WriteBytes(key.Bucket.Span);
-                writer.WriteBytes(key.Key.Span);
-                writer.WriteU64(key.VersionHash);
-            }
-        }
-
+        var writer = new MessageWriter(destination, Length);
+        _segments.WriteTo(ref writer);
+        _keys.WriteTo(ref writer);
         writer.Finish();
     }
 
@@ -215,24 +161,10 @@ public readonly ref struct KeysCompareRequest : IMessage<KeysCompareRequest>
     public static KeysCompareRequest Read(ReadOnlySpan<byte> payload)
     {
         var reader = new MessageReader(payload);
-        var segments = reader.ReadCount(ProtocolLimits.SegmentsMax, SegmentsField);
-        var start = reader.Position;
-        for (var i = 0; i < segments; i++)
-        {
-            TreeFields.ReadNode(ref reader);
-        }
-
-        var encodedSegments = reader.Between(start, reader.Position);
-        var keys = reader.ReadCount(ProtocolLimits.KeyVersionsMax, KeysField);
-        start = reader.Position;
-        for (var i = 0; i < keys; i++)
-        {
-            KeyVersionEnumerator.ReadEntry(ref reader);
-        }
-
-        var encodedKeys = reader.Between(start, reader.Position);
+        var segments = MessageList<TreeNodeCodec, TreeNode, TreeNode>.Read(ref reader, ProtocolLimits.SegmentsMax, SegmentsField);
+        var keys = MessageList<KeyVersionCodec, KeyVersionEntry, KeyVersionSpan>.Read(ref reader, ProtocolLimits.KeyVersionsMax, KeysField);
         reader.EnsureEnd();
-        return new KeysCompareRequest(segments, encodedSegments, keys, encodedKeys, payload.Length);
+        return new KeysCompareRequest(segments, keys);
     }
 }
 
@@ -240,10 +172,10 @@ public readonly ref struct KeysCompareRequest : IMessage<KeysCompareRequest>
 /// The reply to <see cref="KeysCompareRequest"/>: the peer's copy of every key of the segments that it holds
 /// differently from the initiator, or that only one side holds.
 /// <code>
-/// +--------+--------+-----+   count: 0 to KeyCopiesMax; the whole payload at most UncompressedFrameBytesMax
-/// | count  | copy 0 | ... |
-/// | varint |        |     |
-/// +--------+--------+-----+
+/// +-------------+   copies: 0 to KeyCopiesMax; the whole payload at most UncompressedFrameBytesMax
+/// |   copies    |
+/// | list (copy) |
+/// +-------------+
 /// copy: +--------+-------+--------+   object: opaque encoded sibling set; empty = the peer holds nothing
 ///       | bucket |  key  | object |
 ///       | bytes  | bytes | bytes  |
@@ -254,86 +186,41 @@ public readonly ref struct KeysCompareReply : IMessage<KeysCompareReply>
 {
     private const string CopiesField = "key copy count";
 
-    private readonly ReadOnlySpan<KeyCopyEntry> _copies;
-    private readonly ReadOnlySpan<byte> _encoded;
-    private readonly bool _fromPayload;
-    private readonly int _length;
+    private readonly MessageList<KeyCopyCodec, KeyCopyEntry, KeyCopySpan> _copies;
 
     /// <summary>
     /// Builds a keys comparison reply; throws <see cref="ProtocolException"/> when a field, the count or the whole
     /// payload is over its limit.
     /// </summary>
     public KeysCompareReply(ReadOnlySpan<KeyCopyEntry> copies)
+        : this(MessageList<KeyCopyCodec, KeyCopyEntry, KeyCopySpan>.Of(copies, ProtocolLimits.KeyCopiesMax, CopiesField))
     {
-        MessageFields.CheckCount(copies.Length, ProtocolLimits.KeyCopiesMax, CopiesField);
-        long length = Leb128.Size((uint)copies.Length);
-        foreach (var copy in copies)
-        {
-            MessageFields.CheckLength(copy.Bucket.Span, ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
-            MessageFields.CheckLength(copy.Key.Span, ProtocolLimits.KeyBytesMax, MessageFields.Key);
-            MessageFields.CheckLength(copy.Object.Span, ProtocolLimits.ObjectBytesMax, MessageFields.Object);
-            length += MessageWriter.BytesSize(copy.Bucket.Length) + MessageWriter.BytesSize(copy.Key.Length)
-                + MessageWriter.BytesSize(copy.Object.Length);
-        }
-
-        if (length > ProtocolLimits.UncompressedFrameBytesMax)
+        if (_copies.Length > ProtocolLimits.UncompressedFrameBytesMax)
         {
             throw MessageErrors.TooLarge(
-                "keys compare reply", (uint)Math.Min(length, uint.MaxValue), ProtocolLimits.UncompressedFrameBytesMax);
+                "keys compare reply", (uint)Math.Min(_copies.Length, uint.MaxValue), ProtocolLimits.UncompressedFrameBytesMax);
         }
-
-        Count = copies.Length;
-        _copies = copies;
-        _encoded = default;
-        _fromPayload = false;
-        _length = (int)length;
     }
 
-    private KeysCompareReply(int count, ReadOnlySpan<byte> encoded, int length)
-    {
-        Count = count;
-        _copies = default;
-        _encoded = encoded;
-        _fromPayload = true;
-        _length = length;
-    }
+    private KeysCompareReply(MessageList<KeyCopyCodec, KeyCopyEntry, KeyCopySpan> copies) => _copies = copies;
 
     /// <inheritdoc/>
     public static Opcode Opcode => Opcode.KeysCompareReply;
 
     /// <summary>The number of key copies.</summary>
-    public int Count { get; }
+    public int Count => _copies.Count;
 
     /// <summary>The key copies in order, without allocating.</summary>
-    public KeyCopyEnumerator Copies =>
-        _fromPayload ? new KeyCopyEnumerator(_encoded, Count) : new KeyCopyEnumerator(_copies);
+    public MessageList<KeyCopyCodec, KeyCopyEntry, KeyCopySpan> Copies => _copies;
 
     /// <inheritdoc/>
-    public int Length => _length;
-
-    /// <summary>The encoded size of one copy in this reply, so that a sender can fill a frame up to its limit.</summary>
-    public static int CopySize(int bucketBytes, int keyBytes, int objectBytes) =>
-        MessageWriter.BytesSize(bucketBytes) + MessageWriter.BytesSize(keyBytes) + MessageWriter.BytesSize(objectBytes);
+    public int Length => (int)_copies.Length;
 
     /// <inheritdoc/>
     public void WriteTo(Span<byte> destination)
     {
-        var writer = new MessageWriter(destination, _length);
-        writer.WriteVarint((uint)Count);
-        if (_fromPayload)
-        {
-            writer.WriteRaw(_encoded);
-        }
-        else
-        {
-            foreach (var copy in _copies)
-            {
-                writer.WriteBytes(copy.Bucket.Span);
-                writer.WriteBytes(copy.Key.Span);
-                writer.WriteBytes(copy.Object.Span);
-            }
-        }
-
+        var writer = new MessageWriter(destination, Length);
+        _copies.WriteTo(ref writer);
         writer.Finish();
     }
 
@@ -341,73 +228,35 @@ public readonly ref struct KeysCompareReply : IMessage<KeysCompareReply>
     public static KeysCompareReply Read(ReadOnlySpan<byte> payload)
     {
         var reader = new MessageReader(payload);
-        var count = reader.ReadCount(ProtocolLimits.KeyCopiesMax, CopiesField);
-        var start = reader.Position;
-        for (var i = 0; i < count; i++)
-        {
-            KeyCopyEnumerator.ReadEntry(ref reader);
-        }
-
-        var encoded = reader.Between(start, reader.Position);
+        var copies = MessageList<KeyCopyCodec, KeyCopyEntry, KeyCopySpan>.Read(ref reader, ProtocolLimits.KeyCopiesMax, CopiesField);
         reader.EnsureEnd();
-        return new KeysCompareReply(count, encoded, payload.Length);
+        return new KeysCompareReply(copies);
     }
 }
 
-/// <summary>Walks the keys of a <see cref="KeysCompareRequest"/> without allocating.</summary>
-public ref struct KeyVersionEnumerator
+/// <summary>The list element of <see cref="KeysCompareRequest.Keys"/>: bucket, key and version hash.</summary>
+public readonly struct KeyVersionCodec : IElementCodec<KeyVersionEntry, KeyVersionSpan>
 {
-    private readonly ReadOnlySpan<KeyVersionEntry> _keys;
-    private readonly bool _fromPayload;
-    private readonly int _count;
-    private MessageReader _reader;
-    private int _index;
+    static KeyVersionSpan IElementCodec<KeyVersionEntry, KeyVersionSpan>.View(scoped in KeyVersionEntry value) =>
+        new(value.Bucket.Span, value.Key.Span, value.VersionHash);
 
-    internal KeyVersionEnumerator(ReadOnlySpan<KeyVersionEntry> keys)
+    static void IElementCodec<KeyVersionEntry, KeyVersionSpan>.Check(scoped KeyVersionSpan element)
     {
-        _keys = keys;
-        _count = keys.Length;
-        _index = -1;
+        MessageFields.CheckLength(element.Bucket, ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
+        MessageFields.CheckLength(element.Key, ProtocolLimits.KeyBytesMax, MessageFields.Key);
     }
 
-    internal KeyVersionEnumerator(ReadOnlySpan<byte> encoded, int count)
+    static int IElementCodec<KeyVersionEntry, KeyVersionSpan>.Size(scoped KeyVersionSpan element) =>
+        MessageWriter.BytesSize(element.Bucket.Length) + MessageWriter.BytesSize(element.Key.Length) + sizeof(ulong);
+
+    static void IElementCodec<KeyVersionEntry, KeyVersionSpan>.Write(ref MessageWriter writer, KeyVersionSpan element)
     {
-        _reader = new MessageReader(encoded);
-        _fromPayload = true;
-        _count = count;
-        _index = -1;
+        writer.WriteBytes(element.Bucket);
+        writer.WriteBytes(element.Key);
+        writer.WriteU64(element.VersionHash);
     }
 
-    /// <summary>The key at the current position.</summary>
-    public KeyVersionSpan Current { get; private set; }
-
-    /// <summary>Returns this enumerator, so that <c>foreach</c> works on it.</summary>
-    public readonly KeyVersionEnumerator GetEnumerator() => this;
-
-    /// <summary>Moves to the next key.</summary>
-    public bool MoveNext()
-    {
-        if (_index + 1 >= _count)
-        {
-            _index = _count;
-            return false;
-        }
-
-        _index++;
-        if (_fromPayload)
-        {
-            Current = ReadEntry(ref _reader);
-        }
-        else
-        {
-            var key = _keys[_index];
-            Current = new KeyVersionSpan(key.Bucket.Span, key.Key.Span, key.VersionHash);
-        }
-
-        return true;
-    }
-
-    internal static KeyVersionSpan ReadEntry(scoped ref MessageReader reader)
+    static KeyVersionSpan IElementCodec<KeyVersionEntry, KeyVersionSpan>.Read(scoped ref MessageReader reader)
     {
         var bucket = reader.ReadBytes(ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
         var key = reader.ReadBytes(ProtocolLimits.KeyBytesMax, MessageFields.Key);
@@ -415,60 +264,31 @@ public ref struct KeyVersionEnumerator
     }
 }
 
-/// <summary>Walks the key copies of a <see cref="KeysCompareReply"/> without allocating.</summary>
-public ref struct KeyCopyEnumerator
+/// <summary>The list element of <see cref="KeysCompareReply.Copies"/>: bucket, key and object (empty when absent).</summary>
+public readonly struct KeyCopyCodec : IElementCodec<KeyCopyEntry, KeyCopySpan>
 {
-    private readonly ReadOnlySpan<KeyCopyEntry> _copies;
-    private readonly bool _fromPayload;
-    private readonly int _count;
-    private MessageReader _reader;
-    private int _index;
+    static KeyCopySpan IElementCodec<KeyCopyEntry, KeyCopySpan>.View(scoped in KeyCopyEntry value) =>
+        new(value.Bucket.Span, value.Key.Span, value.Object.Span);
 
-    internal KeyCopyEnumerator(ReadOnlySpan<KeyCopyEntry> copies)
+    static void IElementCodec<KeyCopyEntry, KeyCopySpan>.Check(scoped KeyCopySpan element)
     {
-        _copies = copies;
-        _count = copies.Length;
-        _index = -1;
+        MessageFields.CheckLength(element.Bucket, ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
+        MessageFields.CheckLength(element.Key, ProtocolLimits.KeyBytesMax, MessageFields.Key);
+        MessageFields.CheckLength(element.Object, ProtocolLimits.ObjectBytesMax, MessageFields.Object);
     }
 
-    internal KeyCopyEnumerator(ReadOnlySpan<byte> encoded, int count)
+    static int IElementCodec<KeyCopyEntry, KeyCopySpan>.Size(scoped KeyCopySpan element) =>
+        MessageWriter.BytesSize(element.Bucket.Length) + MessageWriter.BytesSize(element.Key.Length)
+        + MessageWriter.BytesSize(element.Object.Length);
+
+    static void IElementCodec<KeyCopyEntry, KeyCopySpan>.Write(ref MessageWriter writer, KeyCopySpan element)
     {
-        _reader = new MessageReader(encoded);
-        _fromPayload = true;
-        _count = count;
-        _index = -1;
+        writer.WriteBytes(element.Bucket);
+        writer.WriteBytes(element.Key);
+        writer.WriteBytes(element.Object);
     }
 
-    /// <summary>The copy at the current position.</summary>
-    public KeyCopySpan Current { get; private set; }
-
-    /// <summary>Returns this enumerator, so that <c>foreach</c> works on it.</summary>
-    public readonly KeyCopyEnumerator GetEnumerator() => this;
-
-    /// <summary>Moves to the next copy.</summary>
-    public bool MoveNext()
-    {
-        if (_index + 1 >= _count)
-        {
-            _index = _count;
-            return false;
-        }
-
-        _index++;
-        if (_fromPayload)
-        {
-            Current = ReadEntry(ref _reader);
-        }
-        else
-        {
-            var copy = _copies[_index];
-            Current = new KeyCopySpan(copy.Bucket.Span, copy.Key.Span, copy.Object.Span);
-        }
-
-        return true;
-    }
-
-    internal static KeyCopySpan ReadEntry(scoped ref MessageReader reader)
+    static KeyCopySpan IElementCodec<KeyCopyEntry, KeyCopySpan>.Read(scoped ref MessageReader reader)
     {
         var bucket = reader.ReadBytes(ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
         var key = reader.ReadBytes(ProtocolLimits.KeyBytesMax, MessageFields.Key);

@@ -42,6 +42,8 @@ internal static class MessageFields
     public const string Context = "context";
     public const string Object = "object";
     public const string Flags = "flags";
+    public const string NodeId = "node id";
+    public const string Endpoint = "endpoint";
 
     /// <summary>The text field of an info reply.</summary>
     public const string Text = "text";

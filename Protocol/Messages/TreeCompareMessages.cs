@@ -15,10 +15,10 @@ public readonly record struct TreeNode(int Partition, int Index);
 /// Anti-entropy, one level of a tree descent: the initiator's hashes of some tree nodes at one level. Reply:
 /// <see cref="TreeCompareReply"/>.
 /// <code>
-/// +-------+--------+--------+-----+
-/// | level | count  | hash 0 | ... |   level: 0 (roots), 1 (branches) or 2 (leaves); count: 0 to TreeHashesMax
-/// |  u8   | varint |        |     |
-/// +-------+--------+--------+-----+
+/// +-------+-------------+
+/// | level |   hashes    |   level: 0 (roots), 1 (branches) or 2 (leaves)
+/// |  u8   | list (hash) |   hashes: 0 to TreeHashesMax
+/// +-------+-------------+
 /// hash: +-----------+--------+------+   partition: below PartitionsMax
 ///       | partition | index  | hash |   index: 0 to 2^31 - 1
 ///       |  varint   | varint | u64  |
@@ -27,38 +27,18 @@ public readonly record struct TreeNode(int Partition, int Index);
 /// </summary>
 public readonly ref struct TreeCompareRequest : IMessage<TreeCompareRequest>
 {
-    private readonly ReadOnlySpan<TreeNodeHash> _hashes;
-    private readonly ReadOnlySpan<byte> _encoded;
-    private readonly bool _fromPayload;
-    private readonly int _length;
+    private readonly MessageList<TreeNodeHashCodec, TreeNodeHash, TreeNodeHash> _hashes;
 
     /// <summary>Builds a tree comparison; throws <see cref="ProtocolException"/> when a rule of the layout is broken.</summary>
     public TreeCompareRequest(int level, ReadOnlySpan<TreeNodeHash> hashes)
+        : this(CheckLevel((uint)level), MessageList<TreeNodeHashCodec, TreeNodeHash, TreeNodeHash>.Of(hashes, ProtocolLimits.TreeHashesMax, TreeFields.HashesField))
     {
-        CheckLevel((uint)level);
-        MessageFields.CheckCount(hashes.Length, ProtocolLimits.TreeHashesMax, TreeFields.HashesField);
-        var length = 1 + Leb128.Size((uint)hashes.Length);
-        foreach (var hash in hashes)
-        {
-            length += TreeFields.NodeSize(hash.Partition, hash.Index) + sizeof(ulong);
-        }
-
-        Level = level;
-        Count = hashes.Length;
-        _hashes = hashes;
-        _encoded = default;
-        _fromPayload = false;
-        _length = length;
     }
 
-    private TreeCompareRequest(int level, int count, ReadOnlySpan<byte> encoded, int length)
+    private TreeCompareRequest(int level, MessageList<TreeNodeHashCodec, TreeNodeHash, TreeNodeHash> hashes)
     {
         Level = level;
-        Count = count;
-        _hashes = default;
-        _encoded = encoded;
-        _fromPayload = true;
-        _length = length;
+        _hashes = hashes;
     }
 
     /// <inheritdoc/>
@@ -68,34 +48,20 @@ public readonly ref struct TreeCompareRequest : IMessage<TreeCompareRequest>
     public int Level { get; }
 
     /// <summary>The number of hashes.</summary>
-    public int Count { get; }
+    public int Count => _hashes.Count;
 
     /// <summary>The hashes in order, without allocating.</summary>
-    public TreeNodeHashEnumerator Hashes =>
-        _fromPayload ? new TreeNodeHashEnumerator(_encoded, Count) : new TreeNodeHashEnumerator(_hashes);
+    public MessageList<TreeNodeHashCodec, TreeNodeHash, TreeNodeHash> Hashes => _hashes;
 
     /// <inheritdoc/>
-    public int Length => _length;
+    public int Length => 1 + (int)_hashes.Length;
 
     /// <inheritdoc/>
     public void WriteTo(Span<byte> destination)
     {
-        var writer = new MessageWriter(destination, _length);
+        var writer = new MessageWriter(destination, Length);
         writer.WriteU8((byte)Level);
-        writer.WriteVarint((uint)Count);
-        if (_fromPayload)
-        {
-            writer.WriteRaw(_encoded);
-        }
-        else
-        {
-            foreach (var hash in _hashes)
-            {
-                TreeFields.WriteNode(ref writer, hash.Partition, hash.Index);
-                writer.WriteU64(hash.Hash);
-            }
-        }
-
+        _hashes.WriteTo(ref writer);
         writer.Finish();
     }
 
@@ -103,27 +69,20 @@ public readonly ref struct TreeCompareRequest : IMessage<TreeCompareRequest>
     public static TreeCompareRequest Read(ReadOnlySpan<byte> payload)
     {
         var reader = new MessageReader(payload);
-        var level = reader.ReadU8("level");
-        CheckLevel(level);
-        var count = reader.ReadCount(ProtocolLimits.TreeHashesMax, TreeFields.HashesField);
-        var start = reader.Position;
-        for (var i = 0; i < count; i++)
-        {
-            TreeFields.ReadNode(ref reader);
-            reader.ReadU64("hash");
-        }
-
-        var encoded = reader.Between(start, reader.Position);
+        var level = CheckLevel(reader.ReadU8("level"));
+        var hashes = MessageList<TreeNodeHashCodec, TreeNodeHash, TreeNodeHash>.Read(ref reader, ProtocolLimits.TreeHashesMax, TreeFields.HashesField);
         reader.EnsureEnd();
-        return new TreeCompareRequest(level, count, encoded, payload.Length);
+        return new TreeCompareRequest(level, hashes);
     }
 
-    private static void CheckLevel(uint level)
+    private static int CheckLevel(uint level)
     {
         if (level > ProtocolLimits.TreeLevelMax)
         {
             throw MessageErrors.BadRequest($"The tree level {level} is not 0, 1 or 2.");
         }
+
+        return (int)level;
     }
 }
 
@@ -131,109 +90,58 @@ public readonly ref struct TreeCompareRequest : IMessage<TreeCompareRequest>
 /// The reply to <see cref="TreeCompareRequest"/>: the tree nodes whose hashes differ from the peer's, and the
 /// partitions whose tree the peer has not finished building.
 /// <code>
-/// +--------+--------+-----+--------+-----------+-----+
-/// | count  | node 0 | ... | count  | partition | ... |   differing: 0 to TreeHashesMax; unready: 0 to PartitionsMax
-/// | varint |        |     | varint |  varint   |     |
-/// +--------+--------+-----+--------+-----------+-----+
-/// node: | partition varint | index varint |
+/// +-------------+------------------+   differing: 0 to TreeHashesMax
+/// |  differing  |     unready      |   unready: 0 to PartitionsMax
+/// | list (node) | list (partition) |
+/// +-------------+------------------+
+/// node: | partition varint | index varint |      partition: varint
 /// </code>
 /// </summary>
 public readonly ref struct TreeCompareReply : IMessage<TreeCompareReply>
 {
     private const string UnreadyField = "unready partition count";
 
-    private readonly ReadOnlySpan<TreeNode> _differing;
-    private readonly ReadOnlySpan<int> _unready;
-    private readonly ReadOnlySpan<byte> _encodedDiffering;
-    private readonly ReadOnlySpan<byte> _encodedUnready;
-    private readonly bool _fromPayload;
-    private readonly int _length;
+    private readonly MessageList<TreeNodeCodec, TreeNode, TreeNode> _differing;
+    private readonly MessageList<PartitionCodec, int, int> _unready;
 
     /// <summary>Builds a tree comparison reply; throws <see cref="ProtocolException"/> when a rule of the layout is broken.</summary>
     public TreeCompareReply(ReadOnlySpan<TreeNode> differing, ReadOnlySpan<int> unready)
+        : this(
+            MessageList<TreeNodeCodec, TreeNode, TreeNode>.Of(differing, ProtocolLimits.TreeHashesMax, TreeFields.NodesField),
+            MessageList<PartitionCodec, int, int>.Of(unready, ProtocolLimits.PartitionsMax, UnreadyField))
     {
-        MessageFields.CheckCount(differing.Length, ProtocolLimits.TreeHashesMax, TreeFields.NodesField);
-        MessageFields.CheckCount(unready.Length, ProtocolLimits.PartitionsMax, UnreadyField);
-        var length = Leb128.Size((uint)differing.Length) + Leb128.Size((uint)unready.Length);
-        foreach (var node in differing)
-        {
-            length += TreeFields.NodeSize(node.Partition, node.Index);
-        }
-
-        foreach (var partition in unready)
-        {
-            TreeFields.CheckPartition((uint)partition);
-            length += Leb128.Size((uint)partition);
-        }
-
-        DifferingCount = differing.Length;
-        UnreadyCount = unready.Length;
-        _differing = differing;
-        _unready = unready;
-        _encodedDiffering = default;
-        _encodedUnready = default;
-        _fromPayload = false;
-        _length = length;
     }
 
-    private TreeCompareReply(
-        int differingCount, ReadOnlySpan<byte> encodedDiffering, int unreadyCount, ReadOnlySpan<byte> encodedUnready, int length)
+    private TreeCompareReply(MessageList<TreeNodeCodec, TreeNode, TreeNode> differing, MessageList<PartitionCodec, int, int> unready)
     {
-        DifferingCount = differingCount;
-        UnreadyCount = unreadyCount;
-        _differing = default;
-        _unready = default;
-        _encodedDiffering = encodedDiffering;
-        _encodedUnready = encodedUnready;
-        _fromPayload = true;
-        _length = length;
+        _differing = differing;
+        _unready = unready;
     }
 
     /// <inheritdoc/>
     public static Opcode Opcode => Opcode.TreeCompareReply;
 
     /// <summary>The number of differing tree nodes.</summary>
-    public int DifferingCount { get; }
+    public int DifferingCount => _differing.Count;
 
     /// <summary>The number of unready partitions.</summary>
-    public int UnreadyCount { get; }
+    public int UnreadyCount => _unready.Count;
 
     /// <summary>The differing tree nodes in order, without allocating.</summary>
-    public TreeNodeEnumerator Differing =>
-        _fromPayload ? new TreeNodeEnumerator(_encodedDiffering, DifferingCount) : new TreeNodeEnumerator(_differing);
+    public MessageList<TreeNodeCodec, TreeNode, TreeNode> Differing => _differing;
 
     /// <summary>The unready partitions in order, without allocating.</summary>
-    public PartitionEnumerator Unready =>
-        _fromPayload ? new PartitionEnumerator(_encodedUnready, UnreadyCount) : new PartitionEnumerator(_unready);
+    public MessageList<PartitionCodec, int, int> Unready => _unready;
 
     /// <inheritdoc/>
-    public int Length => _length;
+    public int Length => (int)(_differing.Length + _unready.Length);
 
     /// <inheritdoc/>
     public void WriteTo(Span<byte> destination)
     {
-        var writer = new MessageWriter(destination, _length);
-        writer.WriteVarint((uint)DifferingCount);
-        if (_fromPayload)
-        {
-            writer.WriteRaw(_encodedDiffering);
-            writer.WriteVarint((uint)UnreadyCount);
-            writer.WriteRaw(_encodedUnready);
-        }
-        else
-        {
-            foreach (var node in _differing)
-            {
-                TreeFields.WriteNode(ref writer, node.Partition, node.Index);
-            }
-
-            writer.WriteVarint((uint)UnreadyCount);
-            foreach (var partition in _unready)
-            {
-                writer.WriteVarint((uint)partition);
-            }
-        }
-
+        var writer = new MessageWriter(destination, Length);
+        _differing.WriteTo(ref writer);
+        _unready.WriteTo(ref writer);
         writer.Finish();
     }
 
@@ -241,25 +149,69 @@ public readonly ref struct TreeCompareReply : IMessage<TreeCompareReply>
     public static TreeCompareReply Read(ReadOnlySpan<byte> payload)
     {
         var reader = new MessageReader(payload);
-        var differing = reader.ReadCount(ProtocolLimits.TreeHashesMax, TreeFields.NodesField);
-        var start = reader.Position;
-        for (var i = 0; i < differing; i++)
-        {
-            TreeFields.ReadNode(ref reader);
-        }
-
-        var encodedDiffering = reader.Between(start, reader.Position);
-        var unready = reader.ReadCount(ProtocolLimits.PartitionsMax, UnreadyField);
-        start = reader.Position;
-        for (var i = 0; i < unready; i++)
-        {
-            TreeFields.ReadPartition(ref reader);
-        }
-
-        var encodedUnready = reader.Between(start, reader.Position);
+        var differing = MessageList<TreeNodeCodec, TreeNode, TreeNode>.Read(ref reader, ProtocolLimits.TreeHashesMax, TreeFields.NodesField);
+        var unready = MessageList<PartitionCodec, int, int>.Read(ref reader, ProtocolLimits.PartitionsMax, UnreadyField);
         reader.EnsureEnd();
-        return new TreeCompareReply(differing, encodedDiffering, unready, encodedUnready, payload.Length);
+        return new TreeCompareReply(differing, unready);
     }
+}
+
+/// <summary>The list element of <see cref="TreeCompareRequest.Hashes"/>: a tree node and its hash.</summary>
+public readonly struct TreeNodeHashCodec : IElementCodec<TreeNodeHash, TreeNodeHash>
+{
+    static TreeNodeHash IElementCodec<TreeNodeHash, TreeNodeHash>.View(scoped in TreeNodeHash value) => value;
+
+    static void IElementCodec<TreeNodeHash, TreeNodeHash>.Check(TreeNodeHash element) =>
+        TreeFields.CheckNode(element.Partition, element.Index);
+
+    static int IElementCodec<TreeNodeHash, TreeNodeHash>.Size(TreeNodeHash element) =>
+        TreeFields.NodeSize(element.Partition, element.Index) + sizeof(ulong);
+
+    static void IElementCodec<TreeNodeHash, TreeNodeHash>.Write(ref MessageWriter writer, TreeNodeHash element)
+    {
+        TreeFields.WriteNode(ref writer, element.Partition, element.Index);
+        writer.WriteU64(element.Hash);
+    }
+
+    static TreeNodeHash IElementCodec<TreeNodeHash, TreeNodeHash>.Read(scoped ref MessageReader reader)
+    {
+        var node = TreeFields.ReadNode(ref reader);
+        return new TreeNodeHash(node.Partition, node.Index, reader.ReadU64("hash"));
+    }
+}
+
+/// <summary>
+/// The list element of <see cref="TreeCompareReply.Differing"/> and <see cref="KeysCompareRequest.Segments"/>: a tree
+/// node.
+/// </summary>
+public readonly struct TreeNodeCodec : IElementCodec<TreeNode, TreeNode>
+{
+    static TreeNode IElementCodec<TreeNode, TreeNode>.View(scoped in TreeNode value) => value;
+
+    static void IElementCodec<TreeNode, TreeNode>.Check(TreeNode element) =>
+        TreeFields.CheckNode(element.Partition, element.Index);
+
+    static int IElementCodec<TreeNode, TreeNode>.Size(TreeNode element) =>
+        TreeFields.NodeSize(element.Partition, element.Index);
+
+    static void IElementCodec<TreeNode, TreeNode>.Write(ref MessageWriter writer, TreeNode element) =>
+        TreeFields.WriteNode(ref writer, element.Partition, element.Index);
+
+    static TreeNode IElementCodec<TreeNode, TreeNode>.Read(scoped ref MessageReader reader) => TreeFields.ReadNode(ref reader);
+}
+
+/// <summary>The list element of <see cref="TreeCompareReply.Unready"/>: a partition, a varint below <see cref="ProtocolLimits.PartitionsMax"/>.</summary>
+public readonly struct PartitionCodec : IElementCodec<int, int>
+{
+    static int IElementCodec<int, int>.View(scoped in int value) => value;
+
+    static void IElementCodec<int, int>.Check(int element) => TreeFields.CheckPartition((uint)element);
+
+    static int IElementCodec<int, int>.Size(int element) => Leb128.Size((uint)element);
+
+    static void IElementCodec<int, int>.Write(ref MessageWriter writer, int element) => writer.WriteVarint((uint)element);
+
+    static int IElementCodec<int, int>.Read(scoped ref MessageReader reader) => TreeFields.ReadPartition(ref reader);
 }
 
 /// <summary>The encoding of tree nodes shared by the anti-entropy messages.</summary>
@@ -286,13 +238,14 @@ internal static class TreeFields
         }
     }
 
-    /// <summary>The encoded size of a node; checks both fields.</summary>
-    public static int NodeSize(int partition, int index)
+    public static void CheckNode(int partition, int index)
     {
         CheckPartition((uint)partition);
         CheckIndex((uint)index);
-        return Leb128.Size((uint)partition) + Leb128.Size((uint)index);
     }
+
+    /// <summary>The encoded size of a checked node.</summary>
+    public static int NodeSize(int partition, int index) => Leb128.Size((uint)partition) + Leb128.Size((uint)index);
 
     public static void WriteNode(ref MessageWriter writer, int partition, int index)
     {
@@ -313,150 +266,5 @@ internal static class TreeFields
         var index = reader.ReadVarint(IndexField);
         CheckIndex(index);
         return new TreeNode(partition, (int)index);
-    }
-}
-
-/// <summary>Walks the hashes of a <see cref="TreeCompareRequest"/> without allocating.</summary>
-public ref struct TreeNodeHashEnumerator
-{
-    private readonly ReadOnlySpan<TreeNodeHash> _hashes;
-    private readonly bool _fromPayload;
-    private readonly int _count;
-    private MessageReader _reader;
-    private int _index;
-
-    internal TreeNodeHashEnumerator(ReadOnlySpan<TreeNodeHash> hashes)
-    {
-        _hashes = hashes;
-        _count = hashes.Length;
-        _index = -1;
-    }
-
-    internal TreeNodeHashEnumerator(ReadOnlySpan<byte> encoded, int count)
-    {
-        _reader = new MessageReader(encoded);
-        _fromPayload = true;
-        _count = count;
-        _index = -1;
-    }
-
-    /// <summary>The hash at the current position.</summary>
-    public TreeNodeHash Current { get; private set; }
-
-    /// <summary>Returns this enumerator, so that <c>foreach</c> works on it.</summary>
-    public readonly TreeNodeHashEnumerator GetEnumerator() => this;
-
-    /// <summary>Moves to the next hash.</summary>
-    public bool MoveNext()
-    {
-        if (_index + 1 >= _count)
-        {
-            _index = _count;
-            return false;
-        }
-
-        _index++;
-        if (_fromPayload)
-        {
-            // Already validated by TreeCompareRequest.Read: these reads cannot fail.
-            var node = TreeFields.ReadNode(ref _reader);
-            Current = new TreeNodeHash(node.Partition, node.Index, _reader.ReadU64("hash"));
-        }
-        else
-        {
-            Current = _hashes[_index];
-        }
-
-        return true;
-    }
-}
-
-/// <summary>Walks tree nodes (of a <see cref="TreeCompareReply"/> or a <see cref="KeysCompareRequest"/>) without allocating.</summary>
-public ref struct TreeNodeEnumerator
-{
-    private readonly ReadOnlySpan<TreeNode> _nodes;
-    private readonly bool _fromPayload;
-    private readonly int _count;
-    private MessageReader _reader;
-    private int _index;
-
-    internal TreeNodeEnumerator(ReadOnlySpan<TreeNode> nodes)
-    {
-        _nodes = nodes;
-        _count = nodes.Length;
-        _index = -1;
-    }
-
-    internal TreeNodeEnumerator(ReadOnlySpan<byte> encoded, int count)
-    {
-        _reader = new MessageReader(encoded);
-        _fromPayload = true;
-        _count = count;
-        _index = -1;
-    }
-
-    /// <summary>The node at the current position.</summary>
-    public TreeNode Current { get; private set; }
-
-    /// <summary>Returns this enumerator, so that <c>foreach</c> works on it.</summary>
-    public readonly TreeNodeEnumerator GetEnumerator() => this;
-
-    /// <summary>Moves to the next node.</summary>
-    public bool MoveNext()
-    {
-        if (_index + 1 >= _count)
-        {
-            _index = _count;
-            return false;
-        }
-
-        _index++;
-        Current = _fromPayload ? TreeFields.ReadNode(ref _reader) : _nodes[_index];
-        return true;
-    }
-}
-
-/// <summary>Walks the unready partitions of a <see cref="TreeCompareReply"/> without allocating.</summary>
-public ref struct PartitionEnumerator
-{
-    private readonly ReadOnlySpan<int> _partitions;
-    private readonly bool _fromPayload;
-    private readonly int _count;
-    private MessageReader _reader;
-    private int _index;
-
-    internal PartitionEnumerator(ReadOnlySpan<int> partitions)
-    {
-        _partitions = partitions;
-        _count = partitions.Length;
-        _index = -1;
-    }
-
-    internal PartitionEnumerator(ReadOnlySpan<byte> encoded, int count)
-    {
-        _reader = new MessageReader(encoded);
-        _fromPayload = true;
-        _count = count;
-        _index = -1;
-    }
-
-    /// <summary>The partition at the current position.</summary>
-    public int Current { get; private set; }
-
-    /// <summary>Returns this enumerator, so that <c>foreach</c> works on it.</summary>
-    public readonly PartitionEnumerator GetEnumerator() => this;
-
-    /// <summary>Moves to the next partition.</summary>
-    public bool MoveNext()
-    {
-        if (_index + 1 >= _count)
-        {
-            _index = _count;
-            return false;
-        }
-
-        _index++;
-        Current = _fromPayload ? TreeFields.ReadPartition(ref _reader) : _partitions[_index];
-        return true;
     }
 }

@@ -36,7 +36,6 @@ internal sealed class FrameConnection : IReplySink, IDisposable
     private readonly CancellationTokenSource _closing = new();
     private int _outstanding;
     private int _readerDone;
-    private long _requestsRead;
 
     public FrameConnection(string id, IDuplexPipe transport, NodeLoop loop, NodeStatus status, ILogger logger)
     {
@@ -46,9 +45,6 @@ internal sealed class FrameConnection : IReplySink, IDisposable
         _status = status;
         _logger = logger;
     }
-
-    /// <summary>Frames read so far (for tests of backpressure).</summary>
-    public long RequestsRead => Interlocked.Read(ref _requestsRead);
 
     /// <summary>Requests read and not yet answered.</summary>
     public int Outstanding => Volatile.Read(ref _outstanding);
@@ -136,7 +132,6 @@ internal sealed class FrameConnection : IReplySink, IDisposable
 
                     haveSlot = false;
                     Interlocked.Increment(ref _outstanding);
-                    Interlocked.Increment(ref _requestsRead);
                     if (outcome == FrameOutcome.Post && !_loop.TryPost(post))
                     {
                         await _loop.PostAsync(post, cancellationToken).ConfigureAwait(false);

@@ -156,8 +156,8 @@ internal sealed class NodeStorage
         self = storage;
         var recovery = log.Recovery;
         Server.Log.StoreRecovered(
-            logger, recovery.SegmentsRead, recovery.SegmentsFromHints, recovery.SegmentsScanned, recovery.Records,
-            recovery.TornBytesTruncated, recovery.CorruptRecords.Count, storage.RecoveryMs);
+            logger, recovery.SegmentsRead, recovery.SegmentsFromIndex, recovery.SegmentsScanned, recovery.IndexFilesRenamed,
+            recovery.Records, recovery.TornBytesTruncated, recovery.CorruptRecords.Count, storage.RecoveryMs);
 
         var stored = EpochFile.Read(dataDirectory);
         var lost = recovery.TornBytesTruncated > 0 || recovery.CorruptRecords.Count > 0;
@@ -253,7 +253,7 @@ internal sealed class NodeStorage
         Line("bytes_compacted", stats?.BytesCompacted ?? 0);
         text.Append("last_sync_error:").Append(OneLine(Failure) ?? "ok").Append('\n');
         Line("recovery_ms", RecoveryMs);
-        Line("recovered_from_hints", _log?.Recovery.SegmentsFromHints ?? 0);
+        Line("recovered_from_index", _log?.Recovery.SegmentsFromIndex ?? 0);
         text.Append("hint_store:").Append(_hintLog is null ? "memory" : "log").Append('\n');
         Line("hint_store_bytes", _hintLog is null ? 0 : _hintLog.Log.Stats.LiveBytes + _hintLog.Log.Stats.GarbageBytes);
     }

@@ -20,33 +20,17 @@ internal static class AntiEntropyWire
     public static DecodedRequest DecodeTreeCompare(ReadOnlySpan<byte> payload)
     {
         var request = TreeCompareRequest.Read(payload);
-        var hashes = ImmutableArray.CreateBuilder<TreeHash>(request.Count);
-        foreach (var hash in request.Hashes)
-        {
-            hashes.Add(new TreeHash(hash.Partition, hash.Index, hash.Hash));
-        }
-
-        return new DecodedRequest(RequestKind.Core, Opcode.TreeCompare, new TreeCompare(request.Level, hashes.MoveToImmutable()));
+        var hashes = request.Hashes.ToImmutableArray(static hash => new TreeHash(hash.Partition, hash.Index, hash.Hash));
+        return new DecodedRequest(RequestKind.Core, Opcode.TreeCompare, new TreeCompare(request.Level, hashes));
     }
 
     /// <summary>Decodes a KeysCompare request, copying every entry out of the payload.</summary>
     public static DecodedRequest DecodeKeysCompare(ReadOnlySpan<byte> payload)
     {
         var request = KeysCompareRequest.Read(payload);
-        var segments = ImmutableArray.CreateBuilder<TreeIndex>(request.SegmentCount);
-        foreach (var segment in request.Segments)
-        {
-            segments.Add(new TreeIndex(segment.Partition, segment.Index));
-        }
-
-        var keys = ImmutableArray.CreateBuilder<KeyVersion>(request.KeyCount);
-        foreach (var key in request.Keys)
-        {
-            keys.Add(new KeyVersion(key.Bucket.ToArray(), key.Key.ToArray(), key.VersionHash));
-        }
-
-        return new DecodedRequest(
-            RequestKind.Core, Opcode.KeysCompare, new KeysCompare(segments.MoveToImmutable(), keys.MoveToImmutable()));
+        var segments = request.Segments.ToImmutableArray(ToTreeIndex);
+        var keys = request.Keys.ToImmutableArray(static key => new KeyVersion(key.Bucket.ToArray(), key.Key.ToArray(), key.VersionHash));
+        return new DecodedRequest(RequestKind.Core, Opcode.KeysCompare, new KeysCompare(segments, keys));
     }
 
     /// <summary>Decodes the operator's Repair request.</summary>
@@ -77,19 +61,7 @@ internal static class AntiEntropyWire
     public static NodeResponse ReadTreeCompareReply(ReadOnlySpan<byte> payload)
     {
         var reply = TreeCompareReply.Read(payload);
-        var differing = ImmutableArray.CreateBuilder<TreeIndex>(reply.DifferingCount);
-        foreach (var node in reply.Differing)
-        {
-            differing.Add(new TreeIndex(node.Partition, node.Index));
-        }
-
-        var unready = ImmutableArray.CreateBuilder<int>(reply.UnreadyCount);
-        foreach (var partition in reply.Unready)
-        {
-            unready.Add(partition);
-        }
-
-        return new TreeCompareResult(differing.MoveToImmutable(), unready.MoveToImmutable());
+        return new TreeCompareResult(reply.Differing.ToImmutableArray(ToTreeIndex), reply.Unready.ToImmutableArray(static partition => partition));
     }
 
     /// <summary>Maps a peer's KeysCompareReply to the core's result; an object that does not decode fails the reply.</summary>
@@ -134,6 +106,8 @@ internal static class AntiEntropyWire
                 return false;
         }
     }
+
+    private static TreeIndex ToTreeIndex(TreeNode node) => new(node.Partition, node.Index);
 
     private static void WriteTreeCompare(IBufferWriter<byte> output, ulong operationId, TreeCompare compare)
     {

@@ -105,20 +105,6 @@ internal static class PeerCodec
         }
     }
 
-    /// <summary>The core's status for a request the peer refused with <paramref name="code"/>, if any.</summary>
-    public static ClientStatus? ToClientStatus(ErrorCode code) => code switch
-    {
-        ErrorCode.BadRequest => ClientStatus.BadRequest,
-        ErrorCode.TooLarge => ClientStatus.TooLarge,
-        ErrorCode.QuorumNotMet => ClientStatus.QuorumNotMet,
-        ErrorCode.Timeout => ClientStatus.Timeout,
-        ErrorCode.Unavailable => ClientStatus.Unavailable,
-        ErrorCode.VersionLimit => ClientStatus.VersionLimit,
-        ErrorCode.Overloaded => ClientStatus.Overloaded,
-        ErrorCode.StorageFailed => ClientStatus.StorageFailed,
-        _ => null,
-    };
-
     private static void WriteCommand(IBufferWriter<byte> output, ulong operationId, ClientCommand command, ArrayBufferWriter<byte> scratch)
     {
         if (!command.Context.IsEmpty)
@@ -153,7 +139,7 @@ internal static class PeerCodec
     /// </summary>
     private static NodeResponse ReadError(Opcode requestOpcode, ErrorReply error)
     {
-        if (ToClientStatus(error.Code) is { } status)
+        if (ErrorMapping.ToClientStatus(error.Code) is { } status)
         {
             return new ClientResult(status, null, CausalContext.Empty, error.Required, error.Received, error.MessageText);
         }
@@ -205,7 +191,7 @@ internal static class PeerCodec
     private static NodeResponse ReadGossipReply(ReadOnlySpan<byte> payload)
     {
         var reply = GossipReply.Read(payload);
-        return RequestDecoder.TryReadMembers(reply.Members, reply.MemberCount, out var members, out var error)
+        return RequestDecoder.TryReadMembers(reply.Members, out var members, out var error)
             ? new GossipResult(members)
             : new PeerFailure("The peer's gossip is not valid: " + error);
     }

@@ -84,20 +84,6 @@ internal static class ReplyEncoder
         FrameWriter.Write(output, Opcode.Error, requestId, error);
     }
 
-    /// <summary>The protocol's error code for a failed client command.</summary>
-    public static ErrorCode ToErrorCode(ClientStatus status) => status switch
-    {
-        ClientStatus.BadRequest => ErrorCode.BadRequest,
-        ClientStatus.QuorumNotMet => ErrorCode.QuorumNotMet,
-        ClientStatus.Timeout => ErrorCode.Timeout,
-        ClientStatus.Unavailable => ErrorCode.Unavailable,
-        ClientStatus.VersionLimit => ErrorCode.VersionLimit,
-        ClientStatus.Overloaded => ErrorCode.Overloaded,
-        ClientStatus.StorageFailed => ErrorCode.StorageFailed,
-        ClientStatus.TooLarge => ErrorCode.TooLarge,
-        _ => ErrorCode.Internal,
-    };
-
     private static void WriteReply(IBufferWriter<byte> output, in OutboundReply reply, ArrayBufferWriter<byte> scratch)
     {
         switch (reply.Kind)
@@ -129,7 +115,7 @@ internal static class ReplyEncoder
                 WriteError(
                     output,
                     reply.RequestId,
-                    ToErrorCode(result.Status),
+                    ErrorMapping.ToErrorCode(result.Status),
                     result.Message ?? result.Status.ToString(),
                     result.Status == ClientStatus.QuorumNotMet ? result.Required : 0,
                     result.Status == ClientStatus.QuorumNotMet ? result.Received : 0,

@@ -146,7 +146,7 @@ internal static class RequestDecoder
     private static DecodedRequest DecodeGossip(ReadOnlySpan<byte> payload)
     {
         var gossip = GossipRequest.Read(payload);
-        if (!TryReadMembers(gossip.Members, gossip.MemberCount, out var members, out var error))
+        if (!TryReadMembers(gossip.Members, out var members, out var error))
         {
             return Error(Opcode.Gossip, ErrorCode.BadRequest, error);
         }
@@ -173,9 +173,9 @@ internal static class RequestDecoder
 
     /// <summary>Gossip members as the core's states; a node id the engine rejects makes the whole message bad.</summary>
     internal static bool TryReadMembers(
-        GossipMemberEnumerator members, int count, out ImmutableArray<MemberState> states, out string error)
+        MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan> members, out ImmutableArray<MemberState> states, out string error)
     {
-        var builder = ImmutableArray.CreateBuilder<MemberState>(count);
+        var builder = ImmutableArray.CreateBuilder<MemberState>(members.Count);
         foreach (var member in members)
         {
             if (!NodeId.TryParse(member.NodeIdText, out var node, out var reason))

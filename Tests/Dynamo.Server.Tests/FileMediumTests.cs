@@ -67,20 +67,20 @@ public sealed class FileMediumTests
     public void Rename_replaces_the_target_and_the_listing_is_sorted_ordinally()
     {
         var medium = new FileMedium(_directory);
-        foreach (var (name, content) in new[] { ("b.hint.tmp", "new"), ("b.hint", "old"), ("B", "x"), ("a", "y") })
+        foreach (var (name, content) in new[] { ("b.idx.tmp", "new"), ("b.idx", "old"), ("B", "x"), ("a", "y") })
         {
             using var file = medium.Create(name);
             file.Append(System.Text.Encoding.ASCII.GetBytes(content));
             file.Sync();
         }
 
-        medium.Rename("b.hint.tmp", "b.hint");
+        medium.Rename("b.idx.tmp", "b.idx");
         medium.SyncDirectory();
         medium.Delete("a");
         medium.SyncDirectory();
 
-        Assert.That(medium.List(), Is.EqualTo(new[] { "B", "b.hint" }));
-        Assert.That(File.ReadAllText(Path.Combine(_directory, "b.hint")), Is.EqualTo("new"));
+        Assert.That(medium.List(), Is.EqualTo(new[] { "B", "b.idx" }));
+        Assert.That(File.ReadAllText(Path.Combine(_directory, "b.idx")), Is.EqualTo("new"));
     }
 
     [Test]

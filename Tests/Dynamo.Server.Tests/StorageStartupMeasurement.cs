@@ -9,7 +9,7 @@ namespace Dynamo.Server.Tests;
 
 /// <summary>
 /// A measurement, not a test (docs/BENCHMARKS.md, "Storage"): the start-up time of a log store on real files holding
-/// a million keys with 100-byte values, with its hint files and with them deleted, and the key directory's memory per
+/// a million keys with 100-byte values, with its segment index files and with them deleted, and the key directory's memory per
 /// key. Explicit: run it with <c>dotnet test Tests/Dynamo.Server.Tests -c Release --filter Category=Soak</c>.
 /// </summary>
 [Category("Soak")]
@@ -20,7 +20,7 @@ public sealed class StorageStartupMeasurement
     private const int ValueBytes = 100;
 
     [Test]
-    public void Start_up_time_of_a_million_keys_with_and_without_hint_files_and_memory_per_key()
+    public void Start_up_time_of_a_million_keys_with_and_without_segment_index_files_and_memory_per_key()
     {
         var directory = Directory.CreateTempSubdirectory("dynamo-startup-").FullName;
         try
@@ -41,14 +41,16 @@ public sealed class StorageStartupMeasurement
             }
 
             TestContext.Out.WriteLine($"wrote {Keys:N0} keys in {write.Elapsed.TotalSeconds:0.0} s; {Directory.EnumerateFiles(directory).Sum(f => new FileInfo(f).Length) / 1e6:0} MB on disk");
-            var withHints = Measure(directory, "with hint files");
-            foreach (var hint in Directory.EnumerateFiles(directory, "*" + ".hint"))
+            var withIndexes = Measure(directory, "with segment index files");
+            var indexes = Directory.GetFiles(directory, "*.idx");
+            Assert.That(indexes, Is.Not.Empty, "sealed segments have index files to delete");
+            foreach (var index in indexes)
             {
-                File.Delete(hint);
+                File.Delete(index);
             }
 
-            var withoutHints = Measure(directory, "hint files deleted");
-            Assert.That((withHints, withoutHints), Is.EqualTo((Keys, Keys)), "every key is recovered either way");
+            var withoutIndexes = Measure(directory, "segment index files deleted");
+            Assert.That((withIndexes, withoutIndexes), Is.EqualTo((Keys, Keys)), "every key is recovered either way");
         }
         finally
         {
@@ -65,7 +67,7 @@ public sealed class StorageStartupMeasurement
         var after = GC.GetTotalMemory(forceFullCollection: true);
         var recovery = store.Recovery;
         TestContext.Out.WriteLine(
-            $"{what}: open in {elapsed.TotalMilliseconds:0} ms, {recovery.SegmentsFromHints} segments from hints, {recovery.SegmentsScanned} scanned, "
+            $"{what}: open in {elapsed.TotalMilliseconds:0} ms, {recovery.SegmentsFromIndex} segments from their index, {recovery.SegmentsScanned} scanned, "
             + $"{store.KeyCount:N0} keys, GC heap +{(after - before) / 1e6:0.0} MB = {(double)(after - before) / store.KeyCount:0} bytes per key");
         return store.KeyCount;
     }

@@ -367,4 +367,35 @@ public sealed class WireMappingTests
         var decoded = RequestDecoder.Decode(Opcode.Gossip, payload);
         Assert.That((decoded.Kind, decoded.ErrorCode), Is.EqualTo((RequestKind.Error, ErrorCode.BadRequest)));
     }
+
+    [Test]
+    public void Every_client_status_but_ok_has_an_error_code_of_its_name_and_comes_back_as_itself()
+    {
+        foreach (var status in Enum.GetValues<ClientStatus>().Where(s => s != ClientStatus.Ok))
+        {
+            var code = ErrorMapping.ToErrorCode(status);
+            Assert.That(code.ToString(), Is.EqualTo(status.ToString()), $"{status} travels as the code of its name");
+            Assert.That(ErrorMapping.ToClientStatus(code), Is.EqualTo(status), $"{status} comes back from {code}");
+        }
+
+        Assert.That(ErrorMapping.ToErrorCode(ClientStatus.Ok), Is.EqualTo(ErrorCode.Internal), "Ok is no error: a reply for it would be a bug");
+    }
+
+    [Test]
+    public void The_error_codes_about_the_connection_or_a_peer_failure_map_to_no_status_and_every_other_code_round_trips()
+    {
+        ErrorCode[] none = [ErrorCode.UnknownOpcode, ErrorCode.ChecksumMismatch, ErrorCode.UnsupportedVersion, ErrorCode.CorruptFrame, ErrorCode.Internal];
+        foreach (var code in Enum.GetValues<ErrorCode>())
+        {
+            var status = ErrorMapping.ToClientStatus(code);
+            if (none.Contains(code))
+            {
+                Assert.That(status, Is.Null, $"{code} says the peer failed, not that it refused");
+                continue;
+            }
+
+            Assert.That(status, Is.Not.Null, $"{code} maps to a status");
+            Assert.That(ErrorMapping.ToErrorCode(status!.Value), Is.EqualTo(code), $"{code} comes back from {status}");
+        }
+    }
 }

@@ -5,7 +5,7 @@ using static Dynamo.Engine.Tests.Storage.StorageWorld;
 
 namespace Dynamo.Engine.Tests.Storage;
 
-/// <summary>The log store's behaviour on healthy media, failed syncs, damaged records and damaged hint files.</summary>
+/// <summary>The log store's behaviour on healthy media, failed syncs, damaged records and damaged segment index files.</summary>
 public sealed class LogStoreTests
 {
     private static readonly LogStoreOptions s_small = new() { SegmentBytesMax = 512 };
@@ -46,17 +46,17 @@ public sealed class LogStoreTests
     }
 
     [Test]
-    public void The_hint_file_layout_is_pinned_by_golden_bytes()
+    public void The_segment_index_file_layout_is_pinned_by_golden_bytes()
     {
-        var entries = new List<HintEntry> { new(5, 20, 40, RecordFlags.Tombstone, "b"u8.ToArray(), "k"u8.ToArray()) };
-        var bytes = HintFile.Encode(3, 60, entries);
+        var entries = new List<SegmentIndexEntry> { new(5, 20, 40, RecordFlags.Tombstone, "b"u8.ToArray(), "k"u8.ToArray()) };
+        var bytes = SegmentIndexFile.Encode(3, 60, entries);
         var body = "44594854" + "0100" + "0000" + "0300000000000000" + "3C00000000000000" + "01000000"
             + "0500000000000000" + "1400000000000000" + "28000000" + "01" + "0100" + "0100" + "62" + "6B";
         Assert.That(Convert.ToHexString(bytes), Is.EqualTo(body + Convert.ToHexString(BitConverter.GetBytes(Crc32C.Compute(Convert.FromHexString(body))))));
-        Assert.That(HintFile.TryDecode(bytes, 3, 60, out _), Is.EqualTo(entries).Using<HintEntry>((a, b) =>
+        Assert.That(SegmentIndexFile.TryDecode(bytes, 3, 60, out _), Is.EqualTo(entries).Using<SegmentIndexEntry>((a, b) =>
             a.Sequence == b.Sequence && a.Offset == b.Offset && a.Size == b.Size && a.Flags == b.Flags
             && a.Bucket.SequenceEqual(b.Bucket) && a.Key.SequenceEqual(b.Key)));
-        Assert.That(HintFile.TryDecode(bytes, 3, 61, out var error), Is.Null);
+        Assert.That(SegmentIndexFile.TryDecode(bytes, 3, 61, out var error), Is.Null);
         Assert.That(error, Does.Contain("length"));
     }
 
@@ -88,7 +88,7 @@ public sealed class LogStoreTests
 
         Assert.That(reopened.Read(Bucket, Key(99)), Is.Null);
         Assert.That(reopened.KeyCount, Is.EqualTo(50));
-        Assert.That(reopened.Recovery.SegmentsFromHints, Is.EqualTo(reopened.Recovery.SegmentsRead - 1), "only the last segment, never sealed, is scanned");
+        Assert.That(reopened.Recovery.SegmentsFromIndex, Is.EqualTo(reopened.Recovery.SegmentsRead - 1), "only the last segment, never sealed, is scanned");
     }
 
     [Test]
@@ -153,7 +153,7 @@ public sealed class LogStoreTests
     }
 
     [Test]
-    public void Random_bit_flips_in_unhinted_segments_never_serve_a_wrong_value()
+    public void Random_bit_flips_in_unindexed_segments_never_serve_a_wrong_value()
     {
         var random = Dynamo.Tests.Shared.TestSeed.NewRandom();
         for (var round = 0; round < 200; round++)
@@ -168,9 +168,11 @@ public sealed class LogStoreTests
             }
 
             var segments = medium.List().Where(n => n.EndsWith(".seg", StringComparison.Ordinal)).ToList();
-            foreach (var hint in medium.List().Where(n => n.EndsWith(".hint", StringComparison.Ordinal)).ToList())
+            var indexes = medium.List().Where(n => n.EndsWith(".idx", StringComparison.Ordinal)).ToList();
+            Assert.That(indexes, Is.Not.Empty, "sealed segments have index files to delete");
+            foreach (var index in indexes)
             {
-                medium.Delete(hint);
+                medium.Delete(index);
             }
 
             var name = segments[random.Next(segments.Count)];
@@ -254,7 +256,7 @@ public sealed class LogStoreTests
     }
 
     [Test]
-    public void Startup_from_hints_gives_the_same_key_directory_as_a_full_scan_and_a_bad_hint_falls_back_to_scanning()
+    public void Startup_from_segment_indexes_gives_the_same_key_directory_as_a_full_scan_and_a_bad_index_falls_back_to_scanning()
     {
         var random = Dynamo.Tests.Shared.TestSeed.NewRandom();
         var medium = new MemoryMedium();
@@ -267,43 +269,115 @@ public sealed class LogStoreTests
             }
         }
 
-        string[] fromHints, fromScan, withBadHint;
+        string[] fromIndexes, fromScan, withBadIndex;
         using (var store = LogStore.Open(medium, options, null))
         {
-            fromHints = Snapshot(store);
-            Assert.That(store.Recovery.SegmentsFromHints, Is.GreaterThan(3));
+            fromIndexes = Snapshot(store);
+            Assert.That(store.Recovery.SegmentsFromIndex, Is.GreaterThan(3));
         }
 
-        var hints = medium.List().Where(n => n.EndsWith(".hint", StringComparison.Ordinal)).ToList();
-        var copies = hints.ToDictionary(h => h, medium.GetBytes);
-        foreach (var hint in hints)
+        var indexes = medium.List().Where(n => n.EndsWith(".idx", StringComparison.Ordinal)).ToList();
+        var copies = indexes.ToDictionary(h => h, medium.GetBytes);
+        foreach (var index in indexes)
         {
-            medium.Delete(hint);
+            medium.Delete(index);
         }
 
         using (var store = LogStore.Open(medium, options, null))
         {
             fromScan = Snapshot(store);
-            Assert.That(store.Recovery.SegmentsFromHints, Is.Zero);
+            Assert.That(store.Recovery.SegmentsFromIndex, Is.Zero);
         }
 
-        foreach (var (hint, bytes) in copies)
+        foreach (var (index, bytes) in copies)
         {
-            medium.SetBytesOrCreate(hint, bytes);
+            medium.SetBytesOrCreate(index, bytes);
         }
 
-        var bad = hints[hints.Count / 2];
+        var bad = indexes[indexes.Count / 2];
         var damaged = medium.GetBytes(bad);
         damaged[damaged.Length / 2] ^= 0x10;
         medium.SetBytes(bad, damaged);
         using (var store = LogStore.Open(medium, options, null))
         {
-            withBadHint = Snapshot(store);
-            Assert.That(store.Recovery.BadHintFiles, Is.EqualTo(1));
+            withBadIndex = Snapshot(store);
+            Assert.That(store.Recovery.BadIndexFiles, Is.EqualTo(1));
         }
 
-        Assert.That(fromScan, Is.EqualTo(fromHints));
-        Assert.That(withBadHint, Is.EqualTo(fromHints));
+        Assert.That(fromScan, Is.EqualTo(fromIndexes));
+        Assert.That(withBadIndex, Is.EqualTo(fromIndexes));
+    }
+
+    [Test]
+    public void Index_files_under_their_former_name_are_read_as_segment_indexes_and_renamed_once()
+    {
+        var medium = new MemoryMedium();
+        var options = new LogStoreOptions { SegmentBytesMax = 600 };
+        string[] expected;
+        using (var store = LogStore.Open(medium, options, null))
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                store.Write(Bucket, Key(i % 30), Set(i, tombstone: i % 7 == 0));
+            }
+        }
+
+        using (var store = LogStore.Open(medium, options, null))
+        {
+            expected = Snapshot(store);
+        }
+
+        // What a data directory written before segment index files were renamed looks like: <id>.hint beside <id>.seg.
+        var indexes = medium.List().Where(n => n.EndsWith(".idx", StringComparison.Ordinal)).ToList();
+        Assert.That(indexes, Has.Count.GreaterThan(3));
+        foreach (var index in indexes)
+        {
+            medium.Rename(index, index[..^".idx".Length] + ".hint");
+        }
+
+        using (var store = LogStore.Open(medium, options, null))
+        {
+            Assert.That(store.Recovery.IndexFilesRenamed, Is.EqualTo(indexes.Count));
+            Assert.That(store.Recovery.SegmentsFromIndex, Is.EqualTo(indexes.Count), "every segment was loaded from its old-name index");
+            Assert.That(store.Recovery.SegmentsScanned, Is.Zero);
+            Assert.That(Snapshot(store), Is.EqualTo(expected));
+        }
+
+        Assert.That(medium.List().Where(n => n.EndsWith(".hint", StringComparison.Ordinal)), Is.Empty, "nothing keeps the former name");
+        Assert.That(medium.List().Where(n => n.EndsWith(".idx", StringComparison.Ordinal)), Is.EquivalentTo(indexes));
+        using (var store = LogStore.Open(medium, options, null))
+        {
+            Assert.That((store.Recovery.IndexFilesRenamed, store.Recovery.SegmentsFromIndex), Is.EqualTo((0, indexes.Count)));
+            Assert.That(Snapshot(store), Is.EqualTo(expected));
+        }
+    }
+
+    [Test]
+    public void An_index_file_under_the_former_name_beside_one_under_the_new_name_replaces_it()
+    {
+        // Only an earlier version writes <id>.hint, and this one renames every one it finds: one beside an <id>.idx was
+        // written after it, so it is the one to keep.
+        var medium = new MemoryMedium();
+        var options = new LogStoreOptions { SegmentBytesMax = 600 };
+        using (var store = LogStore.Open(medium, options, null))
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                store.Write(Bucket, Key(i % 20), Set(i));
+            }
+        }
+
+        var index = medium.List().First(n => n.EndsWith(".idx", StringComparison.Ordinal));
+        var good = medium.GetBytes(index);
+        var stale = (byte[])good.Clone();
+        stale[stale.Length / 2] ^= 0x01;
+        medium.SetBytes(index, stale);
+        medium.SetBytesOrCreate(index[..^".idx".Length] + ".hint", good);
+
+        using var reopened = LogStore.Open(medium, options, null);
+        Assert.That(reopened.Recovery.IndexFilesRenamed, Is.EqualTo(1));
+        Assert.That(reopened.Recovery.BadIndexFiles, Is.Zero, "the damaged new-name file was replaced before it was read");
+        Assert.That(medium.GetBytes(index), Is.EqualTo(good));
     }
 
     private static string[] Snapshot(LogStore store) =>

@@ -26,7 +26,7 @@ internal static class StorageWorld
 
     public static string SegmentName(ulong id) => $"{id:D20}.seg";
 
-    public static string HintName(ulong id) => $"{id:D20}.hint";
+    public static string IndexName(ulong id) => $"{id:D20}.idx";
 }
 
 /// <summary>Brotli from the base library standing in for the shell's LZ4.</summary>

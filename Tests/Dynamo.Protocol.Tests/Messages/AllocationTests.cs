@@ -4,7 +4,9 @@ namespace Dynamo.Protocol.Tests.Messages;
 
 /// <summary>
 /// The hot messages decode and encode without allocating once warmed up: decoding slices the payload, sibling
-/// walks are ref struct enumerators, encoding writes into the caller's span.
+/// walks are ref struct enumerators, encoding writes into the caller's span. Every message with a list (the one
+/// list codec, <see cref="MessageList{TCodec, TValue, TView}"/>) is held to the same: read and walked, built from
+/// values and written, and written back from what was read.
 /// </summary>
 public sealed class AllocationTests
 {
@@ -20,6 +22,22 @@ public sealed class AllocationTests
     private byte[] _getReply = [];
     private long _sink;
 
+    private TreeNodeHash[] _hashes = [];
+    private TreeNode[] _nodes = [];
+    private int[] _partitions = [];
+    private KeyVersionEntry[] _keys = [];
+    private KeyCopyEntry[] _copies = [];
+    private ClusterMember[] _members = [];
+    private ushort[] _owners = [];
+    private GossipMember[] _gossip = [];
+    private byte[] _treeCompare = [];
+    private byte[] _treeCompareReply = [];
+    private byte[] _keysCompare = [];
+    private byte[] _keysCompareReply = [];
+    private byte[] _clusterInfoReply = [];
+    private byte[] _gossipRequest = [];
+    private byte[] _omittedGetReply = [];
+
     [SetUp]
     public void CreateSamples()
     {
@@ -29,6 +47,22 @@ public sealed class AllocationTests
         _get = Codec.Encode(new GetRequest("bucket"u8, "some-key"u8, 2, 1000));
         _put = Codec.Encode(new PutRequest("bucket"u8, "some-key"u8, _value, _context, 2, true, 1000));
         _getReply = Codec.Encode(new GetReply(_context, _siblings));
+        _omittedGetReply = Codec.Encode(new GetReply(_context, [SiblingValue.Omitted(5_000_000), SiblingValue.Tombstone]));
+
+        _hashes = [new(1, 2, 3), new(4, 5, 6), new(ProtocolLimits.PartitionsMax - 1, int.MaxValue, ulong.MaxValue)];
+        _nodes = [new(1, 2), new(300, 70_000)];
+        _partitions = [0, 129, ProtocolLimits.PartitionsMax - 1];
+        _keys = [new("bucket"u8.ToArray(), "key-1"u8.ToArray(), 11), new(default, "key-2"u8.ToArray(), 12)];
+        _copies = [new("bucket"u8.ToArray(), "key-1"u8.ToArray(), _value), new("bucket"u8.ToArray(), "key-2"u8.ToArray(), default)];
+        _members = [new("n1", "10.0.0.1:7000"), new("n2", "[::1]:7001")];
+        _owners = [0, 1, 1, 0];
+        _gossip = [new("n1", "10.0.0.1:7000", 3, GossipStatus.Up, 99), new("n2", string.Empty, 1, GossipStatus.Down, 7)];
+        _treeCompare = Codec.Encode(new TreeCompareRequest(2, _hashes));
+        _treeCompareReply = Codec.Encode(new TreeCompareReply(_nodes, _partitions));
+        _keysCompare = Codec.Encode(new KeysCompareRequest(_nodes, _keys));
+        _keysCompareReply = Codec.Encode(new KeysCompareReply(_copies));
+        _clusterInfoReply = Codec.Encode(new ClusterInfoReply(7, 3, 2, 2, _members, _owners));
+        _gossipRequest = Codec.Encode(new GossipRequest(_gossip));
     }
 
     [Test]
@@ -87,9 +121,101 @@ public sealed class AllocationTests
     }
 
     [Test]
+    public void Reading_and_walking_every_list_of_every_list_message_allocates_nothing()
+    {
+        Assert.That(AllocatedBy(() =>
+        {
+            foreach (var hash in TreeCompareRequest.Read(_treeCompare).Hashes)
+            {
+                _sink += hash.Index;
+            }
+
+            var treeReply = TreeCompareReply.Read(_treeCompareReply);
+            foreach (var node in treeReply.Differing)
+            {
+                _sink += node.Partition;
+            }
+
+            foreach (var partition in treeReply.Unready)
+            {
+                _sink += partition;
+            }
+
+            var keys = KeysCompareRequest.Read(_keysCompare);
+            foreach (var segment in keys.Segments)
+            {
+                _sink += segment.Index;
+            }
+
+            foreach (var key in keys.Keys)
+            {
+                _sink += key.Key.Length + (long)key.VersionHash;
+            }
+
+            foreach (var copy in KeysCompareReply.Read(_keysCompareReply).Copies)
+            {
+                _sink += copy.Object.Length;
+            }
+
+            foreach (var member in ClusterInfoReply.Read(_clusterInfoReply).Members)
+            {
+                _sink += member.Endpoint.Length;
+            }
+
+            foreach (var member in GossipReply.Read(_gossipRequest).Members)
+            {
+                _sink += member.NodeId.Length + (long)member.Heartbeat;
+            }
+
+            foreach (var sibling in GetReply.Read(_omittedGetReply).Siblings)
+            {
+                _sink += sibling.Length;
+            }
+        }), Is.Zero);
+    }
+
+    [Test]
+    public void Building_and_writing_every_list_message_from_values_allocates_nothing()
+    {
+        Assert.That(AllocatedBy(() =>
+        {
+            _sink += Write(new TreeCompareRequest(2, _hashes));
+            _sink += Write(new TreeCompareReply(_nodes, _partitions));
+            _sink += Write(new KeysCompareRequest(_nodes, _keys));
+            _sink += Write(new KeysCompareReply(_copies));
+            _sink += Write(new ClusterInfoReply(7, 3, 2, 2, _members, _owners));
+            _sink += Write(new GossipRequest(_gossip));
+            _sink += Write(new GossipReply(_gossip));
+        }), Is.Zero);
+    }
+
+    [Test]
+    public void Writing_back_every_list_message_as_read_allocates_nothing()
+    {
+        Assert.That(AllocatedBy(() =>
+        {
+            _sink += Write(TreeCompareRequest.Read(_treeCompare));
+            _sink += Write(TreeCompareReply.Read(_treeCompareReply));
+            _sink += Write(KeysCompareRequest.Read(_keysCompare));
+            _sink += Write(KeysCompareReply.Read(_keysCompareReply));
+            _sink += Write(ClusterInfoReply.Read(_clusterInfoReply));
+            _sink += Write(GossipRequest.Read(_gossipRequest));
+            _sink += Write(GetReply.Read(_omittedGetReply));
+        }), Is.Zero);
+    }
+
+    [Test]
     public void The_measure_sees_an_allocation()
     {
         Assert.That(AllocatedBy(() => _sink += GetRequest.Read(_get).Key.ToArray().Length), Is.GreaterThan(0));
+    }
+
+    /// <summary>Writes a message into the reused destination; returns its length.</summary>
+    private int Write<T>(in T message)
+        where T : IPayload, allows ref struct
+    {
+        message.WriteTo(_destination);
+        return message.Length;
     }
 
     private static long AllocatedBy(Action action)

@@ -238,7 +238,7 @@ public sealed class AntiEntropyMessageTests
         return 0;
     }
 
-    private static TreeNode[] ToArray(TreeNodeEnumerator nodes)
+    private static TreeNode[] ToArray(MessageList<TreeNodeCodec, TreeNode, TreeNode> nodes)
     {
         var list = new List<TreeNode>();
         foreach (var node in nodes)
@@ -249,7 +249,7 @@ public sealed class AntiEntropyMessageTests
         return [.. list];
     }
 
-    private static int[] ToArray(PartitionEnumerator partitions)
+    private static int[] ToArray(MessageList<PartitionCodec, int, int> partitions)
     {
         var list = new List<int>();
         foreach (var partition in partitions)

@@ -198,7 +198,7 @@ internal static class MessageCodecs
         return Codec.Encode(message);
     }
 
-    private static void CheckWalk(GossipMemberEnumerator members, int count)
+    private static void CheckWalk(MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan> members, int count)
     {
         var walked = 0;
         foreach (var member in members)
