@@ -24,12 +24,6 @@ internal static class ServerLimits
     /// </summary>
     public const int PeerDeadlineSlackMs = 1_000;
 
-    /// <summary>
-    /// How long a peer may take to answer one anti-entropy step (TreeCompare, KeysCompare). A keys comparison reply may
-    /// carry a whole frame of key copies, so this is longer than a client operation's default timeout.
-    /// </summary>
-    public const int AntiEntropyPeerTimeoutMs = 10_000;
-
     /// <summary>Shortest interval between scheduled anti-entropy exchanges (<c>--ae-interval-ms</c>).</summary>
     public const int AntiEntropyIntervalMinMs = 100;
 

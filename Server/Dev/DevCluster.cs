@@ -4,7 +4,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.InteropServices;
-using Dynamo.Server.Options;
 using Dynamo.Server.Storage;
 
 namespace Dynamo.Server.Dev;

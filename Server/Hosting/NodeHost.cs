@@ -4,12 +4,13 @@ using Dynamo.Engine;
 using Dynamo.Engine.Cluster;
 using Dynamo.Engine.Placement;
 using Dynamo.Engine.Storage;
-using Dynamo.Protocol;
+using Dynamo.Server.Addresses;
 using Dynamo.Server.Connections;
 using Dynamo.Server.Node;
 using Dynamo.Server.Options;
 using Dynamo.Server.Peers;
 using Dynamo.Server.Storage;
+using Dynamo.Server.Wire;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
@@ -107,7 +108,7 @@ internal sealed class NodeHost : IAsyncDisposable
         var dataDirectory = options.DataDirectory ?? Directory.CreateTempSubdirectory($"dynamo-{options.Node}-").FullName;
         var ring = Ring.Create(options.Members.Select(m => m.Id), options.Partitions);
         var status = new NodeStatus(
-            options.Self.Endpoint.ToString(), ClusterInfoPayload(options.Defaults, ring, StaticAddresses(options)) ?? []);
+            options.Self.Endpoint.ToString(), ClusterInfoWire.Payload(options.Defaults, ring, StaticAddresses(options)) ?? []);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         ConfigureLogging(builder.Logging, options.LogLevel, configureLogging);
@@ -242,40 +243,6 @@ internal sealed class NodeHost : IAsyncDisposable
     /// <summary>The endpoints of the static member list, by node id.</summary>
     internal static IReadOnlyDictionary<NodeId, string> StaticAddresses(ServerOptions options) =>
         options.Members.ToDictionary(m => m.Id, m => m.Endpoint.ToString());
-
-    /// <summary>
-    /// The cluster information reply: members in the ring's (ordinal) order with their endpoints, and for each
-    /// partition the index of its owner. Null when the address of a ring member is not known yet (the caller keeps
-    /// the reply it has). The node loop builds a new one whenever the core's ring changes.
-    /// </summary>
-    internal static byte[]? ClusterInfoPayload(BucketProps defaults, Ring ring, IReadOnlyDictionary<NodeId, string> addresses)
-    {
-        var members = ring.Members.ToArray();
-        var index = new Dictionary<NodeId, ushort>();
-        var encoded = new ClusterMember[members.Length];
-        for (var i = 0; i < members.Length; i++)
-        {
-            index[members[i]] = (ushort)i;
-            if (!addresses.TryGetValue(members[i], out var endpoint) || endpoint.Length == 0)
-            {
-                return null;
-            }
-
-            encoded[i] = new ClusterMember(members[i].Value, endpoint);
-        }
-
-        var owners = new ushort[ring.PartitionCount];
-        for (var p = 0; p < owners.Length; p++)
-        {
-            owners[p] = index[ring.OwnerOf(p)];
-        }
-
-        var d = defaults;
-        var reply = new ClusterInfoReply(ring.Fingerprint, (byte)d.N, (byte)d.R, (byte)d.W, encoded, owners);
-        var payload = new byte[reply.Length];
-        reply.WriteTo(payload);
-        return payload;
-    }
 
     private static async Task RunBackgroundAsync(
         NodeLoop loop, PeerLinks links, int? parentPid, IHostApplicationLifetime lifetime, ILogger logger, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Dynamo.Engine;
 using Dynamo.Engine.Cluster;
 using Dynamo.Protocol;
+using Dynamo.Server.Addresses;
 using Dynamo.Server.Options;
 using Dynamo.Server.Peers;
 using Dynamo.Server.Storage;
@@ -20,7 +21,7 @@ namespace Dynamo.Server.Node;
 /// link of its node. What the turn does when the fsync fails, or a link refuses a send, is the turn's, shared with
 /// every simulation (Engine/Cluster/NodeTurn.cs).
 /// </summary>
-internal sealed class NodeLoop : INodeShell
+internal sealed class NodeLoop : INodeShell, IPeerInbox
 {
     /// <summary>Inputs handled before the effects are drained; bounds the latency one busy turn adds.</summary>
     private const int InputsPerTurnMax = 256;
@@ -78,6 +79,14 @@ internal sealed class NodeLoop : INodeShell
 
     /// <summary>Milliseconds since the loop was created, from the monotonic clock.</summary>
     public long NowMs => (long)_time.GetElapsedTime(_start).TotalMilliseconds;
+
+    /// <inheritdoc/>
+    bool IPeerInbox.TryPost(in PeerResponse response) =>
+        _inputs.Writer.TryWrite(NodeInput.ForResponse(response.From, response.OperationId, response.Response));
+
+    /// <inheritdoc/>
+    ValueTask IPeerInbox.PostAsync(PeerResponse response, CancellationToken cancellationToken) =>
+        _inputs.Writer.WriteAsync(NodeInput.ForResponse(response.From, response.OperationId, response.Response), cancellationToken);
 
     /// <summary>Queues an input without waiting; false when the queue is full.</summary>
     public bool TryPost(in NodeInput input) => _inputs.Writer.TryWrite(input);
@@ -215,7 +224,7 @@ internal sealed class NodeLoop : INodeShell
 
             addresses[member.Node] = member.Address;
             if (member.Node != _core.Options.Self
-                && Options.OptionsParser.TryParseEndpoint(member.Address, allowAnyPort: false, out var endpoint, out _))
+                && HostPort.TryParse(member.Address, allowAnyPort: false, out var endpoint, out _))
             {
                 _links.Ensure(member.Node, endpoint);
             }
@@ -227,7 +236,7 @@ internal sealed class NodeLoop : INodeShell
             return;
         }
 
-        var payload = Hosting.NodeHost.ClusterInfoPayload(_core.Options.Defaults, ring, addresses);
+        var payload = ClusterInfoWire.Payload(_core.Options.Defaults, ring, addresses);
         if (payload is not null)
         {
             _status.PublishClusterInfo(payload);
@@ -256,6 +265,3 @@ internal sealed class NodeLoop : INodeShell
 
     private readonly record struct ReplyRoute(IReplySink Sink, ulong RequestId, Opcode Opcode, bool ReturnContext);
 }
-
-/// <summary>A response for the core from a peer (or the shell's failure in its name).</summary>
-internal readonly record struct PeerResponse(NodeId From, ulong OperationId, NodeResponse Response);

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Numerics;
 using Dynamo.Engine;
 using Dynamo.Engine.Cluster;
+using Dynamo.Server.Addresses;
 using Microsoft.Extensions.Logging;
 using static Dynamo.CommandLineConventions.SingleValueOption;
 

@@ -6,6 +6,7 @@ using Dynamo.CommandLineConventions;
 using Dynamo.Engine;
 using Dynamo.Engine.Cluster;
 using Dynamo.Protocol;
+using Dynamo.Server.Addresses;
 using Microsoft.Extensions.Logging;
 
 namespace Dynamo.Server.Options;
@@ -43,48 +44,6 @@ internal static class OptionsParser
         return set.TryBuild(result, out options, out error);
     }
 
-    /// <summary>
-    /// Parses <c>host:port</c>: the port follows the last colon (so <c>[::1]:7000</c> works), decimal without
-    /// leading zeros, 1 to 65535 (0 too when <paramref name="allowAnyPort"/>).
-    /// </summary>
-    public static bool TryParseEndpoint(
-        string text, bool allowAnyPort, [NotNullWhen(true)] out HostPort? endpoint, [NotNullWhen(false)] out string? error)
-    {
-        endpoint = null;
-        var colon = text.LastIndexOf(':');
-        if (colon <= 0 || colon == text.Length - 1)
-        {
-            error = $"'{text}' is not an endpoint: expected host:port.";
-            return false;
-        }
-
-        var host = text[..colon];
-        var portText = text[(colon + 1)..];
-        var lowest = allowAnyPort ? 0 : 1;
-        if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port)
-            || port < lowest || port > 65535 || (portText.Length > 1 && portText[0] == '0'))
-        {
-            error = $"'{text}' has a bad port '{portText}': expected a number from {lowest} to 65535.";
-            return false;
-        }
-
-        if (host.Contains(':', StringComparison.Ordinal) && !(host.StartsWith('[') && host.EndsWith(']')))
-        {
-            error = $"'{text}' has an IPv6 host without brackets: write [{host}]:{portText}.";
-            return false;
-        }
-
-        if (host.Any(char.IsWhiteSpace) || Encoding.UTF8.GetByteCount(text) > ProtocolLimits.NameBytesMax)
-        {
-            error = $"'{text}' is not a valid endpoint (no spaces, at most {ProtocolLimits.NameBytesMax} bytes).";
-            return false;
-        }
-
-        endpoint = new HostPort(host, port);
-        error = null;
-        return true;
-    }
-
     /// <summary><c>--node</c>: a node id.</summary>
     public static bool TryParseNodeId(string text, out NodeId? id, [NotNullWhen(false)] out string? error)
     {
@@ -103,7 +62,7 @@ internal static class OptionsParser
     /// <summary><c>--listen</c>: <c>host:port</c>, port 0 allowed.</summary>
     public static bool TryParseListen(string text, out HostPort? endpoint, [NotNullWhen(false)] out string? error)
     {
-        if (!TryParseEndpoint(text, allowAnyPort: true, out endpoint, out var reason))
+        if (!HostPort.TryParse(text, allowAnyPort: true, out endpoint, out var reason))
         {
             error = $"--listen: {reason}";
             return false;
@@ -133,7 +92,7 @@ internal static class OptionsParser
                 return false;
             }
 
-            if (!TryParseEndpoint(entry[(at + 1)..], allowAnyPort: false, out var endpoint, out reason))
+            if (!HostPort.TryParse(entry[(at + 1)..], allowAnyPort: false, out var endpoint, out reason))
             {
                 error = $"--peers: {reason}";
                 return false;
@@ -178,7 +137,7 @@ internal static class OptionsParser
         var endpoints = new List<HostPort>();
         foreach (var entry in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
-            if (!TryParseEndpoint(entry, allowAnyPort: false, out var endpoint, out var reason))
+            if (!HostPort.TryParse(entry, allowAnyPort: false, out var endpoint, out var reason))
             {
                 error = $"--seeds: {reason}";
                 return false;

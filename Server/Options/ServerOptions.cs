@@ -1,25 +1,10 @@
 using Dynamo.Engine;
 using Dynamo.Engine.Cluster;
+using Dynamo.Server.Addresses;
 using Microsoft.Extensions.Logging;
 
 namespace Dynamo.Server.Options;
 
-/// <summary>A <c>host:port</c> pair as given on the command line. The port follows the last colon.</summary>
-/// <param name="Host">A name, an IPv4 address or a bracketed IPv6 address.</param>
-/// <param name="Port">The TCP port (0 only for a listen address: any free port).</param>
-internal sealed record HostPort(string Host, int Port)
-{
-    /// <summary>The host without IPv6 brackets, as the resolver and the socket layer want it.</summary>
-    public string BareHost => Host.StartsWith('[') && Host.EndsWith(']') ? Host[1..^1] : Host;
-
-    /// <inheritdoc/>
-    public override string ToString() => $"{Host}:{Port}";
-}
-
-/// <summary>A member of the static member list: its node id and the endpoint other nodes and clients reach it at.</summary>
-/// <param name="Id">The node id.</param>
-/// <param name="Endpoint">Its endpoint.</param>
-internal sealed record MemberAddress(NodeId Id, HostPort Endpoint);
 
 /// <summary>Everything <c>dynamo-server</c> was started with, validated.</summary>
 internal sealed record ServerOptions

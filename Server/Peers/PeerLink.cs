@@ -6,8 +6,7 @@ using Dynamo.Engine;
 using Dynamo.Engine.Cluster;
 using Dynamo.Engine.Versions;
 using Dynamo.Protocol;
-using Dynamo.Server.Node;
-using Dynamo.Server.Options;
+using Dynamo.Server.Addresses;
 using Dynamo.Server.Wire;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
@@ -45,7 +44,7 @@ internal sealed class PeerLink
     private readonly SocketConnectionContextFactory _factory;
     private readonly Random _random;
     private readonly ILogger _logger;
-    private NodeLoop? _loop;
+    private IPeerInbox? _loop;
     private volatile LinkState _state = LinkState.Connecting;
 
     /// <summary>While backing off: completed by the first request, which ends the back-off early.</summary>
@@ -155,7 +154,7 @@ internal sealed class PeerLink
     }
 
     /// <summary>Connects, serves and reconnects until <paramref name="cancellationToken"/> is cancelled.</summary>
-    public async Task RunAsync(NodeLoop loop, CancellationToken cancellationToken)
+    public async Task RunAsync(IPeerInbox loop, CancellationToken cancellationToken)
     {
         _loop = loop;
         var attempt = 0;
@@ -303,7 +302,7 @@ internal sealed class PeerLink
                     if (TryRemove(item.OperationId, out _))
                     {
                         await _loop!.PostAsync(
-                            NodeInput.ForResponse(Peer, item.OperationId, PeerCodec.NotEncoded(error)), cancellationToken).ConfigureAwait(false);
+                            new PeerResponse(Peer, item.OperationId, PeerCodec.NotEncoded(error)), cancellationToken).ConfigureAwait(false);
                     }
                 }
             }
@@ -328,7 +327,7 @@ internal sealed class PeerLink
                 {
                     if (response is { } ready)
                     {
-                        var posted = NodeInput.ForResponse(ready.From, ready.OperationId, ready.Response);
+                        var posted = new PeerResponse(ready.From, ready.OperationId, ready.Response);
                         if (!_loop!.TryPost(posted))
                         {
                             await _loop.PostAsync(posted, cancellationToken).ConfigureAwait(false);
@@ -432,7 +431,7 @@ internal sealed class PeerLink
         {
             foreach (var operationId in failed)
             {
-                await _loop!.PostAsync(NodeInput.ForResponse(Peer, operationId, new PeerFailure(reason)), cancellationToken).ConfigureAwait(false);
+                await _loop!.PostAsync(new PeerResponse(Peer, operationId, new PeerFailure(reason)), cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)

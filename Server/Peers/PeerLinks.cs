@@ -1,7 +1,6 @@
 using Dynamo.Engine;
 using Dynamo.Engine.Cluster;
-using Dynamo.Server.Node;
-using Dynamo.Server.Options;
+using Dynamo.Server.Addresses;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Logging;
 
@@ -25,7 +24,7 @@ internal sealed class PeerLinks : IDisposable
     private readonly ILogger<PeerLink> _logger;
     private readonly Random _random;
     private readonly NodeId _self;
-    private NodeLoop? _loop;
+    private IPeerInbox? _loop;
     private CancellationToken _stopping;
 
     /// <summary>Creates a link to every member but <paramref name="self"/>; jitter comes from <paramref name="seed"/>.</summary>
@@ -103,7 +102,7 @@ internal sealed class PeerLinks : IDisposable
     {
         if (!_byAddress.TryGetValue(address, out var link))
         {
-            if (!OptionsParser.TryParseEndpoint(address, allowAnyPort: false, out var endpoint, out var error))
+            if (!HostPort.TryParse(address, allowAnyPort: false, out var endpoint, out var error))
             {
                 reason = $"The seed address '{address}' is not valid: {error}";
                 return false;
@@ -154,7 +153,7 @@ internal sealed class PeerLinks : IDisposable
     /// Runs every link until cancelled; links created later start at once and are awaited too. The links of the
     /// static member list start before this method first yields, so call it before the node loop starts.
     /// </summary>
-    public async Task RunAsync(NodeLoop loop, CancellationToken cancellationToken)
+    public async Task RunAsync(IPeerInbox loop, CancellationToken cancellationToken)
     {
         _loop = loop;
         _stopping = cancellationToken;

@@ -4,6 +4,7 @@ using Dynamo.Engine;
 using Dynamo.Engine.Cluster;
 using Dynamo.Engine.Storage;
 using Dynamo.Protocol;
+using Dynamo.Server.Addresses;
 using Dynamo.Server.Hosting;
 using Dynamo.Server.Options;
 using Dynamo.Server.Storage;

@@ -2,6 +2,7 @@ using Dynamo.Engine;
 using Dynamo.Engine.Cluster;
 using Dynamo.Engine.Storage;
 using Dynamo.Engine.Versions;
+using Dynamo.Server.Addresses;
 using Dynamo.Server.Options;
 using Dynamo.Server.Storage;
 using Dynamo.Tests.Shared;

@@ -1,4 +1,5 @@
 using Dynamo.Engine;
+using Dynamo.Server.Addresses;
 using Dynamo.Server.Options;
 using Microsoft.Extensions.Logging;
 using NUnit.Framework;

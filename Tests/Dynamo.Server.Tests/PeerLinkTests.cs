@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Dynamo.Engine;
 using Dynamo.Engine.Cluster;
 using Dynamo.Protocol;
+using Dynamo.Server.Addresses;
 using Dynamo.Server.Hosting;
 using Dynamo.Server.Options;
 using NUnit.Framework;

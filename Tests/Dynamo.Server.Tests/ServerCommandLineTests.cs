@@ -1,4 +1,6 @@
 using Dynamo.Engine;
+using Dynamo.Server.Addresses;
+using Dynamo.Server.Dev;
 using Dynamo.Server.Options;
 using Dynamo.Tests.Shared;
 using NUnit.Framework;

@@ -6,6 +6,7 @@ using Dynamo.Engine.Cluster;
 using Dynamo.Engine.Placement;
 using Dynamo.Engine.Versions;
 using Dynamo.Protocol;
+using Dynamo.Server.Addresses;
 using Dynamo.Server.Hosting;
 using Dynamo.Server.Options;
 using NUnit.Framework;

@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using Dynamo.CommandLineConventions;
+using Dynamo.Server.Dev;
+using Dynamo.Server.Options;
 
-namespace Dynamo.Server.Options;
+namespace Dynamo.Server;
 
 /// <summary>
 /// <c>dynamo-server</c>'s whole command line on System.CommandLine: the node options, <c>dev</c> with its own options

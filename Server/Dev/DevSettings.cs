@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Dynamo.Server.Options;
+namespace Dynamo.Server.Dev;
 
 /// <summary>What <c>dynamo-server dev</c> was started with, checked.</summary>
 internal sealed record DevSettings

@@ -5,10 +5,10 @@ using System.Globalization;
 using System.Numerics;
 using Dynamo.CommandLineConventions;
 using Dynamo.Engine;
-using Dynamo.Server.Dev;
+using Dynamo.Server.Options;
 using static Dynamo.CommandLineConventions.SingleValueOption;
 
-namespace Dynamo.Server.Options;
+namespace Dynamo.Server.Dev;
 
 /// <summary>
 /// <c>dynamo-server dev</c>'s command line: its own options, then <c>-- &lt;node options&gt;</c> for every node. The
