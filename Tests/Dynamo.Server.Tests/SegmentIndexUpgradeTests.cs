@@ -1,6 +1,7 @@
 using System.Text;
 using Dynamo.Engine;
 using Dynamo.Engine.Versions;
+using Dynamo.Server.Addresses;
 using Dynamo.Server.Options;
 using Dynamo.Server.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
