@@ -126,9 +126,10 @@ internal sealed class ClientCall(NodeId node, ClientCommand command, long submit
 /// </summary>
 /// <remarks>
 /// A durable simulation (<c>durable: true</c>) backs each node by a <see cref="LogStore"/> and a
-/// <see cref="LogHintStore"/> over <see cref="FaultInjectingMedium"/>s and models the server's group commit (Server/Node/NodeLoop.cs, Dispatch): each
-/// delivery to a node is one batch, and the node fsyncs once after the batch's store writes and before carrying out
-/// its effects, so whatever an acknowledgement depends on is synced before it leaves. A crash discards the core (its
+/// <see cref="LogHintStore"/> over <see cref="FaultInjectingMedium"/>s and runs the server's group commit: each
+/// delivery to a node is one batch, carried out by the same <see cref="NodeTurn"/> the server's node loop runs, which
+/// persists (one fsync) before any of the batch's effects leave, so whatever an acknowledgement depends on is synced
+/// before it leaves. A crash discards the core (its
 /// operations in flight, its routes) and whatever the medium had not synced; <see cref="CrashDuringNextBatch"/> lands
 /// the crash between a batch's writes and its fsync, the one window where a write was made but not synced. A restart
 /// reopens the store and takes the epoch by the rule of Server/Storage/NodeStorage.cs: kept when the store existed,
