@@ -257,7 +257,7 @@ public sealed class ServerFolderTests
 
     private static IEnumerable<Type> UsedTypes(Type type)
     {
-        const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance |
+        const BindingFlags All = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance |
                                  BindingFlags.Static | BindingFlags.DeclaredOnly;
         if (type.BaseType is { } baseType)
         {
@@ -269,17 +269,17 @@ public sealed class ServerFolderTests
             yield return implemented;
         }
 
-        foreach (var field in type.GetFields(all))
+        foreach (var field in type.GetFields(All))
         {
             yield return field.FieldType;
         }
 
-        foreach (var property in type.GetProperties(all))
+        foreach (var property in type.GetProperties(All))
         {
             yield return property.PropertyType;
         }
 
-        foreach (var method in type.GetMethods(all).Cast<MethodBase>().Concat(type.GetConstructors(all)))
+        foreach (var method in type.GetMethods(All).Cast<MethodBase>().Concat(type.GetConstructors(All)))
         {
             if (method is MethodInfo info)
             {
