@@ -80,25 +80,3 @@ public readonly ref struct HintedWriteRequest : IMessage<HintedWriteRequest>
         return new HintedWriteRequest(target, bucket, key, @object);
     }
 }
-
-/// <summary>The reply to <see cref="HintedWriteRequest"/>: the fallback stored the hint. Its payload is empty.</summary>
-public readonly ref struct HintedWriteReply : IMessage<HintedWriteReply>
-{
-    /// <inheritdoc/>
-    public static Opcode Opcode => Opcode.HintedWriteReply;
-
-    /// <inheritdoc/>
-    public int Length => 0;
-
-    /// <inheritdoc/>
-    public void WriteTo(Span<byte> destination)
-    {
-    }
-
-    /// <inheritdoc/>
-    public static HintedWriteReply Read(ReadOnlySpan<byte> payload)
-    {
-        new MessageReader(payload).EnsureEnd();
-        return default;
-    }
-}

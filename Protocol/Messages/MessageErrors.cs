@@ -48,6 +48,9 @@ internal static class MessageFields
     /// <summary>The text field of an info reply.</summary>
     public const string Text = "text";
 
+    /// <summary>The encoded size of a client request's quorum tail: replica count, flags and timeout.</summary>
+    public const int QuorumBytes = 1 + 1 + 4;
+
     /// <summary>Rejects a byte string over its limit with TooLarge.</summary>
     public static void CheckLength(ReadOnlySpan<byte> value, int max, string field)
     {
@@ -55,6 +58,20 @@ internal static class MessageFields
         {
             throw MessageErrors.TooLarge(field, (uint)value.Length, max);
         }
+    }
+
+    /// <summary>Rejects a bucket or a key over its limit with TooLarge, the bucket first.</summary>
+    public static void CheckKey(ReadOnlySpan<byte> bucket, ReadOnlySpan<byte> key)
+    {
+        CheckLength(bucket, ProtocolLimits.BucketBytesMax, Bucket);
+        CheckLength(key, ProtocolLimits.KeyBytesMax, Key);
+    }
+
+    /// <summary>Returns <paramref name="value"/> after <see cref="CheckLength"/>.</summary>
+    public static ReadOnlySpan<byte> CheckedLength(ReadOnlySpan<byte> value, int max, string field)
+    {
+        CheckLength(value, max, field);
+        return value;
     }
 
     /// <summary>Rejects a count over its limit with TooLarge.</summary>

@@ -14,8 +14,7 @@ public readonly ref struct ReplicaReadRequest : IMessage<ReplicaReadRequest>
     /// <summary>Builds a replica read; throws <see cref="ProtocolException"/> when a field is over its limit.</summary>
     public ReplicaReadRequest(ReadOnlySpan<byte> bucket, ReadOnlySpan<byte> key)
     {
-        MessageFields.CheckLength(bucket, ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
-        MessageFields.CheckLength(key, ProtocolLimits.KeyBytesMax, MessageFields.Key);
+        MessageFields.CheckKey(bucket, key);
         Bucket = bucket;
         Key = key;
     }
@@ -30,14 +29,13 @@ public readonly ref struct ReplicaReadRequest : IMessage<ReplicaReadRequest>
     public ReadOnlySpan<byte> Key { get; }
 
     /// <inheritdoc/>
-    public int Length => MessageWriter.BytesSize(Bucket.Length) + MessageWriter.BytesSize(Key.Length);
+    public int Length => MessageWriter.KeySize(Bucket, Key);
 
     /// <inheritdoc/>
     public void WriteTo(Span<byte> destination)
     {
         var writer = new MessageWriter(destination, Length);
-        writer.WriteBytes(Bucket);
-        writer.WriteBytes(Key);
+        writer.WriteKey(Bucket, Key);
         writer.Finish();
     }
 
@@ -45,8 +43,7 @@ public readonly ref struct ReplicaReadRequest : IMessage<ReplicaReadRequest>
     public static ReplicaReadRequest Read(ReadOnlySpan<byte> payload)
     {
         var reader = new MessageReader(payload);
-        var bucket = reader.ReadBytes(ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
-        var key = reader.ReadBytes(ProtocolLimits.KeyBytesMax, MessageFields.Key);
+        reader.ReadKey(out var bucket, out var key);
         reader.EnsureEnd();
         return new ReplicaReadRequest(bucket, key);
     }
@@ -64,11 +61,8 @@ public readonly ref struct ReplicaReadRequest : IMessage<ReplicaReadRequest>
 public readonly ref struct ReplicaReadReply : IMessage<ReplicaReadReply>
 {
     /// <summary>Builds a replica read reply; throws <see cref="ProtocolException"/> when the object is over its limit.</summary>
-    public ReplicaReadReply(ReadOnlySpan<byte> @object)
-    {
-        MessageFields.CheckLength(@object, ProtocolLimits.ObjectBytesMax, MessageFields.Object);
-        Object = @object;
-    }
+    public ReplicaReadReply(ReadOnlySpan<byte> @object) =>
+        Object = MessageFields.CheckedLength(@object, ProtocolLimits.ObjectBytesMax, MessageFields.Object);
 
     /// <inheritdoc/>
     public static Opcode Opcode => Opcode.ReplicaReadReply;
@@ -83,21 +77,11 @@ public readonly ref struct ReplicaReadReply : IMessage<ReplicaReadReply>
     public int Length => MessageWriter.BytesSize(Object.Length);
 
     /// <inheritdoc/>
-    public void WriteTo(Span<byte> destination)
-    {
-        var writer = new MessageWriter(destination, Length);
-        writer.WriteBytes(Object);
-        writer.Finish();
-    }
+    public void WriteTo(Span<byte> destination) => MessageWriter.WriteSingleBytes(destination, Object);
 
     /// <inheritdoc/>
-    public static ReplicaReadReply Read(ReadOnlySpan<byte> payload)
-    {
-        var reader = new MessageReader(payload);
-        var @object = reader.ReadBytes(ProtocolLimits.ObjectBytesMax, MessageFields.Object);
-        reader.EnsureEnd();
-        return new ReplicaReadReply(@object);
-    }
+    public static ReplicaReadReply Read(ReadOnlySpan<byte> payload) =>
+        new(MessageReader.ReadSingleBytes(payload, ProtocolLimits.ObjectBytesMax, MessageFields.Object));
 }
 
 /// <summary>
