@@ -83,6 +83,28 @@ internal static class MessageFields
         }
     }
 
+    /// <summary>
+    /// Returns an encoded sibling set after checking it against <see cref="ProtocolLimits.ObjectBytesMax"/> (TooLarge)
+    /// and that it is not empty (BadRequest, naming the <paramref name="message"/> that carries it).
+    /// </summary>
+    public static ReadOnlySpan<byte> CheckedObject(ReadOnlySpan<byte> @object, string message)
+    {
+        CheckLength(@object, ProtocolLimits.ObjectBytesMax, Object);
+        if (@object.IsEmpty)
+        {
+            throw MessageErrors.BadRequest($"The object of a {message} is empty.");
+        }
+
+        return @object;
+    }
+
+    /// <summary>Returns <paramref name="text"/> after <see cref="CheckText"/>.</summary>
+    public static ReadOnlySpan<byte> CheckedText(ReadOnlySpan<byte> text, int max, bool required, string field)
+    {
+        CheckText(text, max, required, field);
+        return text;
+    }
+
     /// <summary>Rejects text over its limit (TooLarge), or that is empty when required, or not UTF-8 (BadRequest).</summary>
     public static void CheckText(ReadOnlySpan<byte> text, int max, bool required, string field)
     {

@@ -111,6 +111,9 @@ internal ref struct MessageReader
         key = ReadBytes(ProtocolLimits.KeyBytesMax, MessageFields.Key);
     }
 
+    /// <summary>Reads an encoded sibling set, length-prefixed and checked against its limit.</summary>
+    public ReadOnlySpan<byte> ReadObject() => ReadBytes(ProtocolLimits.ObjectBytesMax, MessageFields.Object);
+
     /// <summary>
     /// Reads the quorum tail of a client request: the replica count (named <paramref name="quorumField"/>), a flags
     /// byte whose bits outside <paramref name="allowedFlags"/> must be zero, and the timeout in milliseconds.
