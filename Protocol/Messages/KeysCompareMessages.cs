@@ -99,11 +99,7 @@ public readonly ref struct KeysCompareRequest : IMessage<KeysCompareRequest>
             MessageList<TreeNodeCodec, TreeNode, TreeNode>.Of(segments, ProtocolLimits.SegmentsMax, SegmentsField),
             MessageList<KeyVersionCodec, KeyVersionEntry, KeyVersionSpan>.Of(keys, ProtocolLimits.KeyVersionsMax, KeysField))
     {
-        var length = _segments.Length + _keys.Length;
-        if (length > ProtocolLimits.UncompressedFrameBytesMax)
-        {
-            throw MessageErrors.TooLarge("keys compare", (uint)Math.Min(length, uint.MaxValue), ProtocolLimits.UncompressedFrameBytesMax);
-        }
+        MessageFields.CheckPayloadLength(_segments.Length + _keys.Length, "keys compare");
     }
 
     private KeysCompareRequest(
@@ -178,11 +174,7 @@ public readonly ref struct KeysCompareReply : IMessage<KeysCompareReply>
     public KeysCompareReply(ReadOnlySpan<KeyCopyEntry> copies)
         : this(MessageList<KeyCopyCodec, KeyCopyEntry, KeyCopySpan>.Of(copies, ProtocolLimits.KeyCopiesMax, CopiesField))
     {
-        if (_copies.Length > ProtocolLimits.UncompressedFrameBytesMax)
-        {
-            throw MessageErrors.TooLarge(
-                "keys compare reply", (uint)Math.Min(_copies.Length, uint.MaxValue), ProtocolLimits.UncompressedFrameBytesMax);
-        }
+        MessageFields.CheckPayloadLength(_copies.Length, "keys compare reply");
     }
 
     private KeysCompareReply(MessageList<KeyCopyCodec, KeyCopyEntry, KeyCopySpan> copies) => _copies = copies;

@@ -74,6 +74,18 @@ internal static class MessageFields
         return value;
     }
 
+    /// <summary>
+    /// Rejects a whole payload of <paramref name="length"/> bytes over
+    /// <see cref="ProtocolLimits.UncompressedFrameBytesMax"/> with TooLarge, naming the <paramref name="message"/>.
+    /// </summary>
+    public static void CheckPayloadLength(long length, string message)
+    {
+        if (length > ProtocolLimits.UncompressedFrameBytesMax)
+        {
+            throw MessageErrors.TooLarge(message, (uint)Math.Min(length, uint.MaxValue), ProtocolLimits.UncompressedFrameBytesMax);
+        }
+    }
+
     /// <summary>Rejects a count over its limit with TooLarge.</summary>
     public static void CheckCount(int count, int max, string field)
     {
