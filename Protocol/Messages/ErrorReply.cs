@@ -15,45 +15,40 @@ namespace Dynamo.Protocol;
 /// retryAfterMs: the suggested delay, for Overloaded; 0 otherwise
 /// message: UTF-8, at most ErrorMessageBytesMax bytes
 /// </code>
+/// Building one throws <see cref="ProtocolException"/> when the message is over
+/// <see cref="ProtocolLimits.ErrorMessageBytesMax"/> or not UTF-8; <see cref="EncodeMessage"/> turns text into a
+/// message that fits.
 /// </summary>
-public readonly ref struct ErrorReply : IMessage<ErrorReply>
+/// <param name="code">The error.</param>
+/// <param name="message">A human-readable explanation, UTF-8.</param>
+/// <param name="required">For <see cref="ErrorCode.QuorumNotMet"/>: the replicas the request needed.</param>
+/// <param name="received">For <see cref="ErrorCode.QuorumNotMet"/>: the replicas that answered successfully.</param>
+/// <param name="retryAfterMs">For <see cref="ErrorCode.Overloaded"/>: the suggested delay before a retry.</param>
+public readonly ref struct ErrorReply(
+    ErrorCode code, ReadOnlySpan<byte> message, byte required = 0, byte received = 0, uint retryAfterMs = 0)
+    : IMessage<ErrorReply>
 {
     private const int FixedBytes = 2 + 1 + 1 + 4;
     private const string MessageField = "error message";
-
-    /// <summary>
-    /// Builds an error reply; throws <see cref="ProtocolException"/> when the message is over
-    /// <see cref="ProtocolLimits.ErrorMessageBytesMax"/> or not UTF-8. <see cref="EncodeMessage"/> turns text into
-    /// a message that fits.
-    /// </summary>
-    public ErrorReply(
-        ErrorCode code, ReadOnlySpan<byte> message, byte required = 0, byte received = 0, uint retryAfterMs = 0)
-    {
-        MessageFields.CheckText(message, ProtocolLimits.ErrorMessageBytesMax, required: false, MessageField);
-        Code = code;
-        Required = required;
-        Received = received;
-        RetryAfterMs = retryAfterMs;
-        Message = message;
-    }
 
     /// <inheritdoc/>
     public static Opcode Opcode => Opcode.Error;
 
     /// <summary>The error; may be a code this version does not know (see <see cref="IsKnownCode"/>).</summary>
-    public ErrorCode Code { get; }
+    public ErrorCode Code { get; } = code;
 
     /// <summary>For <see cref="ErrorCode.QuorumNotMet"/>: the replicas the request needed; 0 otherwise.</summary>
-    public byte Required { get; }
+    public byte Required { get; } = required;
 
     /// <summary>For <see cref="ErrorCode.QuorumNotMet"/>: the replicas that answered successfully; 0 otherwise.</summary>
-    public byte Received { get; }
+    public byte Received { get; } = received;
 
     /// <summary>For <see cref="ErrorCode.Overloaded"/>: the suggested delay before a retry; 0 otherwise.</summary>
-    public uint RetryAfterMs { get; }
+    public uint RetryAfterMs { get; } = retryAfterMs;
 
     /// <summary>A human-readable explanation, UTF-8.</summary>
-    public ReadOnlySpan<byte> Message { get; }
+    public ReadOnlySpan<byte> Message { get; } =
+        MessageFields.CheckedText(message, ProtocolLimits.ErrorMessageBytesMax, required: false, MessageField);
 
     /// <summary>The explanation as a string (allocates).</summary>
     public string MessageText => Encoding.UTF8.GetString(Message);

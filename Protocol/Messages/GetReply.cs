@@ -39,12 +39,7 @@ public readonly ref struct GetReply : IMessage<GetReply>
     {
         MessageFields.CheckLength(context, ProtocolLimits.ContextBytesMax, MessageFields.Context);
         _siblings = MessageList<SiblingCodec, SiblingValue, SiblingSpan>.Of(siblings, ProtocolLimits.SiblingsMax, SiblingsField);
-        var length = MessageWriter.BytesSize(context.Length) + _siblings.Length;
-        if (length > ProtocolLimits.UncompressedFrameBytesMax)
-        {
-            throw MessageErrors.TooLarge("get reply", (uint)Math.Min(length, uint.MaxValue), ProtocolLimits.UncompressedFrameBytesMax);
-        }
-
+        MessageFields.CheckPayloadLength(MessageWriter.BytesSize(context.Length) + _siblings.Length, "get reply");
         Context = context;
     }
 

@@ -1,7 +1,8 @@
 namespace Dynamo.Protocol;
 
 /// <summary>
-/// A client read of a key through a coordinator. Reply: <see cref="GetReply"/>.
+/// A client read of a key through a coordinator. Reply: <see cref="GetReply"/>. Building one throws
+/// <see cref="ProtocolException"/> when the bucket or key is over its limit.
 /// <code>
 /// +--------+--------+------+-------+-----------+
 /// | bucket |  key   |  r   | flags | timeoutMs |
@@ -10,56 +11,45 @@ namespace Dynamo.Protocol;
 /// bytes = varint length + that many bytes; flags: bit 1 = strict quorum; bits 0 and 2-7 reserved (0)
 /// </code>
 /// </summary>
-public readonly ref struct GetRequest : IMessage<GetRequest>
+/// <param name="bucket">The bucket.</param>
+/// <param name="key">The key.</param>
+/// <param name="r">Replicas that must answer; 0 means the bucket's default.</param>
+/// <param name="timeoutMs">The request's deadline in milliseconds; 0 means the node's default.</param>
+/// <param name="strict">Whether only the key's primaries count toward R.</param>
+public readonly ref struct GetRequest(
+    ReadOnlySpan<byte> bucket, ReadOnlySpan<byte> key, byte r = 0, uint timeoutMs = 0, bool strict = false)
+    : IMessage<GetRequest>
 {
     /// <summary>The flag bit asking for strict quorum: only the key's primaries count toward R.</summary>
     public const byte StrictFlag = 0x02;
-
-    private const int FixedBytes = 1 + 1 + 4;
-
-    /// <summary>Builds a get; throws <see cref="ProtocolException"/> when the bucket or key is over its limit.</summary>
-    public GetRequest(
-        ReadOnlySpan<byte> bucket, ReadOnlySpan<byte> key, byte r = 0, uint timeoutMs = 0, bool strict = false)
-    {
-        MessageFields.CheckLength(bucket, ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
-        MessageFields.CheckLength(key, ProtocolLimits.KeyBytesMax, MessageFields.Key);
-        Bucket = bucket;
-        Key = key;
-        R = r;
-        TimeoutMs = timeoutMs;
-        Strict = strict;
-    }
 
     /// <inheritdoc/>
     public static Opcode Opcode => Opcode.Get;
 
     /// <summary>The bucket, at most <see cref="ProtocolLimits.BucketBytesMax"/> bytes.</summary>
-    public ReadOnlySpan<byte> Bucket { get; }
+    public ReadOnlySpan<byte> Bucket { get; } = MessageFields.CheckedLength(bucket, ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
 
     /// <summary>The key, at most <see cref="ProtocolLimits.KeyBytesMax"/> bytes.</summary>
-    public ReadOnlySpan<byte> Key { get; }
+    public ReadOnlySpan<byte> Key { get; } = MessageFields.CheckedLength(key, ProtocolLimits.KeyBytesMax, MessageFields.Key);
 
     /// <summary>Replicas that must answer; 0 means the bucket's default.</summary>
-    public byte R { get; }
+    public byte R { get; } = r;
 
     /// <summary>The request's deadline in milliseconds; 0 means the node's default.</summary>
-    public uint TimeoutMs { get; }
+    public uint TimeoutMs { get; } = timeoutMs;
 
     /// <summary>Strict quorum (Riak's PR): only the key's primaries count toward R, never fallbacks.</summary>
-    public bool Strict { get; }
+    public bool Strict { get; } = strict;
 
     /// <inheritdoc/>
-    public int Length => MessageWriter.BytesSize(Bucket.Length) + MessageWriter.BytesSize(Key.Length) + FixedBytes;
+    public int Length => MessageWriter.KeySize(Bucket, Key) + MessageFields.QuorumBytes;
 
     /// <inheritdoc/>
     public void WriteTo(Span<byte> destination)
     {
         var writer = new MessageWriter(destination, Length);
-        writer.WriteBytes(Bucket);
-        writer.WriteBytes(Key);
-        writer.WriteU8(R);
-        writer.WriteU8(Strict ? StrictFlag : (byte)0);
-        writer.WriteU32(TimeoutMs);
+        writer.WriteKey(Bucket, Key);
+        writer.WriteQuorum(R, Strict ? StrictFlag : (byte)0, TimeoutMs);
         writer.Finish();
     }
 
@@ -67,11 +57,8 @@ public readonly ref struct GetRequest : IMessage<GetRequest>
     public static GetRequest Read(ReadOnlySpan<byte> payload)
     {
         var reader = new MessageReader(payload);
-        var bucket = reader.ReadBytes(ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
-        var key = reader.ReadBytes(ProtocolLimits.KeyBytesMax, MessageFields.Key);
-        var r = reader.ReadU8("r");
-        var flags = reader.ReadFlags(StrictFlag, MessageFields.Flags);
-        var timeoutMs = reader.ReadU32("timeout");
+        reader.ReadKey(out var bucket, out var key);
+        var r = reader.ReadQuorum("r", StrictFlag, out var flags, out var timeoutMs);
         reader.EnsureEnd();
         return new GetRequest(bucket, key, r, timeoutMs, (flags & StrictFlag) != 0);
     }

@@ -19,61 +19,104 @@ namespace Dynamo.Protocol;
 /// status: 1 = up, 2 = down (any other value is malformed)
 /// </code>
 /// </summary>
-public readonly ref struct GossipRequest : IMessage<GossipRequest>
+/// <param name="members">The sender's members.</param>
+public readonly ref struct GossipRequest(GossipMemberList members) : IMessage<GossipRequest>
 {
-    private readonly MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan> _members;
-
     /// <summary>Builds a gossip message; throws <see cref="ProtocolException"/> when a member breaks a rule.</summary>
-    public GossipRequest(ReadOnlySpan<GossipMember> members) => _members = GossipMemberCodec.Of(members);
-
-    private GossipRequest(MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan> members) => _members = members;
+    public GossipRequest(ReadOnlySpan<GossipMember> members)
+        : this(new GossipMemberList(members))
+    {
+    }
 
     /// <inheritdoc/>
     public static Opcode Opcode => Opcode.Gossip;
 
-    /// <summary>The number of members.</summary>
-    public int MemberCount => _members.Count;
-
-    /// <summary>The members in order, without allocating.</summary>
-    public MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan> Members => _members;
+    /// <summary>The sender's members in order.</summary>
+    public GossipMemberList Members { get; } = members;
 
     /// <inheritdoc/>
-    public int Length => (int)_members.Length;
+    public int Length => Members.Length;
 
     /// <inheritdoc/>
-    public void WriteTo(Span<byte> destination) => GossipMemberCodec.Write(_members, destination);
+    public void WriteTo(Span<byte> destination) => Members.WriteTo(destination);
 
     /// <inheritdoc/>
-    public static GossipRequest Read(ReadOnlySpan<byte> payload) => new(GossipMemberCodec.Read(payload));
+    public static GossipRequest Read(ReadOnlySpan<byte> payload) => new(GossipMemberList.Read(payload));
 }
 
 /// <summary>The reply to <see cref="GossipRequest"/>: the peer's view, in the same layout.</summary>
-public readonly ref struct GossipReply : IMessage<GossipReply>
+/// <param name="members">The peer's members.</param>
+public readonly ref struct GossipReply(GossipMemberList members) : IMessage<GossipReply>
 {
-    private readonly MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan> _members;
-
     /// <summary>Builds a gossip reply; throws <see cref="ProtocolException"/> when a member breaks a rule.</summary>
-    public GossipReply(ReadOnlySpan<GossipMember> members) => _members = GossipMemberCodec.Of(members);
-
-    private GossipReply(MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan> members) => _members = members;
+    public GossipReply(ReadOnlySpan<GossipMember> members)
+        : this(new GossipMemberList(members))
+    {
+    }
 
     /// <inheritdoc/>
     public static Opcode Opcode => Opcode.GossipReply;
 
+    /// <summary>The peer's members in order, after merging the sender's.</summary>
+    public GossipMemberList Members { get; } = members;
+
+    /// <inheritdoc/>
+    public int Length => Members.Length;
+
+    /// <inheritdoc/>
+    public void WriteTo(Span<byte> destination) => Members.WriteTo(destination);
+
+    /// <inheritdoc/>
+    public static GossipReply Read(ReadOnlySpan<byte> payload) => new(GossipMemberList.Read(payload));
+}
+
+/// <summary>
+/// The member list of <see cref="GossipRequest"/> and <see cref="GossipReply"/>, which is also the whole payload of
+/// either: 1 to <see cref="ProtocolLimits.MembersMax"/> members, each checked when built or read. <c>foreach</c> walks
+/// it without allocating.
+/// </summary>
+public readonly ref struct GossipMemberList
+{
+    private const string CountField = "member count";
+
+    private readonly MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan> _members;
+
+    /// <summary>A list over <paramref name="members"/>; throws <see cref="ProtocolException"/> when a member breaks a rule.</summary>
+    public GossipMemberList(ReadOnlySpan<GossipMember> members)
+        : this(MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan>.Of(members, ProtocolLimits.MembersMax, CountField))
+    {
+    }
+
+    private GossipMemberList(MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan> members) =>
+        _members = members.Count == 0 ? throw MessageErrors.BadRequest("Gossip lists no member.") : members;
+
     /// <summary>The number of members.</summary>
-    public int MemberCount => _members.Count;
+    public int Count => _members.Count;
 
-    /// <summary>The members in order, without allocating.</summary>
-    public MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan> Members => _members;
+    /// <summary>The encoded size in bytes.</summary>
+    internal int Length => (int)_members.Length;
 
-    /// <inheritdoc/>
-    public int Length => (int)_members.Length;
+    /// <summary>Walks the members in order, without allocating.</summary>
+    public MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan>.Enumerator GetEnumerator() =>
+        _members.GetEnumerator();
 
-    /// <inheritdoc/>
-    public void WriteTo(Span<byte> destination) => GossipMemberCodec.Write(_members, destination);
+    /// <summary>Reads a whole gossip payload: the member list and nothing after it.</summary>
+    internal static GossipMemberList Read(ReadOnlySpan<byte> payload)
+    {
+        var reader = new MessageReader(payload);
+        var members = new GossipMemberList(
+            MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan>.Read(ref reader, ProtocolLimits.MembersMax, CountField));
+        reader.EnsureEnd();
+        return members;
+    }
 
-    /// <inheritdoc/>
-    public static GossipReply Read(ReadOnlySpan<byte> payload) => new(GossipMemberCodec.Read(payload));
+    /// <summary>Writes a whole gossip payload.</summary>
+    internal void WriteTo(Span<byte> destination)
+    {
+        var writer = new MessageWriter(destination, Length);
+        _members.WriteTo(ref writer);
+        writer.Finish();
+    }
 }
 
 /// <summary>A member's state in gossip, as the sender believes it.</summary>
@@ -87,19 +130,14 @@ public enum GossipStatus : byte
 }
 
 /// <summary>A member to encode in gossip: node id and endpoint as UTF-8, epoch, status and heartbeat.</summary>
-public readonly struct GossipMember
+/// <param name="nodeId">The node id, UTF-8.</param>
+/// <param name="endpoint">The endpoint "host:port", UTF-8, or empty while unknown.</param>
+/// <param name="epoch">The member's epoch.</param>
+/// <param name="status">What the sender believes of the member.</param>
+/// <param name="heartbeat">The member's own heartbeat counter.</param>
+public readonly struct GossipMember(
+    ReadOnlyMemory<byte> nodeId, ReadOnlyMemory<byte> endpoint, uint epoch, GossipStatus status, ulong heartbeat)
 {
-    /// <summary>A member from UTF-8 bytes.</summary>
-    public GossipMember(
-        ReadOnlyMemory<byte> nodeId, ReadOnlyMemory<byte> endpoint, uint epoch, GossipStatus status, ulong heartbeat)
-    {
-        NodeId = nodeId;
-        Endpoint = endpoint;
-        Epoch = epoch;
-        Status = status;
-        Heartbeat = heartbeat;
-    }
-
     /// <summary>A member from text (encodes it to UTF-8, allocating).</summary>
     public GossipMember(string nodeId, string endpoint, uint epoch, GossipStatus status, ulong heartbeat)
         : this(Encoding.UTF8.GetBytes(nodeId), Encoding.UTF8.GetBytes(endpoint), epoch, status, heartbeat)
@@ -107,49 +145,44 @@ public readonly struct GossipMember
     }
 
     /// <summary>The node id, UTF-8.</summary>
-    public ReadOnlyMemory<byte> NodeId { get; }
+    public ReadOnlyMemory<byte> NodeId { get; } = nodeId;
 
     /// <summary>The endpoint "host:port", UTF-8.</summary>
-    public ReadOnlyMemory<byte> Endpoint { get; }
+    public ReadOnlyMemory<byte> Endpoint { get; } = endpoint;
 
     /// <summary>The member's epoch.</summary>
-    public uint Epoch { get; }
+    public uint Epoch { get; } = epoch;
 
     /// <summary>What the sender believes of the member.</summary>
-    public GossipStatus Status { get; }
+    public GossipStatus Status { get; } = status;
 
     /// <summary>The member's own heartbeat counter; higher is newer.</summary>
-    public ulong Heartbeat { get; }
+    public ulong Heartbeat { get; } = heartbeat;
 }
 
 /// <summary>A member as read from gossip: its text fields are slices of the payload.</summary>
-public readonly ref struct GossipMemberSpan
+/// <param name="nodeId">The node id, UTF-8.</param>
+/// <param name="endpoint">The endpoint "host:port", UTF-8, or empty while unknown.</param>
+/// <param name="epoch">The member's epoch.</param>
+/// <param name="status">What the sender believes of the member.</param>
+/// <param name="heartbeat">The member's own heartbeat counter.</param>
+public readonly ref struct GossipMemberSpan(
+    ReadOnlySpan<byte> nodeId, ReadOnlySpan<byte> endpoint, uint epoch, GossipStatus status, ulong heartbeat)
 {
-    /// <summary>Creates a view of a member.</summary>
-    public GossipMemberSpan(
-        ReadOnlySpan<byte> nodeId, ReadOnlySpan<byte> endpoint, uint epoch, GossipStatus status, ulong heartbeat)
-    {
-        NodeId = nodeId;
-        Endpoint = endpoint;
-        Epoch = epoch;
-        Status = status;
-        Heartbeat = heartbeat;
-    }
-
     /// <summary>The node id, UTF-8.</summary>
-    public ReadOnlySpan<byte> NodeId { get; }
+    public ReadOnlySpan<byte> NodeId { get; } = nodeId;
 
     /// <summary>The endpoint "host:port", UTF-8.</summary>
-    public ReadOnlySpan<byte> Endpoint { get; }
+    public ReadOnlySpan<byte> Endpoint { get; } = endpoint;
 
     /// <summary>The member's epoch.</summary>
-    public uint Epoch { get; }
+    public uint Epoch { get; } = epoch;
 
     /// <summary>What the sender believes of the member.</summary>
-    public GossipStatus Status { get; }
+    public GossipStatus Status { get; } = status;
 
     /// <summary>The member's own heartbeat counter.</summary>
-    public ulong Heartbeat { get; }
+    public ulong Heartbeat { get; } = heartbeat;
 
     /// <summary>The node id as a string (allocates).</summary>
     public string NodeIdText => Encoding.UTF8.GetString(NodeId);
@@ -160,11 +193,10 @@ public readonly ref struct GossipMemberSpan
 
 /// <summary>
 /// The list element of <see cref="GossipRequest.Members"/> and <see cref="GossipReply.Members"/>: node id, endpoint
-/// (empty while unknown), epoch, status and heartbeat. Also the rules of the whole list, which both messages share.
+/// (empty while unknown), epoch, status and heartbeat.
 /// </summary>
 public readonly struct GossipMemberCodec : IElementCodec<GossipMember, GossipMemberSpan>
 {
-    private const string CountField = "member count";
     private const string StatusField = "status";
 
     static GossipMemberSpan IElementCodec<GossipMember, GossipMemberSpan>.View(scoped in GossipMember value) =>
@@ -206,30 +238,4 @@ public readonly struct GossipMemberCodec : IElementCodec<GossipMember, GossipMem
         var heartbeat = reader.ReadU64("heartbeat");
         return new GossipMemberSpan(nodeId, endpoint, epoch, (GossipStatus)status, heartbeat);
     }
-
-    /// <summary>A gossip member list over <paramref name="members"/>: 1 to <see cref="ProtocolLimits.MembersMax"/>, each checked.</summary>
-    internal static MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan> Of(ReadOnlySpan<GossipMember> members) =>
-        CheckNotEmpty(MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan>.Of(members, ProtocolLimits.MembersMax, CountField));
-
-    /// <summary>Reads a whole gossip payload: the member list and nothing after it.</summary>
-    internal static MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan> Read(ReadOnlySpan<byte> payload)
-    {
-        var reader = new MessageReader(payload);
-        var members = CheckNotEmpty(
-            MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan>.Read(ref reader, ProtocolLimits.MembersMax, CountField));
-        reader.EnsureEnd();
-        return members;
-    }
-
-    /// <summary>Writes a whole gossip payload.</summary>
-    internal static void Write(MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan> members, Span<byte> destination)
-    {
-        var writer = new MessageWriter(destination, (int)members.Length);
-        members.WriteTo(ref writer);
-        writer.Finish();
-    }
-
-    private static MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan> CheckNotEmpty(
-        MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan> members) =>
-        members.Count == 0 ? throw MessageErrors.BadRequest("Gossip lists no member.") : members;
 }

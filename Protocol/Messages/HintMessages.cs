@@ -3,7 +3,9 @@ namespace Dynamo.Protocol;
 /// <summary>
 /// Coordinator to fallback node: keep a write for a primary believed down and deliver it when the primary is back
 /// (hinted handoff). Reply: <see cref="HintedWriteReply"/> once the hint is stored (and synced with the node's next
-/// group commit), or an error when the fallback refuses it.
+/// group commit), or an error when the fallback refuses it. It is a <see cref="ReplicaWriteRequest"/> preceded by
+/// the primary's node id. Building one throws <see cref="ProtocolException"/> when a field is over its limit, the
+/// target is empty or not UTF-8, or the object is empty.
 /// <code>
 /// +--------+--------+-------+--------+
 /// | target | bucket |  key  | object |   target: the primary's node id, UTF-8, 1 to NameBytesMax bytes
@@ -11,59 +13,42 @@ namespace Dynamo.Protocol;
 /// +--------+--------+-------+--------+
 /// </code>
 /// </summary>
-public readonly ref struct HintedWriteRequest : IMessage<HintedWriteRequest>
+/// <param name="target">The node id of the primary the write is meant for, UTF-8.</param>
+/// <param name="bucket">The bucket.</param>
+/// <param name="key">The key.</param>
+/// <param name="object">The encoded sibling set.</param>
+public readonly ref struct HintedWriteRequest(
+    ReadOnlySpan<byte> target, ReadOnlySpan<byte> bucket, ReadOnlySpan<byte> key, ReadOnlySpan<byte> @object)
+    : IMessage<HintedWriteRequest>
 {
     private const string TargetField = "target";
-
-    /// <summary>
-    /// Builds a hinted write; throws <see cref="ProtocolException"/> when a field is over its limit, the target is
-    /// empty or not UTF-8, or the object is empty.
-    /// </summary>
-    public HintedWriteRequest(
-        ReadOnlySpan<byte> target, ReadOnlySpan<byte> bucket, ReadOnlySpan<byte> key, ReadOnlySpan<byte> @object)
-    {
-        MessageFields.CheckText(target, ProtocolLimits.NameBytesMax, required: true, TargetField);
-        MessageFields.CheckLength(bucket, ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
-        MessageFields.CheckLength(key, ProtocolLimits.KeyBytesMax, MessageFields.Key);
-        MessageFields.CheckLength(@object, ProtocolLimits.ObjectBytesMax, MessageFields.Object);
-        if (@object.IsEmpty)
-        {
-            throw MessageErrors.BadRequest("The object of a hinted write is empty.");
-        }
-
-        Target = target;
-        Bucket = bucket;
-        Key = key;
-        Object = @object;
-    }
 
     /// <inheritdoc/>
     public static Opcode Opcode => Opcode.HintedWrite;
 
     /// <summary>The node id of the primary the write is meant for, UTF-8.</summary>
-    public ReadOnlySpan<byte> Target { get; }
+    public ReadOnlySpan<byte> Target { get; } =
+        MessageFields.CheckedText(target, ProtocolLimits.NameBytesMax, required: true, TargetField);
 
     /// <summary>The bucket, at most <see cref="ProtocolLimits.BucketBytesMax"/> bytes.</summary>
-    public ReadOnlySpan<byte> Bucket { get; }
+    public ReadOnlySpan<byte> Bucket { get; } = MessageFields.CheckedLength(bucket, ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
 
     /// <summary>The key, at most <see cref="ProtocolLimits.KeyBytesMax"/> bytes.</summary>
-    public ReadOnlySpan<byte> Key { get; }
+    public ReadOnlySpan<byte> Key { get; } = MessageFields.CheckedLength(key, ProtocolLimits.KeyBytesMax, MessageFields.Key);
 
     /// <summary>The encoded sibling set (defined by the engine), 1 to <see cref="ProtocolLimits.ObjectBytesMax"/> bytes.</summary>
-    public ReadOnlySpan<byte> Object { get; }
+    public ReadOnlySpan<byte> Object { get; } = MessageFields.CheckedObject(@object, "hinted write");
 
     /// <inheritdoc/>
     public int Length =>
-        MessageWriter.BytesSize(Target.Length) + MessageWriter.BytesSize(Bucket.Length)
-        + MessageWriter.BytesSize(Key.Length) + MessageWriter.BytesSize(Object.Length);
+        MessageWriter.BytesSize(Target.Length) + MessageWriter.KeySize(Bucket, Key) + MessageWriter.BytesSize(Object.Length);
 
     /// <inheritdoc/>
     public void WriteTo(Span<byte> destination)
     {
         var writer = new MessageWriter(destination, Length);
         writer.WriteBytes(Target);
-        writer.WriteBytes(Bucket);
-        writer.WriteBytes(Key);
+        writer.WriteKey(Bucket, Key);
         writer.WriteBytes(Object);
         writer.Finish();
     }
@@ -73,32 +58,9 @@ public readonly ref struct HintedWriteRequest : IMessage<HintedWriteRequest>
     {
         var reader = new MessageReader(payload);
         var target = reader.ReadBytes(ProtocolLimits.NameBytesMax, TargetField);
-        var bucket = reader.ReadBytes(ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
-        var key = reader.ReadBytes(ProtocolLimits.KeyBytesMax, MessageFields.Key);
-        var @object = reader.ReadBytes(ProtocolLimits.ObjectBytesMax, MessageFields.Object);
+        reader.ReadKey(out var bucket, out var key);
+        var @object = reader.ReadObject();
         reader.EnsureEnd();
         return new HintedWriteRequest(target, bucket, key, @object);
-    }
-}
-
-/// <summary>The reply to <see cref="HintedWriteRequest"/>: the fallback stored the hint. Its payload is empty.</summary>
-public readonly ref struct HintedWriteReply : IMessage<HintedWriteReply>
-{
-    /// <inheritdoc/>
-    public static Opcode Opcode => Opcode.HintedWriteReply;
-
-    /// <inheritdoc/>
-    public int Length => 0;
-
-    /// <inheritdoc/>
-    public void WriteTo(Span<byte> destination)
-    {
-    }
-
-    /// <inheritdoc/>
-    public static HintedWriteReply Read(ReadOnlySpan<byte> payload)
-    {
-        new MessageReader(payload).EnsureEnd();
-        return default;
     }
 }

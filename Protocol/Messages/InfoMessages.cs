@@ -1,31 +1,6 @@
 namespace Dynamo.Protocol;
 
 /// <summary>
-/// Asks a node for its status: the administration family's first message. Its payload is empty.
-/// Reply: <see cref="InfoReply"/>.
-/// </summary>
-public readonly ref struct InfoRequest : IMessage<InfoRequest>
-{
-    /// <inheritdoc/>
-    public static Opcode Opcode => Opcode.Info;
-
-    /// <inheritdoc/>
-    public int Length => 0;
-
-    /// <inheritdoc/>
-    public void WriteTo(Span<byte> destination)
-    {
-    }
-
-    /// <inheritdoc/>
-    public static InfoRequest Read(ReadOnlySpan<byte> payload)
-    {
-        new MessageReader(payload).EnsureEnd();
-        return default;
-    }
-}
-
-/// <summary>
 /// The reply to <see cref="InfoRequest"/>: the node's status as UTF-8 text, one <c>field:value</c> per line
 /// (lines end with <c>\n</c>), as Redis's INFO prints it.
 /// <code>
@@ -54,19 +29,9 @@ public readonly ref struct InfoReply : IMessage<InfoReply>
     public int Length => MessageWriter.BytesSize(Text.Length);
 
     /// <inheritdoc/>
-    public void WriteTo(Span<byte> destination)
-    {
-        var writer = new MessageWriter(destination, Length);
-        writer.WriteBytes(Text);
-        writer.Finish();
-    }
+    public void WriteTo(Span<byte> destination) => MessageWriter.WriteSingleBytes(destination, Text);
 
     /// <inheritdoc/>
-    public static InfoReply Read(ReadOnlySpan<byte> payload)
-    {
-        var reader = new MessageReader(payload);
-        var text = reader.ReadBytes(ProtocolLimits.InfoBytesMax, MessageFields.Text);
-        reader.EnsureEnd();
-        return new InfoReply(text);
-    }
+    public static InfoReply Read(ReadOnlySpan<byte> payload) =>
+        new(MessageReader.ReadSingleBytes(payload, ProtocolLimits.InfoBytesMax, MessageFields.Text));
 }

@@ -1,87 +1,70 @@
 namespace Dynamo.Protocol;
 
 /// <summary>A key and the hash of its holder's version, to encode in a <see cref="KeysCompareRequest"/>.</summary>
-public readonly struct KeyVersionEntry
+/// <param name="bucket">The bucket.</param>
+/// <param name="key">The key.</param>
+/// <param name="versionHash">The hash of the holder's version of the key.</param>
+public readonly struct KeyVersionEntry(ReadOnlyMemory<byte> bucket, ReadOnlyMemory<byte> key, ulong versionHash)
 {
-    /// <summary>Creates an entry.</summary>
-    public KeyVersionEntry(ReadOnlyMemory<byte> bucket, ReadOnlyMemory<byte> key, ulong versionHash)
-    {
-        Bucket = bucket;
-        Key = key;
-        VersionHash = versionHash;
-    }
-
     /// <summary>The bucket.</summary>
-    public ReadOnlyMemory<byte> Bucket { get; }
+    public ReadOnlyMemory<byte> Bucket { get; } = bucket;
 
     /// <summary>The key.</summary>
-    public ReadOnlyMemory<byte> Key { get; }
+    public ReadOnlyMemory<byte> Key { get; } = key;
 
     /// <summary>The hash of the holder's version of the key.</summary>
-    public ulong VersionHash { get; }
+    public ulong VersionHash { get; } = versionHash;
 }
 
 /// <summary>A key of a <see cref="KeysCompareRequest"/> as read: a view whose fields are slices of the payload.</summary>
-public readonly ref struct KeyVersionSpan
+/// <param name="bucket">The bucket.</param>
+/// <param name="key">The key.</param>
+/// <param name="versionHash">The hash of the holder's version of the key.</param>
+public readonly ref struct KeyVersionSpan(ReadOnlySpan<byte> bucket, ReadOnlySpan<byte> key, ulong versionHash)
 {
-    /// <summary>Creates a view.</summary>
-    public KeyVersionSpan(ReadOnlySpan<byte> bucket, ReadOnlySpan<byte> key, ulong versionHash)
-    {
-        Bucket = bucket;
-        Key = key;
-        VersionHash = versionHash;
-    }
-
     /// <summary>The bucket.</summary>
-    public ReadOnlySpan<byte> Bucket { get; }
+    public ReadOnlySpan<byte> Bucket { get; } = bucket;
 
     /// <summary>The key.</summary>
-    public ReadOnlySpan<byte> Key { get; }
+    public ReadOnlySpan<byte> Key { get; } = key;
 
     /// <summary>The hash of the holder's version of the key.</summary>
-    public ulong VersionHash { get; }
+    public ulong VersionHash { get; } = versionHash;
 }
 
-/// <summary>A replica's copy of a key, to encode in a <see cref="KeysCompareReply"/>.</summary>
-public readonly struct KeyCopyEntry
+/// <summary>
+/// A replica's copy of a key, to encode in a <see cref="KeysCompareReply"/>; an empty object means the replica holds
+/// nothing for the key.
+/// </summary>
+/// <param name="bucket">The bucket.</param>
+/// <param name="key">The key.</param>
+/// <param name="object">The encoded sibling set, or empty.</param>
+public readonly struct KeyCopyEntry(ReadOnlyMemory<byte> bucket, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> @object)
 {
-    /// <summary>Creates an entry; an empty <paramref name="object"/> means the replica holds nothing for the key.</summary>
-    public KeyCopyEntry(ReadOnlyMemory<byte> bucket, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> @object)
-    {
-        Bucket = bucket;
-        Key = key;
-        Object = @object;
-    }
-
     /// <summary>The bucket.</summary>
-    public ReadOnlyMemory<byte> Bucket { get; }
+    public ReadOnlyMemory<byte> Bucket { get; } = bucket;
 
     /// <summary>The key.</summary>
-    public ReadOnlyMemory<byte> Key { get; }
+    public ReadOnlyMemory<byte> Key { get; } = key;
 
     /// <summary>The encoded sibling set (defined by the engine), or empty when the replica holds nothing.</summary>
-    public ReadOnlyMemory<byte> Object { get; }
+    public ReadOnlyMemory<byte> Object { get; } = @object;
 }
 
 /// <summary>A key copy of a <see cref="KeysCompareReply"/> as read: a view whose fields are slices of the payload.</summary>
-public readonly ref struct KeyCopySpan
+/// <param name="bucket">The bucket.</param>
+/// <param name="key">The key.</param>
+/// <param name="object">The encoded sibling set, or empty.</param>
+public readonly ref struct KeyCopySpan(ReadOnlySpan<byte> bucket, ReadOnlySpan<byte> key, ReadOnlySpan<byte> @object)
 {
-    /// <summary>Creates a view.</summary>
-    public KeyCopySpan(ReadOnlySpan<byte> bucket, ReadOnlySpan<byte> key, ReadOnlySpan<byte> @object)
-    {
-        Bucket = bucket;
-        Key = key;
-        Object = @object;
-    }
-
     /// <summary>The bucket.</summary>
-    public ReadOnlySpan<byte> Bucket { get; }
+    public ReadOnlySpan<byte> Bucket { get; } = bucket;
 
     /// <summary>The key.</summary>
-    public ReadOnlySpan<byte> Key { get; }
+    public ReadOnlySpan<byte> Key { get; } = key;
 
     /// <summary>The encoded sibling set, or empty when the replica holds nothing for the key.</summary>
-    public ReadOnlySpan<byte> Object { get; }
+    public ReadOnlySpan<byte> Object { get; } = @object;
 
     /// <summary>Whether the replica holds nothing for the key.</summary>
     public bool IsAbsent => Object.IsEmpty;
@@ -116,11 +99,7 @@ public readonly ref struct KeysCompareRequest : IMessage<KeysCompareRequest>
             MessageList<TreeNodeCodec, TreeNode, TreeNode>.Of(segments, ProtocolLimits.SegmentsMax, SegmentsField),
             MessageList<KeyVersionCodec, KeyVersionEntry, KeyVersionSpan>.Of(keys, ProtocolLimits.KeyVersionsMax, KeysField))
     {
-        var length = _segments.Length + _keys.Length;
-        if (length > ProtocolLimits.UncompressedFrameBytesMax)
-        {
-            throw MessageErrors.TooLarge("keys compare", (uint)Math.Min(length, uint.MaxValue), ProtocolLimits.UncompressedFrameBytesMax);
-        }
+        MessageFields.CheckPayloadLength(_segments.Length + _keys.Length, "keys compare");
     }
 
     private KeysCompareRequest(
@@ -195,11 +174,7 @@ public readonly ref struct KeysCompareReply : IMessage<KeysCompareReply>
     public KeysCompareReply(ReadOnlySpan<KeyCopyEntry> copies)
         : this(MessageList<KeyCopyCodec, KeyCopyEntry, KeyCopySpan>.Of(copies, ProtocolLimits.KeyCopiesMax, CopiesField))
     {
-        if (_copies.Length > ProtocolLimits.UncompressedFrameBytesMax)
-        {
-            throw MessageErrors.TooLarge(
-                "keys compare reply", (uint)Math.Min(_copies.Length, uint.MaxValue), ProtocolLimits.UncompressedFrameBytesMax);
-        }
+        MessageFields.CheckPayloadLength(_copies.Length, "keys compare reply");
     }
 
     private KeysCompareReply(MessageList<KeyCopyCodec, KeyCopyEntry, KeyCopySpan> copies) => _copies = copies;
@@ -240,26 +215,21 @@ public readonly struct KeyVersionCodec : IElementCodec<KeyVersionEntry, KeyVersi
     static KeyVersionSpan IElementCodec<KeyVersionEntry, KeyVersionSpan>.View(scoped in KeyVersionEntry value) =>
         new(value.Bucket.Span, value.Key.Span, value.VersionHash);
 
-    static void IElementCodec<KeyVersionEntry, KeyVersionSpan>.Check(scoped KeyVersionSpan element)
-    {
-        MessageFields.CheckLength(element.Bucket, ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
-        MessageFields.CheckLength(element.Key, ProtocolLimits.KeyBytesMax, MessageFields.Key);
-    }
+    static void IElementCodec<KeyVersionEntry, KeyVersionSpan>.Check(scoped KeyVersionSpan element) =>
+        MessageFields.CheckKey(element.Bucket, element.Key);
 
     static int IElementCodec<KeyVersionEntry, KeyVersionSpan>.Size(scoped KeyVersionSpan element) =>
-        MessageWriter.BytesSize(element.Bucket.Length) + MessageWriter.BytesSize(element.Key.Length) + sizeof(ulong);
+        MessageWriter.KeySize(element.Bucket, element.Key) + sizeof(ulong);
 
     static void IElementCodec<KeyVersionEntry, KeyVersionSpan>.Write(ref MessageWriter writer, KeyVersionSpan element)
     {
-        writer.WriteBytes(element.Bucket);
-        writer.WriteBytes(element.Key);
+        writer.WriteKey(element.Bucket, element.Key);
         writer.WriteU64(element.VersionHash);
     }
 
     static KeyVersionSpan IElementCodec<KeyVersionEntry, KeyVersionSpan>.Read(scoped ref MessageReader reader)
     {
-        var bucket = reader.ReadBytes(ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
-        var key = reader.ReadBytes(ProtocolLimits.KeyBytesMax, MessageFields.Key);
+        reader.ReadKey(out var bucket, out var key);
         return new KeyVersionSpan(bucket, key, reader.ReadU64("version hash"));
     }
 }
@@ -272,26 +242,22 @@ public readonly struct KeyCopyCodec : IElementCodec<KeyCopyEntry, KeyCopySpan>
 
     static void IElementCodec<KeyCopyEntry, KeyCopySpan>.Check(scoped KeyCopySpan element)
     {
-        MessageFields.CheckLength(element.Bucket, ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
-        MessageFields.CheckLength(element.Key, ProtocolLimits.KeyBytesMax, MessageFields.Key);
+        MessageFields.CheckKey(element.Bucket, element.Key);
         MessageFields.CheckLength(element.Object, ProtocolLimits.ObjectBytesMax, MessageFields.Object);
     }
 
     static int IElementCodec<KeyCopyEntry, KeyCopySpan>.Size(scoped KeyCopySpan element) =>
-        MessageWriter.BytesSize(element.Bucket.Length) + MessageWriter.BytesSize(element.Key.Length)
-        + MessageWriter.BytesSize(element.Object.Length);
+        MessageWriter.KeySize(element.Bucket, element.Key) + MessageWriter.BytesSize(element.Object.Length);
 
     static void IElementCodec<KeyCopyEntry, KeyCopySpan>.Write(ref MessageWriter writer, KeyCopySpan element)
     {
-        writer.WriteBytes(element.Bucket);
-        writer.WriteBytes(element.Key);
+        writer.WriteKey(element.Bucket, element.Key);
         writer.WriteBytes(element.Object);
     }
 
     static KeyCopySpan IElementCodec<KeyCopyEntry, KeyCopySpan>.Read(scoped ref MessageReader reader)
     {
-        var bucket = reader.ReadBytes(ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
-        var key = reader.ReadBytes(ProtocolLimits.KeyBytesMax, MessageFields.Key);
-        return new KeyCopySpan(bucket, key, reader.ReadBytes(ProtocolLimits.ObjectBytesMax, MessageFields.Object));
+        reader.ReadKey(out var bucket, out var key);
+        return new KeyCopySpan(bucket, key, reader.ReadObject());
     }
 }

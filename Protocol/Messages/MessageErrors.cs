@@ -48,12 +48,41 @@ internal static class MessageFields
     /// <summary>The text field of an info reply.</summary>
     public const string Text = "text";
 
+    /// <summary>The encoded size of a client request's quorum tail: replica count, flags and timeout.</summary>
+    public const int QuorumBytes = 1 + 1 + 4;
+
     /// <summary>Rejects a byte string over its limit with TooLarge.</summary>
     public static void CheckLength(ReadOnlySpan<byte> value, int max, string field)
     {
         if (value.Length > max)
         {
             throw MessageErrors.TooLarge(field, (uint)value.Length, max);
+        }
+    }
+
+    /// <summary>Rejects a bucket or a key over its limit with TooLarge, the bucket first.</summary>
+    public static void CheckKey(ReadOnlySpan<byte> bucket, ReadOnlySpan<byte> key)
+    {
+        CheckLength(bucket, ProtocolLimits.BucketBytesMax, Bucket);
+        CheckLength(key, ProtocolLimits.KeyBytesMax, Key);
+    }
+
+    /// <summary>Returns <paramref name="value"/> after <see cref="CheckLength"/>.</summary>
+    public static ReadOnlySpan<byte> CheckedLength(ReadOnlySpan<byte> value, int max, string field)
+    {
+        CheckLength(value, max, field);
+        return value;
+    }
+
+    /// <summary>
+    /// Rejects a whole payload of <paramref name="length"/> bytes over
+    /// <see cref="ProtocolLimits.UncompressedFrameBytesMax"/> with TooLarge, naming the <paramref name="message"/>.
+    /// </summary>
+    public static void CheckPayloadLength(long length, string message)
+    {
+        if (length > ProtocolLimits.UncompressedFrameBytesMax)
+        {
+            throw MessageErrors.TooLarge(message, (uint)Math.Min(length, uint.MaxValue), ProtocolLimits.UncompressedFrameBytesMax);
         }
     }
 
@@ -64,6 +93,28 @@ internal static class MessageFields
         {
             throw MessageErrors.TooLarge(field, (uint)count, max);
         }
+    }
+
+    /// <summary>
+    /// Returns an encoded sibling set after checking it against <see cref="ProtocolLimits.ObjectBytesMax"/> (TooLarge)
+    /// and that it is not empty (BadRequest, naming the <paramref name="message"/> that carries it).
+    /// </summary>
+    public static ReadOnlySpan<byte> CheckedObject(ReadOnlySpan<byte> @object, string message)
+    {
+        CheckLength(@object, ProtocolLimits.ObjectBytesMax, Object);
+        if (@object.IsEmpty)
+        {
+            throw MessageErrors.BadRequest($"The object of a {message} is empty.");
+        }
+
+        return @object;
+    }
+
+    /// <summary>Returns <paramref name="text"/> after <see cref="CheckText"/>.</summary>
+    public static ReadOnlySpan<byte> CheckedText(ReadOnlySpan<byte> text, int max, bool required, string field)
+    {
+        CheckText(text, max, required, field);
+        return text;
     }
 
     /// <summary>Rejects text over its limit (TooLarge), or that is empty when required, or not UTF-8 (BadRequest).</summary>

@@ -52,13 +52,21 @@ public readonly ref struct MessageList<TCodec, TValue, TView>
     private readonly ReadOnlySpan<byte> _encoded;
     private readonly bool _fromPayload;
 
-    private MessageList(ReadOnlySpan<TValue> values, ReadOnlySpan<byte> encoded, bool fromPayload, int count, long length)
+    /// <summary>A list over checked values whose elements encode in <paramref name="elementsLength"/> bytes.</summary>
+    private MessageList(ReadOnlySpan<TValue> values, long elementsLength)
     {
         _values = values;
+        Count = values.Length;
+        Length = Leb128.Size((uint)values.Length) + elementsLength;
+    }
+
+    /// <summary>A list read from a payload: <paramref name="count"/> checked elements, encoded as <paramref name="encoded"/>.</summary>
+    private MessageList(ReadOnlySpan<byte> encoded, int count)
+    {
         _encoded = encoded;
-        _fromPayload = fromPayload;
+        _fromPayload = true;
         Count = count;
-        Length = length;
+        Length = Leb128.Size((uint)count) + encoded.Length;
     }
 
     /// <summary>The number of elements.</summary>
@@ -93,15 +101,15 @@ public readonly ref struct MessageList<TCodec, TValue, TView>
     internal static MessageList<TCodec, TValue, TView> Of(ReadOnlySpan<TValue> values, int countMax, string countField)
     {
         MessageFields.CheckCount(values.Length, countMax, countField);
-        long length = Leb128.Size((uint)values.Length);
+        long elementsLength = 0;
         foreach (ref readonly var value in values)
         {
             var element = TCodec.View(value);
             TCodec.Check(element);
-            length += TCodec.Size(element);
+            elementsLength += TCodec.Size(element);
         }
 
-        return new MessageList<TCodec, TValue, TView>(values, default, false, values.Length, length);
+        return new MessageList<TCodec, TValue, TView>(values, elementsLength);
     }
 
     /// <summary>
@@ -118,9 +126,7 @@ public readonly ref struct MessageList<TCodec, TValue, TView>
             TCodec.Check(TCodec.Read(ref reader));
         }
 
-        var end = reader.Position;
-        return new MessageList<TCodec, TValue, TView>(
-            default, reader.Between(start, end), true, count, Leb128.Size((uint)count) + (end - start));
+        return new MessageList<TCodec, TValue, TView>(reader.Between(start, reader.Position), count);
     }
 
     /// <summary>Writes the count and the elements: a list read from a payload is copied as it came.</summary>

@@ -104,6 +104,28 @@ internal ref struct MessageReader
         return Take((int)length, field);
     }
 
+    /// <summary>Reads a bucket and a key, each length-prefixed and checked against its limit.</summary>
+    public void ReadKey(out ReadOnlySpan<byte> bucket, out ReadOnlySpan<byte> key)
+    {
+        bucket = ReadBytes(ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
+        key = ReadBytes(ProtocolLimits.KeyBytesMax, MessageFields.Key);
+    }
+
+    /// <summary>Reads an encoded sibling set, length-prefixed and checked against its limit.</summary>
+    public ReadOnlySpan<byte> ReadObject() => ReadBytes(ProtocolLimits.ObjectBytesMax, MessageFields.Object);
+
+    /// <summary>
+    /// Reads the quorum tail of a client request: the replica count (named <paramref name="quorumField"/>), a flags
+    /// byte whose bits outside <paramref name="allowedFlags"/> must be zero, and the timeout in milliseconds.
+    /// </summary>
+    public byte ReadQuorum(string quorumField, byte allowedFlags, out byte flags, out uint timeoutMs)
+    {
+        var quorum = ReadU8(quorumField);
+        flags = ReadFlags(allowedFlags, MessageFields.Flags);
+        timeoutMs = ReadU32("timeout");
+        return quorum;
+    }
+
     /// <summary>Takes the next <paramref name="count"/> bytes as a slice.</summary>
     public ReadOnlySpan<byte> Take(int count, string field)
     {
@@ -119,6 +141,23 @@ internal ref struct MessageReader
 
     /// <summary>The payload between two positions of this reader.</summary>
     public readonly ReadOnlySpan<byte> Between(int start, int end) => _payload[start..end];
+
+    /// <summary>Reads a payload that is one length-prefixed byte string and nothing after it.</summary>
+    public static ReadOnlySpan<byte> ReadSingleBytes(ReadOnlySpan<byte> payload, int max, string field)
+    {
+        var reader = new MessageReader(payload);
+        var value = reader.ReadBytes(max, field);
+        reader.EnsureEnd();
+        return value;
+    }
+
+    /// <summary>Reads a payload that must be empty; the result is the message's default value.</summary>
+    public static T ReadEmpty<T>(ReadOnlySpan<byte> payload)
+        where T : allows ref struct
+    {
+        new MessageReader(payload).EnsureEnd();
+        return default!;
+    }
 
     /// <summary>Rejects trailing bytes after the last field.</summary>
     public readonly void EnsureEnd()

@@ -27,6 +27,18 @@ internal ref struct MessageWriter
     /// <summary>The encoded size of a length-prefixed byte string of <paramref name="length"/> bytes.</summary>
     public static int BytesSize(int length) => Leb128.Size((uint)length) + length;
 
+    /// <summary>The encoded size of a bucket and a key.</summary>
+    public static int KeySize(ReadOnlySpan<byte> bucket, ReadOnlySpan<byte> key) =>
+        BytesSize(bucket.Length) + BytesSize(key.Length);
+
+    /// <summary>Writes a payload that is one length-prefixed byte string.</summary>
+    public static void WriteSingleBytes(Span<byte> destination, ReadOnlySpan<byte> value)
+    {
+        var writer = new MessageWriter(destination, BytesSize(value.Length));
+        writer.WriteBytes(value);
+        writer.Finish();
+    }
+
     public void WriteU8(byte value) => _destination[_position++] = value;
 
     public void WriteU16(ushort value)
@@ -54,6 +66,21 @@ internal ref struct MessageWriter
     {
         WriteVarint((uint)value.Length);
         WriteRaw(value);
+    }
+
+    /// <summary>Writes a bucket and a key, each length-prefixed.</summary>
+    public void WriteKey(ReadOnlySpan<byte> bucket, ReadOnlySpan<byte> key)
+    {
+        WriteBytes(bucket);
+        WriteBytes(key);
+    }
+
+    /// <summary>Writes the quorum tail of a client request: replica count, flags and timeout in milliseconds.</summary>
+    public void WriteQuorum(byte quorum, byte flags, uint timeoutMs)
+    {
+        WriteU8(quorum);
+        WriteU8(flags);
+        WriteU32(timeoutMs);
     }
 
     /// <summary>Writes bytes with no length prefix.</summary>

@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Dynamo.Protocol;
 
 /// <summary>
@@ -55,48 +57,45 @@ public readonly ref struct RepairRequest : IMessage<RepairRequest>
 /// exchanges, failed: 0 to 2^31 - 1; differences, repaired: 0 to 2^63 - 1
 /// message: UTF-8, at most ErrorMessageBytesMax bytes; empty when all went well
 /// </code>
+/// Building one throws <see cref="ProtocolException"/> when a count is negative or the message is over its limit
+/// or not UTF-8.
 /// </summary>
-public readonly ref struct RepairReply : IMessage<RepairReply>
+/// <param name="completed">True when every exchange finished before the deadline.</param>
+/// <param name="exchanges">Exchanges completed.</param>
+/// <param name="exchangesFailed">Exchanges skipped or abandoned.</param>
+/// <param name="differences">Keys found to differ.</param>
+/// <param name="keysRepaired">Keys whose copy was updated on the node or on a peer.</param>
+/// <param name="message">A description for the operator, UTF-8; empty when all went well.</param>
+public readonly ref struct RepairReply(
+    bool completed, int exchanges, int exchangesFailed, long differences, long keysRepaired, ReadOnlySpan<byte> message)
+    : IMessage<RepairReply>
 {
     /// <summary>The flag bit marking a repair that completed.</summary>
     public const byte CompletedFlag = 0x01;
 
     private const string MessageField = "message";
 
-    /// <summary>Builds a repair reply; throws <see cref="ProtocolException"/> when a count is negative or the message is bad.</summary>
-    public RepairReply(
-        bool completed, int exchanges, int exchangesFailed, long differences, long keysRepaired, ReadOnlySpan<byte> message)
-    {
-        CheckCounts(exchanges, exchangesFailed, differences, keysRepaired);
-        MessageFields.CheckText(message, ProtocolLimits.ErrorMessageBytesMax, required: false, MessageField);
-        Completed = completed;
-        Exchanges = exchanges;
-        ExchangesFailed = exchangesFailed;
-        Differences = differences;
-        KeysRepaired = keysRepaired;
-        Message = message;
-    }
-
     /// <inheritdoc/>
     public static Opcode Opcode => Opcode.RepairReply;
 
     /// <summary>True when every exchange finished before the deadline.</summary>
-    public bool Completed { get; }
+    public bool Completed { get; } = completed;
 
     /// <summary>Exchanges completed.</summary>
-    public int Exchanges { get; }
+    public int Exchanges { get; } = NotNegative(exchanges);
 
     /// <summary>Exchanges skipped or abandoned (peer unreachable, deadline).</summary>
-    public int ExchangesFailed { get; }
+    public int ExchangesFailed { get; } = NotNegative(exchangesFailed);
 
     /// <summary>Keys found to differ.</summary>
-    public long Differences { get; }
+    public long Differences { get; } = NotNegative(differences);
 
     /// <summary>Keys whose copy was updated on the node or on a peer.</summary>
-    public long KeysRepaired { get; }
+    public long KeysRepaired { get; } = NotNegative(keysRepaired);
 
     /// <summary>A description for the operator, UTF-8; empty when all went well.</summary>
-    public ReadOnlySpan<byte> Message { get; }
+    public ReadOnlySpan<byte> Message { get; } =
+        MessageFields.CheckedText(message, ProtocolLimits.ErrorMessageBytesMax, required: false, MessageField);
 
     /// <inheritdoc/>
     public int Length =>
@@ -136,11 +135,7 @@ public readonly ref struct RepairReply : IMessage<RepairReply>
             (flags & CompletedFlag) != 0, (int)exchanges, (int)failed, (long)differences, (long)repaired, message);
     }
 
-    private static void CheckCounts(int exchanges, int failed, long differences, long repaired)
-    {
-        if (exchanges < 0 || failed < 0 || differences < 0 || repaired < 0)
-        {
-            throw MessageErrors.BadRequest("A repair count is negative.");
-        }
-    }
+    private static T NotNegative<T>(T count)
+        where T : INumberBase<T> =>
+        T.IsNegative(count) ? throw MessageErrors.BadRequest("A repair count is negative.") : count;
 }

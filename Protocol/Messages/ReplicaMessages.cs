@@ -1,7 +1,8 @@
 namespace Dynamo.Protocol;
 
 /// <summary>
-/// Coordinator to replica: read a key's sibling set. Reply: <see cref="ReplicaReadReply"/>.
+/// Coordinator to replica: read a key's sibling set. Reply: <see cref="ReplicaReadReply"/>. Building one throws
+/// <see cref="ProtocolException"/> when a field is over its limit.
 /// <code>
 /// +--------+-------+
 /// | bucket |  key  |
@@ -9,35 +10,28 @@ namespace Dynamo.Protocol;
 /// +--------+-------+
 /// </code>
 /// </summary>
-public readonly ref struct ReplicaReadRequest : IMessage<ReplicaReadRequest>
+/// <param name="bucket">The bucket.</param>
+/// <param name="key">The key.</param>
+public readonly ref struct ReplicaReadRequest(ReadOnlySpan<byte> bucket, ReadOnlySpan<byte> key)
+    : IMessage<ReplicaReadRequest>
 {
-    /// <summary>Builds a replica read; throws <see cref="ProtocolException"/> when a field is over its limit.</summary>
-    public ReplicaReadRequest(ReadOnlySpan<byte> bucket, ReadOnlySpan<byte> key)
-    {
-        MessageFields.CheckLength(bucket, ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
-        MessageFields.CheckLength(key, ProtocolLimits.KeyBytesMax, MessageFields.Key);
-        Bucket = bucket;
-        Key = key;
-    }
-
     /// <inheritdoc/>
     public static Opcode Opcode => Opcode.ReplicaRead;
 
     /// <summary>The bucket, at most <see cref="ProtocolLimits.BucketBytesMax"/> bytes.</summary>
-    public ReadOnlySpan<byte> Bucket { get; }
+    public ReadOnlySpan<byte> Bucket { get; } = MessageFields.CheckedLength(bucket, ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
 
     /// <summary>The key, at most <see cref="ProtocolLimits.KeyBytesMax"/> bytes.</summary>
-    public ReadOnlySpan<byte> Key { get; }
+    public ReadOnlySpan<byte> Key { get; } = MessageFields.CheckedLength(key, ProtocolLimits.KeyBytesMax, MessageFields.Key);
 
     /// <inheritdoc/>
-    public int Length => MessageWriter.BytesSize(Bucket.Length) + MessageWriter.BytesSize(Key.Length);
+    public int Length => MessageWriter.KeySize(Bucket, Key);
 
     /// <inheritdoc/>
     public void WriteTo(Span<byte> destination)
     {
         var writer = new MessageWriter(destination, Length);
-        writer.WriteBytes(Bucket);
-        writer.WriteBytes(Key);
+        writer.WriteKey(Bucket, Key);
         writer.Finish();
     }
 
@@ -45,8 +39,7 @@ public readonly ref struct ReplicaReadRequest : IMessage<ReplicaReadRequest>
     public static ReplicaReadRequest Read(ReadOnlySpan<byte> payload)
     {
         var reader = new MessageReader(payload);
-        var bucket = reader.ReadBytes(ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
-        var key = reader.ReadBytes(ProtocolLimits.KeyBytesMax, MessageFields.Key);
+        reader.ReadKey(out var bucket, out var key);
         reader.EnsureEnd();
         return new ReplicaReadRequest(bucket, key);
     }
@@ -64,11 +57,8 @@ public readonly ref struct ReplicaReadRequest : IMessage<ReplicaReadRequest>
 public readonly ref struct ReplicaReadReply : IMessage<ReplicaReadReply>
 {
     /// <summary>Builds a replica read reply; throws <see cref="ProtocolException"/> when the object is over its limit.</summary>
-    public ReplicaReadReply(ReadOnlySpan<byte> @object)
-    {
-        MessageFields.CheckLength(@object, ProtocolLimits.ObjectBytesMax, MessageFields.Object);
-        Object = @object;
-    }
+    public ReplicaReadReply(ReadOnlySpan<byte> @object) =>
+        Object = MessageFields.CheckedLength(@object, ProtocolLimits.ObjectBytesMax, MessageFields.Object);
 
     /// <inheritdoc/>
     public static Opcode Opcode => Opcode.ReplicaReadReply;
@@ -83,26 +73,17 @@ public readonly ref struct ReplicaReadReply : IMessage<ReplicaReadReply>
     public int Length => MessageWriter.BytesSize(Object.Length);
 
     /// <inheritdoc/>
-    public void WriteTo(Span<byte> destination)
-    {
-        var writer = new MessageWriter(destination, Length);
-        writer.WriteBytes(Object);
-        writer.Finish();
-    }
+    public void WriteTo(Span<byte> destination) => MessageWriter.WriteSingleBytes(destination, Object);
 
     /// <inheritdoc/>
-    public static ReplicaReadReply Read(ReadOnlySpan<byte> payload)
-    {
-        var reader = new MessageReader(payload);
-        var @object = reader.ReadBytes(ProtocolLimits.ObjectBytesMax, MessageFields.Object);
-        reader.EnsureEnd();
-        return new ReplicaReadReply(@object);
-    }
+    public static ReplicaReadReply Read(ReadOnlySpan<byte> payload) =>
+        new(MessageReader.ReadSingleBytes(payload, ProtocolLimits.ObjectBytesMax, MessageFields.Object));
 }
 
 /// <summary>
 /// Coordinator to replica: merge a sibling set into the replica's copy of a key. Reply:
-/// <see cref="ReplicaWriteReply"/>.
+/// <see cref="ReplicaWriteReply"/>. Building one throws <see cref="ProtocolException"/> when a field is over its
+/// limit or the object is empty.
 /// <code>
 /// +--------+-------+--------+
 /// | bucket |  key  | object |   object: opaque encoded sibling set, never empty
@@ -110,50 +91,32 @@ public readonly ref struct ReplicaReadReply : IMessage<ReplicaReadReply>
 /// +--------+-------+--------+
 /// </code>
 /// </summary>
-public readonly ref struct ReplicaWriteRequest : IMessage<ReplicaWriteRequest>
+/// <param name="bucket">The bucket.</param>
+/// <param name="key">The key.</param>
+/// <param name="object">The encoded sibling set.</param>
+public readonly ref struct ReplicaWriteRequest(ReadOnlySpan<byte> bucket, ReadOnlySpan<byte> key, ReadOnlySpan<byte> @object)
+    : IMessage<ReplicaWriteRequest>
 {
-    /// <summary>
-    /// Builds a replica write; throws <see cref="ProtocolException"/> when a field is over its limit or the object
-    /// is empty.
-    /// </summary>
-    public ReplicaWriteRequest(ReadOnlySpan<byte> bucket, ReadOnlySpan<byte> key, ReadOnlySpan<byte> @object)
-    {
-        MessageFields.CheckLength(bucket, ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
-        MessageFields.CheckLength(key, ProtocolLimits.KeyBytesMax, MessageFields.Key);
-        MessageFields.CheckLength(@object, ProtocolLimits.ObjectBytesMax, MessageFields.Object);
-        if (@object.IsEmpty)
-        {
-            throw MessageErrors.BadRequest("The object of a replica write is empty.");
-        }
-
-        Bucket = bucket;
-        Key = key;
-        Object = @object;
-    }
-
     /// <inheritdoc/>
     public static Opcode Opcode => Opcode.ReplicaWrite;
 
     /// <summary>The bucket, at most <see cref="ProtocolLimits.BucketBytesMax"/> bytes.</summary>
-    public ReadOnlySpan<byte> Bucket { get; }
+    public ReadOnlySpan<byte> Bucket { get; } = MessageFields.CheckedLength(bucket, ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
 
     /// <summary>The key, at most <see cref="ProtocolLimits.KeyBytesMax"/> bytes.</summary>
-    public ReadOnlySpan<byte> Key { get; }
+    public ReadOnlySpan<byte> Key { get; } = MessageFields.CheckedLength(key, ProtocolLimits.KeyBytesMax, MessageFields.Key);
 
     /// <summary>The encoded sibling set (defined by the engine), 1 to <see cref="ProtocolLimits.ObjectBytesMax"/> bytes.</summary>
-    public ReadOnlySpan<byte> Object { get; }
+    public ReadOnlySpan<byte> Object { get; } = MessageFields.CheckedObject(@object, "replica write");
 
     /// <inheritdoc/>
-    public int Length =>
-        MessageWriter.BytesSize(Bucket.Length) + MessageWriter.BytesSize(Key.Length)
-        + MessageWriter.BytesSize(Object.Length);
+    public int Length => MessageWriter.KeySize(Bucket, Key) + MessageWriter.BytesSize(Object.Length);
 
     /// <inheritdoc/>
     public void WriteTo(Span<byte> destination)
     {
         var writer = new MessageWriter(destination, Length);
-        writer.WriteBytes(Bucket);
-        writer.WriteBytes(Key);
+        writer.WriteKey(Bucket, Key);
         writer.WriteBytes(Object);
         writer.Finish();
     }
@@ -162,9 +125,8 @@ public readonly ref struct ReplicaWriteRequest : IMessage<ReplicaWriteRequest>
     public static ReplicaWriteRequest Read(ReadOnlySpan<byte> payload)
     {
         var reader = new MessageReader(payload);
-        var bucket = reader.ReadBytes(ProtocolLimits.BucketBytesMax, MessageFields.Bucket);
-        var key = reader.ReadBytes(ProtocolLimits.KeyBytesMax, MessageFields.Key);
-        var @object = reader.ReadBytes(ProtocolLimits.ObjectBytesMax, MessageFields.Object);
+        reader.ReadKey(out var bucket, out var key);
+        var @object = reader.ReadObject();
         reader.EnsureEnd();
         return new ReplicaWriteRequest(bucket, key, @object);
     }

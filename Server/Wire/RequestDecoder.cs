@@ -173,7 +173,7 @@ internal static class RequestDecoder
 
     /// <summary>Gossip members as the core's states; a node id the engine rejects makes the whole message bad.</summary>
     internal static bool TryReadMembers(
-        MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan> members, out ImmutableArray<MemberState> states, out string error)
+        GossipMemberList members, out ImmutableArray<MemberState> states, out string error)
     {
         var builder = ImmutableArray.CreateBuilder<MemberState>(members.Count);
         foreach (var member in members)

@@ -187,18 +187,18 @@ internal static class MessageCodecs
     private static byte[] ReencodeGossip(byte[] payload)
     {
         var message = GossipRequest.Read(payload);
-        CheckWalk(message.Members, message.MemberCount);
+        CheckWalk(message.Members, message.Members.Count);
         return Codec.Encode(message);
     }
 
     private static byte[] ReencodeGossipReply(byte[] payload)
     {
         var message = GossipReply.Read(payload);
-        CheckWalk(message.Members, message.MemberCount);
+        CheckWalk(message.Members, message.Members.Count);
         return Codec.Encode(message);
     }
 
-    private static void CheckWalk(MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan> members, int count)
+    private static void CheckWalk(GossipMemberList members, int count)
     {
         var walked = 0;
         foreach (var member in members)

@@ -303,7 +303,7 @@ public sealed class RoundTripTests
             var members = MessageCodecs.SampleGossipMembers(source);
             var bytes = Codec.Encode(new GossipRequest(members));
             var read = GossipRequest.Read(bytes);
-            Assert.That(read.MemberCount, Is.EqualTo(members.Length), $"case {i}");
+            Assert.That(read.Members.Count, Is.EqualTo(members.Length), $"case {i}");
             var m = 0;
             foreach (var member in read.Members)
             {
