@@ -23,13 +23,9 @@ warmup=${WARMUP:-2s}
 rounds=${ROUNDS:-3}
 clients=${CLIENTS:-50}
 workload=${WORKLOAD:-A}
-server=$root/Server/bin/Release/net10.0/dynamo-server.dll
-cli=$root/Client/Dynamo.Cli/bin/Release/net10.0/dynamo-cli.dll
-bench=$root/Bench/bin/Release/net10.0/dynamo-bench.dll
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-
-fail() { printf 'anti-entropy: %s\n' "$*" >&2; exit 1; }
-for dll in "$server" "$cli" "$bench"; do [ -f "$dll" ] || fail "$dll is missing: dotnet build Dynamo.sln -c Release"; done
+script=anti-entropy
+# shellcheck source=Bench/release-build.sh
+source "$root/Bench/release-build.sh"
 
 mkdir -p "$out"
 tmp=$(mktemp -d -t dynamo-anti-entropy-XXXXXX)

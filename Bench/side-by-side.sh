@@ -21,13 +21,9 @@ records=${RECORDS:-100000}
 settings=${SETTINGS:-"10:1 50:1 50:16"}
 workloads=${WORKLOADS:-"A C"}
 read -r -a dynamo_args <<<"${DYNAMO_ARGS:-}"
-server=$root/Server/bin/Release/net10.0/dynamo-server.dll
-cli=$root/Client/Dynamo.Cli/bin/Release/net10.0/dynamo-cli.dll
-bench=$root/Bench/bin/Release/net10.0/dynamo-bench.dll
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-
-fail() { printf 'side-by-side: %s\n' "$*" >&2; exit 1; }
-for dll in "$server" "$cli" "$bench"; do [ -f "$dll" ] || fail "$dll is missing: dotnet build Dynamo.sln -c Release"; done
+script=side-by-side
+# shellcheck source=Bench/release-build.sh
+source "$root/Bench/release-build.sh"
 for tool in redis-server redis-cli jq; do command -v "$tool" >/dev/null || fail "$tool is missing: run .ci/install-deps"; done
 
 mkdir -p "$out"

@@ -34,20 +34,7 @@ internal sealed class KeySpace
     public long NextInsert() => Interlocked.Increment(ref _nextInsert) - 1;
 
     /// <summary>Makes an inserted key visible to readers.</summary>
-    public void Acknowledge(long number)
-    {
-        var newest = Volatile.Read(ref _newestAcknowledged);
-        while (number > newest)
-        {
-            var seen = Interlocked.CompareExchange(ref _newestAcknowledged, number, newest);
-            if (seen == newest)
-            {
-                return;
-            }
-
-            newest = seen;
-        }
-    }
+    public void Acknowledge(long number) => AtomicMax.Raise(ref _newestAcknowledged, number);
 }
 
 /// <summary>Keys as bytes: <c>user</c> and a zero-padded number, e.g. <c>user000000000042</c> (16 bytes).</summary>

@@ -54,17 +54,7 @@ internal sealed class LatencyHistogram
         var value = Math.Clamp(nanoseconds, 0, HighestTrackableNanoseconds);
         Interlocked.Increment(ref _counts[IndexOf(value)]);
         Interlocked.Increment(ref _totalCount);
-        var max = Volatile.Read(ref _max);
-        while (value > max)
-        {
-            var seen = Interlocked.CompareExchange(ref _max, value, max);
-            if (seen == max)
-            {
-                break;
-            }
-
-            max = seen;
-        }
+        AtomicMax.Raise(ref _max, value);
     }
 
     /// <summary>Adds every value of <paramref name="other"/> to this histogram.</summary>

@@ -130,35 +130,28 @@ internal sealed class LoadOptionSet
         R = Count("--r", "N", "Dynamo read quorum", 1, 64, "the cluster's");
         W = Count("--w", "N", "Dynamo write quorum", 1, 64, "the cluster's");
         N = Count("--n", "N", "Dynamo replication factor", 1, 64, "the cluster's");
-        Seed = Single<ulong?>("--seed", "S", "Seed of every random choice.", "random, printed", (string text, out ulong? value, out string? error) =>
-        {
-            value = ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seed) ? seed : null;
-            error = value is null ? $"--seed '{text}': expected a whole number" : null;
-            return error is null;
-        });
+        Seed = Single<ulong?>(
+            "--seed",
+            "S",
+            "Seed of every random choice.",
+            "random, printed",
+            text => ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seed) ? seed : null,
+            text => $"--seed '{text}': expected a whole number");
         Workload = Single<Workload?>(
             "--workload",
             "A|B|C|D|F",
             "YCSB workload: A 50% read, 50% update; B 95/5; C read only; D read latest, 5% insert; F 50% read, 50% read-modify-write.",
             s_defaults.Workload.Name,
-            (string text, out Workload? value, out string? error) =>
-            {
-                value = Load.Workload.TryParse(text, out var workload) ? workload : null;
-                error = value is null ? $"--workload '{text}': expected A, B, C, D or F" : null;
-                return error is null;
-            });
+            text => Load.Workload.TryParse(text, out var workload) ? workload : null,
+            text => $"--workload '{text}': expected A, B, C, D or F");
         Distribution = Single<KeyDistribution?>(
             "--distribution",
             "uniform|zipfian|latest",
             "Key distribution.",
             "zipfian; latest for D",
-            (string text, out KeyDistribution? value, out string? error) =>
-            {
-                value = Enum.TryParse<KeyDistribution>(text, ignoreCase: true, out var distribution) && Enum.IsDefined(distribution)
-                    && !char.IsDigit(text[0]) ? distribution : null;
-                error = value is null ? $"--distribution '{text}': expected uniform, zipfian or latest" : null;
-                return error is null;
-            });
+            text => Enum.TryParse<KeyDistribution>(text, ignoreCase: true, out var distribution) && Enum.IsDefined(distribution)
+                && !char.IsDigit(text[0]) ? distribution : null,
+            text => $"--distribution '{text}': expected uniform, zipfian or latest");
         Duration = Span("--duration", "Measured period of each round.", allowZero: false, Seconds(s_defaults.Duration));
         Operations = Count("--operations", "N", "Measured operations of each round, instead of --duration", 1, long.MaxValue / 2, null);
         Warmup = Span("--warmup", "Unmeasured period before each round.", allowZero: true, Seconds(s_defaults.Warmup));
@@ -167,21 +160,13 @@ internal sealed class LoadOptionSet
             "N",
             "Open loop: N operations per second in total, latency measured from the intended start of each operation.",
             "closed loop",
-            (string text, out double? value, out string? error) =>
-            {
-                value = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) && rate > 0 && !double.IsInfinity(rate)
-                    ? rate : null;
-                error = value is null ? $"--rate '{text}': expected a positive number of operations per second" : null;
-                return error is null;
-            });
+            text => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) && rate > 0 && !double.IsInfinity(rate)
+                ? rate : null,
+            text => $"--rate '{text}': expected a positive number of operations per second");
         Rounds = Count("--rounds", "N", "Interleaved rounds", 1, LoadLimits.RoundsMax, s_defaults.Rounds);
         NoLoad = new Option<bool>("--no-load") { Description = "The records are already there: skip loading them.", Arity = ArgumentArity.Zero };
-        Json = Single<string?>("--json", "FILE", "Write the report as JSON to FILE.", null, (string text, out string? value, out string? error) =>
-        {
-            value = text.Length > 0 ? text : null;
-            error = value is null ? "--json: the file name is empty" : null;
-            return error is null;
-        });
+        Json = Single<string?>(
+            "--json", "FILE", "Write the report as JSON to FILE.", null, text => text.Length > 0 ? text : null, _ => "--json: the file name is empty");
 
         Command = kind == LoadCommandKind.Run
             ? new Command(
@@ -326,20 +311,17 @@ internal sealed class LoadOptionSet
             helpName,
             max >= long.MaxValue / 2 ? description + "." : $"{description} ({min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}).",
             defaultText,
-            (string text, out long? value, out string? error) =>
-            {
-                value = long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count >= min && count <= max ? count : null;
-                error = value is null ? $"{name} '{text}': expected a whole number from {min} to {max}" : null;
-                return error is null;
-            });
+            text => long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count >= min && count <= max ? count : null,
+            text => $"{name} '{text}': expected a whole number from {min} to {max}");
 
     private static Option<TimeSpan?> Span(string name, string description, bool allowZero, string defaultText) =>
-        Single<TimeSpan?>(name, "T", description, defaultText, (string text, out TimeSpan? value, out string? error) =>
-        {
-            value = LoadArguments.TryParseDuration(text, out var duration) && (allowZero || duration > TimeSpan.Zero) ? duration : null;
-            error = value is null ? $"{name} '{text}': expected a {(allowZero ? "" : "positive ")}duration like 500ms, 30s, 2m" : null;
-            return error is null;
-        });
+        Single<TimeSpan?>(
+            name,
+            "T",
+            description,
+            defaultText,
+            text => LoadArguments.TryParseDuration(text, out var duration) && (allowZero || duration > TimeSpan.Zero) ? duration : null,
+            text => $"{name} '{text}': expected a {(allowZero ? "" : "positive ")}duration like 500ms, 30s, 2m");
 
     private static string Seconds(TimeSpan duration) => $"{duration.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s";
 }

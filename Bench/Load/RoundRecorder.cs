@@ -45,17 +45,7 @@ internal sealed class RoundRecorder
                 break;
         }
 
-        var last = Volatile.Read(ref _lastEnd);
-        while (end > last)
-        {
-            var seen = Interlocked.CompareExchange(ref _lastEnd, end, last);
-            if (seen == last)
-            {
-                break;
-            }
-
-            last = seen;
-        }
+        AtomicMax.Raise(ref _lastEnd, end);
     }
 
     /// <summary>Counts an error of <paramref name="kind"/> (errors are rare: a lock is fine).</summary>

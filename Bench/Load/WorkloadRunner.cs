@@ -116,13 +116,7 @@ internal sealed class WorkloadRunner
                 return;
             }
 
-            var type = _options.Workload.Choose(slot.Random);
-            var outcome = await RunOneAsync(slot, type, cancellationToken).ConfigureAwait(false);
-            var end = _clock.NowNanoseconds;
-            if (measured)
-            {
-                recorder.Record(slot.Client, type, outcome, end - start, end);
-            }
+            await RunOneAsync(slot, start, measured, recorder, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -154,19 +148,18 @@ internal sealed class WorkloadRunner
                 continue;
             }
 
-            var type = _options.Workload.Choose(slot.Random);
-            var outcome = await RunOneAsync(slot, type, cancellationToken).ConfigureAwait(false);
-            var end = _clock.NowNanoseconds;
-            if (measured)
-            {
-                recorder.Record(slot.Client, type, outcome, end - intended, end);
-            }
+            await RunOneAsync(slot, intended, measured, recorder, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<OperationOutcome> RunOneAsync(Slot slot, OperationType type, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one operation of the workload's mix; a measured one is recorded with its latency from
+    /// <paramref name="start"/> (when it started, or in open loop when it was meant to).
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask RunOneAsync(Slot slot, long start, bool measured, RoundRecorder recorder, CancellationToken cancellationToken)
     {
+        var type = _options.Workload.Choose(slot.Random);
         var number = type == OperationType.Insert ? _keys.NextInsert() : slot.Keys.Next(_keys.Count);
         KeyFormat.Write(number, slot.Key);
         var value = type == OperationType.Read ? default : slot.StampValue();
@@ -176,7 +169,11 @@ internal sealed class WorkloadRunner
             _keys.Acknowledge(number);
         }
 
-        return outcome;
+        var end = _clock.NowNanoseconds;
+        if (measured)
+        {
+            recorder.Record(slot.Client, type, outcome, end - start, end);
+        }
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]

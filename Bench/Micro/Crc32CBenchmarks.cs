@@ -4,7 +4,6 @@ using Dynamo.Protocol;
 namespace Dynamo.Bench.Micro;
 
 /// <summary>CRC-32C over a small value, a page-sized payload and a large payload.</summary>
-[MemoryDiagnoser]
 [Config(typeof(MicroConfig))]
 public class Crc32CBenchmarks
 {
@@ -16,14 +15,7 @@ public class Crc32CBenchmarks
 
     /// <summary>Fills the input with bytes that vary.</summary>
     [GlobalSetup]
-    public void Setup()
-    {
-        _data = new byte[Bytes];
-        for (var i = 0; i < _data.Length; i++)
-        {
-            _data[i] = (byte)((i * 31) + 7);
-        }
-    }
+    public void Setup() => _data = Samples.Varying(Bytes);
 
     /// <summary>One checksum of the whole input.</summary>
     [Benchmark]

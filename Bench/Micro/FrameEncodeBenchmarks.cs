@@ -10,7 +10,6 @@ namespace Dynamo.Bench.Micro;
 /// <see cref="ProtocolLimits.CompressionThresholdBytes"/>: it encodes into a pooled scratch buffer and goes through
 /// LZ4.
 /// </summary>
-[MemoryDiagnoser]
 [Config(typeof(MicroConfig))]
 public class FrameEncodeBenchmarks
 {

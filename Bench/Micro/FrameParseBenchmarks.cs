@@ -10,7 +10,6 @@ namespace Dynamo.Bench.Micro;
 /// multi-segment cases split the frame inside its header and inside its payload, as a pipe does when a frame spans
 /// two of its buffers; opening such a payload copies it into a pooled buffer.
 /// </summary>
-[MemoryDiagnoser]
 [Config(typeof(MicroConfig))]
 public class FrameParseBenchmarks
 {

@@ -4,7 +4,6 @@ using Dynamo.Engine.Placement;
 namespace Dynamo.Bench.Micro;
 
 /// <summary>XXH64 over a typical key and over a 1 KiB input (the 32-byte stripe loop).</summary>
-[MemoryDiagnoser]
 [Config(typeof(MicroConfig))]
 public class KeyHashBenchmarks
 {
@@ -16,14 +15,7 @@ public class KeyHashBenchmarks
 
     /// <summary>Fills the input with bytes that vary.</summary>
     [GlobalSetup]
-    public void Setup()
-    {
-        _data = new byte[Bytes];
-        for (var i = 0; i < _data.Length; i++)
-        {
-            _data[i] = (byte)((i * 31) + 7);
-        }
-    }
+    public void Setup() => _data = Samples.Varying(Bytes);
 
     /// <summary>One XXH64 of the whole input.</summary>
     [Benchmark]

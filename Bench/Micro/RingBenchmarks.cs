@@ -9,7 +9,6 @@ namespace Dynamo.Bench.Micro;
 /// N = 3. Each operation looks up a different key of a fixed set of 256, so lookups land on many partitions and the
 /// figure is not that of one hot cache line.
 /// </summary>
-[MemoryDiagnoser]
 [Config(typeof(MicroConfig))]
 public class RingBenchmarks
 {

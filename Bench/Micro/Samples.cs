@@ -50,6 +50,18 @@ internal static class Samples
         return writer.WrittenSpan.ToArray();
     }
 
+    /// <summary><paramref name="length"/> bytes that vary from one to the next, as hash and checksum input.</summary>
+    public static byte[] Varying(int length)
+    {
+        var bytes = new byte[length];
+        for (var i = 0; i < length; i++)
+        {
+            bytes[i] = (byte)((i * 31) + 7);
+        }
+
+        return bytes;
+    }
+
     private static byte[] Filled(int length, char c)
     {
         var bytes = new byte[length];

@@ -10,7 +10,6 @@ namespace Dynamo.Bench.Micro;
 /// a key's sibling set with the context of an earlier read (the coordinator's write). Histories span three actors,
 /// as with N = 3.
 /// </summary>
-[MemoryDiagnoser]
 [Config(typeof(MicroConfig))]
 public class VersionBenchmarks
 {

@@ -292,18 +292,10 @@ internal sealed class Coordinator(NodeContext context, ClusterMembership members
             get.Core.AddFailure();
         }
 
-        switch (get.Replied ? QuorumState.Waiting : get.Core.Decide(get.PendingCounted()))
+        if (QuorumJustReached(get, get.Core, "R"))
         {
-            case QuorumState.Reached:
-                get.Replied = true;
-                context.Emit(new Reply(get.ReplyToken, new ClientResult(
-                    ClientStatus.Ok, get.Core.Merged, get.Core.Merged.Context, get.Core.Required, get.Core.Succeeded, null)));
-                break;
-            case QuorumState.Lost:
-                Stats.QuorumFailures++;
-                ReplyIfOpen(get, ClientStatus.QuorumNotMet, get.Core.Required, get.Core.Succeeded,
-                    $"{get.Core.Failed} of {get.Replicas.Length} replicas failed; R = {get.Core.Required} cannot be reached.");
-                break;
+            context.Emit(new Reply(get.ReplyToken, new ClientResult(
+                ClientStatus.Ok, get.Core.Merged, get.Core.Merged.Context, get.Core.Required, get.Core.Succeeded, null)));
         }
 
         if (!get.AnyPending())
@@ -452,18 +444,10 @@ internal sealed class Coordinator(NodeContext context, ClusterMembership members
             KeepHintForMissedPrimary(put, slot);
         }
 
-        switch (put.Replied ? QuorumState.Waiting : put.Core.Decide(put.PendingCounted()))
+        if (QuorumJustReached(put, put.Core, "W"))
         {
-            case QuorumState.Reached:
-                put.Replied = true;
-                var returned = put.Command.ReturnContext ? put.Written.Context : CausalContext.Empty;
-                context.Emit(new Reply(put.ReplyToken, new ClientResult(ClientStatus.Ok, null, returned, put.Core.Required, put.Core.Succeeded, null)));
-                break;
-            case QuorumState.Lost:
-                Stats.QuorumFailures++;
-                ReplyIfOpen(put, ClientStatus.QuorumNotMet, put.Core.Required, put.Core.Succeeded,
-                    $"{put.Core.Failed} of {put.Replicas.Length} replicas failed; W = {put.Core.Required} cannot be reached.");
-                break;
+            var returned = put.Command.ReturnContext ? put.Written.Context : CausalContext.Empty;
+            context.Emit(new Reply(put.ReplyToken, new ClientResult(ClientStatus.Ok, null, returned, put.Core.Required, put.Core.Succeeded, null)));
         }
 
         if (!put.AnyPending())
@@ -625,6 +609,29 @@ internal sealed class Coordinator(NodeContext context, ClusterMembership members
 
     private void Reply(ulong replyToken, ClientStatus status, int required, int received, string message) =>
         context.Emit(new Reply(replyToken, LocalReplica.Failure(status, required, received, message)));
+
+    /// <summary>
+    /// Asks <paramref name="core"/> where the quorum of <paramref name="operation"/> stands after an answer, unless the
+    /// client has its reply. True when the quorum is reached now: the operation counts as replied, and the caller
+    /// sends the Ok. A quorum that can no longer be reached is answered here; <paramref name="quorum"/> (R or W)
+    /// names it in that answer.
+    /// </summary>
+    private bool QuorumJustReached(Operation operation, QuorumCore core, string quorum)
+    {
+        switch (operation.Replied ? QuorumState.Waiting : core.Decide(operation.PendingCounted()))
+        {
+            case QuorumState.Reached:
+                operation.Replied = true;
+                return true;
+            case QuorumState.Lost:
+                Stats.QuorumFailures++;
+                ReplyIfOpen(operation, ClientStatus.QuorumNotMet, core.Required, core.Succeeded,
+                    $"{core.Failed} of {operation.Replicas.Length} replicas failed; {quorum} = {core.Required} cannot be reached.");
+                return false;
+            default:
+                return false;
+        }
+    }
 
     private void ReplyIfOpen(Operation operation, ClientStatus status, int required, int received, string message)
     {

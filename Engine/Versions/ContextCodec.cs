@@ -79,7 +79,8 @@ public static class ContextCodec
     public static CausalContext Decode(ReadOnlySpan<byte> bytes) =>
         TryDecode(bytes, out var context, out var error) ? context : throw new VersionFormatException(error);
 
-    private static void CheckBounds(CausalContext context)
+    /// <summary>Throws <see cref="VersionLimitException"/> when a context (a client's, or a sibling's past) is over a bound.</summary>
+    internal static void CheckBounds(CausalContext context)
     {
         if (context.ActorCount > Limits.VersionEntriesMax)
         {

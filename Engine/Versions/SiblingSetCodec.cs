@@ -263,18 +263,7 @@ public static class SiblingSetCodec
 
         foreach (var sibling in set.Siblings)
         {
-            var past = sibling.Version.Past;
-            if (past.ActorCount > Limits.VersionEntriesMax)
-            {
-                throw new VersionLimitException(
-                    new VersionLimitError(VersionBound.VersionEntries, Limits.VersionEntriesMax, (ulong)past.ActorCount));
-            }
-
-            if (past.Cloud.Length > Limits.VersionCloudDotsMax)
-            {
-                throw new VersionLimitException(
-                    new VersionLimitError(VersionBound.CloudDots, Limits.VersionCloudDotsMax, (ulong)past.Cloud.Length));
-            }
+            ContextCodec.CheckBounds(sibling.Version.Past);
         }
     }
 

@@ -380,41 +380,14 @@ internal ref struct WireReader
         return true;
     }
 
-    public bool TryReadUInt16(out ushort value)
-    {
-        value = 0;
-        if (!BinaryPrimitives.TryReadUInt16LittleEndian(_bytes[Position..], out value))
-        {
-            return false;
-        }
+    public bool TryReadUInt16(out ushort value) =>
+        Advance(BinaryPrimitives.TryReadUInt16LittleEndian(_bytes[Position..], out value), sizeof(ushort));
 
-        Position += 2;
-        return true;
-    }
+    public bool TryReadUInt32(out uint value) =>
+        Advance(BinaryPrimitives.TryReadUInt32LittleEndian(_bytes[Position..], out value), sizeof(uint));
 
-    public bool TryReadUInt32(out uint value)
-    {
-        value = 0;
-        if (!BinaryPrimitives.TryReadUInt32LittleEndian(_bytes[Position..], out value))
-        {
-            return false;
-        }
-
-        Position += 4;
-        return true;
-    }
-
-    public bool TryReadUInt64(out ulong value)
-    {
-        value = 0;
-        if (!BinaryPrimitives.TryReadUInt64LittleEndian(_bytes[Position..], out value))
-        {
-            return false;
-        }
-
-        Position += 8;
-        return true;
-    }
+    public bool TryReadUInt64(out ulong value) =>
+        Advance(BinaryPrimitives.TryReadUInt64LittleEndian(_bytes[Position..], out value), sizeof(ulong));
 
     public bool TryReadBytes(int count, out ReadOnlySpan<byte> bytes)
     {
@@ -430,4 +403,15 @@ internal ref struct WireReader
     }
 
     public readonly string Truncated(string what) => $"The bytes end inside {what} (at byte {Position} of {Length}).";
+
+    /// <summary>Moves past a value of <paramref name="size"/> bytes when it was <paramref name="read"/>; returns <paramref name="read"/>.</summary>
+    private bool Advance(bool read, int size)
+    {
+        if (read)
+        {
+            Position += size;
+        }
+
+        return read;
+    }
 }

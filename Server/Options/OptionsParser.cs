@@ -185,44 +185,21 @@ internal static class OptionsParser
     }
 
     /// <summary><c>--store</c>: log or memory.</summary>
-    public static bool TryParseStore(string text, out StoreKind? store, [NotNullWhen(false)] out string? error)
-    {
-        store = text switch
-        {
-            "log" => StoreKind.Log,
-            "memory" => StoreKind.Memory,
-            _ => null,
-        };
-        error = store is null ? $"--store: '{text}' is not log or memory." : null;
-        return error is null;
-    }
+    public static bool TryParseStore(string text, out StoreKind? store, [NotNullWhen(false)] out string? error) =>
+        TryParseKeyword(text, "--store", [("log", StoreKind.Log), ("memory", StoreKind.Memory)], out store, out error);
 
     /// <summary><c>--durability</c>: always, interval or none.</summary>
-    public static bool TryParseDurability(string text, out DurabilityMode? mode, [NotNullWhen(false)] out string? error)
-    {
-        mode = text switch
-        {
-            "always" => DurabilityMode.Always,
-            "interval" => DurabilityMode.Interval,
-            "none" => DurabilityMode.None,
-            _ => null,
-        };
-        error = mode is null ? $"--durability: '{text}' is not always, interval or none." : null;
-        return error is null;
-    }
+    public static bool TryParseDurability(string text, out DurabilityMode? mode, [NotNullWhen(false)] out string? error) =>
+        TryParseKeyword(
+            text,
+            "--durability",
+            [("always", DurabilityMode.Always), ("interval", DurabilityMode.Interval), ("none", DurabilityMode.None)],
+            out mode,
+            out error);
 
     /// <summary><c>--anti-entropy</c>: on or off.</summary>
-    public static bool TryParseOnOff(string text, out OnOff? enabled, [NotNullWhen(false)] out string? error)
-    {
-        enabled = text switch
-        {
-            "on" => OnOff.On,
-            "off" => OnOff.Off,
-            _ => null,
-        };
-        error = enabled is null ? $"--anti-entropy: '{text}' is not on or off." : null;
-        return error is null;
-    }
+    public static bool TryParseOnOff(string text, out OnOff? enabled, [NotNullWhen(false)] out string? error) =>
+        TryParseKeyword(text, "--anti-entropy", [("on", OnOff.On), ("off", OnOff.Off)], out enabled, out error);
 
     /// <summary><c>--compaction-garbage-ratio</c>: a number strictly between 0 and 1.</summary>
     public static bool TryParseGarbageRatio(string text, out double? ratio, [NotNullWhen(false)] out string? error)
@@ -289,6 +266,35 @@ internal static class OptionsParser
         result = parsed;
         error = null;
         return true;
+    }
+
+    /// <summary>
+    /// One of <paramref name="keywords"/> (exactly, case included), for <paramref name="option"/>; the error lists
+    /// them in order: <c>'x' is not a, b or c.</c>
+    /// </summary>
+    private static bool TryParseKeyword<T>(
+        string text, string option, ReadOnlySpan<(string Name, T Value)> keywords, out T? value, [NotNullWhen(false)] out string? error)
+        where T : struct
+    {
+        foreach (var (name, keywordValue) in keywords)
+        {
+            if (text == name)
+            {
+                value = keywordValue;
+                error = null;
+                return true;
+            }
+        }
+
+        var names = new string[keywords.Length];
+        for (var i = 0; i < names.Length; i++)
+        {
+            names[i] = keywords[i].Name;
+        }
+
+        value = null;
+        error = $"{option}: '{text}' is not {string.Join(", ", names[..^1])} or {names[^1]}.";
+        return false;
     }
 
     /// <summary>Builds bucket settings, or says which one is out of range; <paramref name="what"/> names them.</summary>

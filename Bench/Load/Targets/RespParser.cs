@@ -83,17 +83,9 @@ internal static class RespParser
 
     private static bool TryReadBulk(ref SequenceReader<byte> reader, long length, out RespReply reply)
     {
-        reply = default;
-        if (length == -1)
+        if (IsNull(length, RespLimits.BulkBytesMax, "bulk string", RespKind.NullBulkString, out reply))
         {
-            reply = new RespReply(RespKind.NullBulkString, -1, default);
             return true;
-        }
-
-        if (length < 0 || length > RespLimits.BulkBytesMax)
-        {
-            throw new RespProtocolException(
-                $"bulk string length {length} is not from -1 to {RespLimits.BulkBytesMax}");
         }
 
         if (reader.Remaining < length + 2)
@@ -114,17 +106,9 @@ internal static class RespParser
 
     private static bool TryReadArray(ref SequenceReader<byte> reader, long count, int depth, out RespReply reply)
     {
-        reply = default;
-        if (count == -1)
+        if (IsNull(count, RespLimits.ArrayElementsMax, "array", RespKind.NullArray, out reply))
         {
-            reply = new RespReply(RespKind.NullArray, -1, default);
             return true;
-        }
-
-        if (count < 0 || count > RespLimits.ArrayElementsMax)
-        {
-            throw new RespProtocolException(
-                $"array length {count} is not from -1 to {RespLimits.ArrayElementsMax}");
         }
 
         if (depth + 1 > RespLimits.NestingDepthMax)
@@ -143,6 +127,28 @@ internal static class RespParser
 
         reply = new RespReply(RespKind.Array, count, reader.Sequence.Slice(start, reader.Position));
         return true;
+    }
+
+    /// <summary>
+    /// Whether the declared <paramref name="length"/> of a bulk string or an array is -1, RESP's null (then
+    /// <paramref name="reply"/> is the null of <paramref name="nullKind"/>); any other length must be 0 to
+    /// <paramref name="max"/>, or the reply breaks the protocol.
+    /// </summary>
+    private static bool IsNull(long length, long max, string what, RespKind nullKind, out RespReply reply)
+    {
+        reply = default;
+        if (length == -1)
+        {
+            reply = new RespReply(nullKind, -1, default);
+            return true;
+        }
+
+        if (length < 0 || length > max)
+        {
+            throw new RespProtocolException($"{what} length {length} is not from -1 to {max}");
+        }
+
+        return false;
     }
 
     private static long ParseInteger(ReadOnlySequence<byte> line, string what)

@@ -158,6 +158,19 @@ internal static class SingleValueOption
         };
         return option;
     }
+
+    /// <summary>
+    /// An option taking one value, read by <paramref name="parse"/>, which gives null for a text that is not valid;
+    /// the error the user then sees is <paramref name="errorOf"/> of the text.
+    /// </summary>
+    public static Option<T> Single<T>(
+        string name, string helpName, string description, string? defaultText, Func<string, T> parse, Func<string, string> errorOf) =>
+        Single(name, helpName, description, defaultText, (string text, out T value, out string? error) =>
+        {
+            value = parse(text);
+            error = value is null ? errorOf(text) : null;
+            return error is null;
+        });
 }
 
 /// <summary>Parses one option value; false with the message the user sees.</summary>
