@@ -73,4 +73,10 @@ internal static partial class Log
 
     [LoggerMessage(45, LogLevel.Error, "The store could not be closed cleanly (no clean-shutdown marker; the next start takes a new epoch unless in always mode): {Reason}")]
     public static partial void CloseFailed(ILogger logger, string reason);
+
+    [LoggerMessage(46, LogLevel.Information, "Ring in force: {Ring}, claimant {Claimant}")]
+    public static partial void RingChanged(ILogger logger, string ring, string claimant);
+
+    [LoggerMessage(47, LogLevel.Error, "The ring file could not be written (a restart now starts from the ring of the command line and takes the cluster's by gossip): {Reason}")]
+    public static partial void RingFileFailed(ILogger logger, string reason);
 }

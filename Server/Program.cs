@@ -63,7 +63,7 @@ internal static class Program
         {
             host = await NodeHost.StartAsync(options).ConfigureAwait(false);
         }
-        catch (Exception error) when (error is EpochFileException or IOException or SocketException or UnauthorizedAccessException
+        catch (Exception error) when (error is EpochFileException or RingFileException or IOException or SocketException or UnauthorizedAccessException
             or Dynamo.Engine.Storage.StorageFormatException)
         {
             await Console.Error.WriteLineAsync($"dynamo-server: node {options.Node} cannot start: {Describe(error)}").ConfigureAwait(false);

@@ -73,10 +73,13 @@ public sealed class NodeCore
     public NodeStats Stats => _context.Stats;
 
     /// <summary>
-    /// The ring that places keys now: <see cref="NodeOptions.Ring"/> while the member set is the one it was built
-    /// for, otherwise a ring of the members this node knows (docs/CLUSTER.md § Membership).
+    /// The ring that places keys now: the ring in force as cluster state, which gossip spreads and only the claimant
+    /// changes (docs/CLUSTER.md § The ring).
     /// </summary>
     public Ring Ring => _membership.Ring;
+
+    /// <summary>The ring in force and its version; a shell keeps it across restarts (<see cref="NodeOptions.RingVersion"/>).</summary>
+    public RingState RingState => _membership.RingState;
 
     /// <summary>
     /// A snapshot of the members this node knows (itself included), sorted by id, with the status its failure

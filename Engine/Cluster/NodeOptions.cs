@@ -7,7 +7,8 @@ namespace Dynamo.Engine.Cluster;
 /// </summary>
 /// <param name="Self">This node's id (need not be a ring member: any node may coordinate a get).</param>
 /// <param name="Epoch">This node's data epoch; writes it coordinates carry the actor (Self, Epoch).</param>
-/// <param name="Ring">The ring that places keys.</param>
+/// <param name="Ring">The ring that places keys when the node starts (at <see cref="RingVersion"/>); gossip and the
+/// claimant change it (docs/CLUSTER.md § The ring).</param>
 /// <param name="Defaults">The settings of buckets not named in <paramref name="Buckets"/>.</param>
 /// <param name="Buckets">Settings per bucket, keyed by the bucket's name as a UTF-8 string.</param>
 public sealed record NodeOptions(
@@ -17,6 +18,12 @@ public sealed record NodeOptions(
     BucketProps Defaults,
     IReadOnlyDictionary<string, BucketProps> Buckets)
 {
+    /// <summary>
+    /// The version of <see cref="Ring"/>: 0 for a ring no change has touched (built from <c>--peers</c>, or a node
+    /// alone), else the version the node held when it stopped (the shell keeps it with the ring).
+    /// </summary>
+    public ulong RingVersion { get; init; }
+
     /// <summary>
     /// Most coordinator operations this node keeps in flight at once, from 1 to
     /// <see cref="Limits.OperationsInFlightMax"/> (the default); requests beyond it are refused as Overloaded.

@@ -112,6 +112,15 @@ public sealed class NodeStats
     /// <summary>Gossip rounds this node started.</summary>
     public long GossipRounds { get; internal set; }
 
+    /// <summary>The version of the ring in force on this node (docs/CLUSTER.md § The ring).</summary>
+    public ulong RingVersion { get; internal set; }
+
+    /// <summary>Ring changes this node made as the claimant.</summary>
+    public long RingClaims { get; internal set; }
+
+    /// <summary>Rings from gossip this node ignored: another partition count, so another cluster's.</summary>
+    public long RingsIgnored { get; internal set; }
+
     /// <summary>Members this node believes up now, itself included.</summary>
     public int MembersUp { get; internal set; }
 

@@ -6,10 +6,10 @@ using Dynamo.Engine.Placement;
 namespace Dynamo.Engine.Membership;
 
 /// <summary>
-/// Membership by gossip and failure detection (docs/CLUSTER.md § Membership, § Failure detection): this node's view of
-/// the members (<see cref="MemberView"/>), the ring derived from it, gossip rounds on the tick, and the evidence of
-/// failures and answers the other features report. Responses to its gossip come back tagged
-/// <see cref="Feature.Membership"/>.
+/// Membership by gossip and failure detection (docs/CLUSTER.md § Membership, § The ring, § Failure detection): this
+/// node's view of the members (<see cref="MemberView"/>), the ring in force as cluster state (<see cref="RingState"/>,
+/// spread with the gossip and changed only by the claimant), gossip rounds on the tick, and the evidence of failures
+/// and answers the other features report. Responses to its gossip come back tagged <see cref="Feature.Membership"/>.
 /// </summary>
 internal sealed class ClusterMembership
 {
@@ -20,6 +20,7 @@ internal sealed class ClusterMembership
     private uint _peerTurn;
     private uint _seedTurn;
     private uint _downTurn;
+    private RingState _ringState;
 
     public ClusterMembership(NodeContext context)
     {
@@ -28,16 +29,19 @@ internal sealed class ClusterMembership
         _context = context;
         var capacity = Math.Min(Limits.MembersMax, options.Ring.PartitionCount);
         _members = new MemberView(options.Self, options.Address, options.Epoch, options.Ring.Members, capacity, options.MemberDownAfterMs);
-        Ring = DeriveRing();
+        _ringState = new RingState(options.RingVersion, options.Ring);
+        _context.Stats.RingVersion = options.RingVersion;
         UpdateStats();
     }
 
     /// <summary>
-    /// The ring that places keys now: <see cref="NodeOptions.Ring"/> while the member set is the one it was built
-    /// for, otherwise <see cref="Placement.Ring.Create"/> of the members this node knows, sorted, with the same
-    /// partition count, so every node that knows the same members places keys alike.
+    /// The ring that places keys now: <see cref="NodeOptions.Ring"/> at <see cref="NodeOptions.RingVersion"/> until a
+    /// ring state that supersedes it arrives by gossip, or this node, as the claimant, changes it.
     /// </summary>
-    public Ring Ring { get; private set; }
+    public Ring Ring => _ringState.Ring;
+
+    /// <summary>The ring in force and its version.</summary>
+    public RingState RingState => _ringState;
 
     /// <summary>A snapshot of the members this node knows (itself included), sorted by id.</summary>
     public ImmutableArray<MemberState> Members => _members.Snapshot();
@@ -68,7 +72,8 @@ internal sealed class ClusterMembership
     public GossipResult OnGossip(Gossip gossip, long nowMs)
     {
         MergeView(gossip.Members, nowMs);
-        return new GossipResult(_members.Snapshot());
+        MergeRing(gossip.Ring);
+        return new GossipResult(_members.Snapshot(), _ringState);
     }
 
     /// <summary>The answer to this node's gossip, or the shell's failure in its name; false when none is awaited.</summary>
@@ -82,6 +87,7 @@ internal sealed class ClusterMembership
         if (response is GossipResult result)
         {
             MergeView(result.Members, nowMs);
+            MergeRing(result.Ring);
         }
         else if (response is PeerFailure && !from.IsDefault)
         {
@@ -108,6 +114,7 @@ internal sealed class ClusterMembership
         _nextGossipMs = nowMs + options.GossipIntervalMs;
         _members.Self.Heartbeat++;
         _context.Stats.GossipRounds++;
+        ClaimJoiners();
 
         // Gossip whose answer never came is forgotten after the detector's timeout, so the map stays small.
         foreach (var (id, sentMs) in _gossipSends)
@@ -138,7 +145,7 @@ internal sealed class ClusterMembership
         {
             var id = _context.NextId(Feature.Membership);
             _gossipSends.Add(id, nowMs);
-            _context.Emit(new SendToAddress(seeds[(int)(_seedTurn++ % (uint)seeds.Count)], id, new Gossip(view), nowMs + options.GossipIntervalMs));
+            _context.Emit(new SendToAddress(seeds[(int)(_seedTurn++ % (uint)seeds.Count)], id, new Gossip(view, _ringState), nowMs + options.GossipIntervalMs));
         }
     }
 
@@ -166,14 +173,88 @@ internal sealed class ClusterMembership
         ArgumentOutOfRangeException.ThrowIfLessThan(options.HintDeliveryTimeoutMs, 1, nameof(options));
     }
 
-    private Ring DeriveRing()
+    /// <summary>
+    /// The claimant's part of the change rule (docs/CLUSTER.md § The ring): the claimant of a ring is its smallest
+    /// member (ordinal order) that this node believes up. When this node is the claimant and knows members, up and
+    /// not on the ring, it claims the ring for them from the ring in force (<see cref="Ring.WithMembers"/>, the
+    /// minimal movement) at the next version. Two nodes that both believe themselves the claimant may change the ring
+    /// at once; <see cref="RingState.Supersedes"/> picks one, and members the other added are claimed again.
+    /// </summary>
+    private void ClaimJoiners()
     {
-        var nodes = _members.Nodes;
-        var ring = nodes.SequenceEqual(_context.Options.Ring.Members) ? _context.Options.Ring : Ring.Create(nodes.ToArray(), _context.Options.Ring.PartitionCount);
+        var ring = _ringState.Ring;
+        if (!IsClaimant(ring))
+        {
+            return;
+        }
 
-        // Ring ownership: every member this node knows owns partitions of the ring it places keys by, and no other does.
-        Invariant.Check(ring.Members.SequenceEqual(nodes));
-        return ring;
+        var room = Math.Min(Limits.MembersMax, ring.PartitionCount) - ring.Members.Length;
+        List<NodeId>? joiners = null;
+        foreach (var node in _members.Peers(up: true))
+        {
+            if (room > 0 && ring.CountOwnedBy(node) == 0)
+            {
+                (joiners ??= []).Add(node);
+                room--;
+            }
+        }
+
+        if (joiners is null)
+        {
+            return;
+        }
+
+        var next = new RingState(_ringState.Version + 1, ring.WithMembers([.. ring.Members, .. joiners]));
+
+        // The change rule: a change starts from the ring in force and supersedes it, so every node adopts it.
+        Invariant.Check(next.Supersedes(_ringState) && next.Ring.Members.Length == ring.Members.Length + joiners.Count);
+        Adopt(next);
+        _context.Stats.RingClaims++;
+    }
+
+    /// <summary>Whether this node is the claimant of <paramref name="ring"/>: its smallest member believed up.</summary>
+    private bool IsClaimant(Ring ring)
+    {
+        foreach (var member in ring.Members)
+        {
+            if (IsUp(member))
+            {
+                return member == _context.Self;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// A peer's ring state: adopted when it supersedes the one in force. A ring of another partition count is a
+    /// different cluster's (a misconfigured seed) and is ignored, and counted.
+    /// </summary>
+    private void MergeRing(RingState? state)
+    {
+        if (state is null)
+        {
+            return;
+        }
+
+        if (state.Ring.PartitionCount != _ringState.Ring.PartitionCount)
+        {
+            _context.Stats.RingsIgnored++;
+            return;
+        }
+
+        if (state.Supersedes(_ringState))
+        {
+            Adopt(state);
+        }
+    }
+
+    private void Adopt(RingState state)
+    {
+        _ringState = state;
+        _members.AddUnknown(state.Ring.Members);
+        _context.Stats.RingVersion = state.Version;
+        UpdateStats();
     }
 
     private void UpdateStats()
@@ -184,11 +265,7 @@ internal sealed class ClusterMembership
 
     private void MergeView(ImmutableArray<MemberState> view, long nowMs)
     {
-        if (_members.Merge(view, nowMs))
-        {
-            Ring = DeriveRing();
-        }
-
+        _members.Merge(view, nowMs);
         UpdateStats();
     }
 
@@ -197,7 +274,7 @@ internal sealed class ClusterMembership
 
     private void GossipTo(NodeId peer, ImmutableArray<MemberState> view, long nowMs)
     {
-        var id = _context.Send(Feature.Membership, peer, new Gossip(view), nowMs + _context.Options.GossipIntervalMs);
+        var id = _context.Send(Feature.Membership, peer, new Gossip(view, _ringState), nowMs + _context.Options.GossipIntervalMs);
         _gossipSends.Add(id, nowMs);
     }
 }

@@ -175,6 +175,29 @@ internal sealed class MemberView
     }
 
     /// <summary>
+    /// Adds the members of an adopted ring this node has not heard of yet (no address, epoch 0, believed up until the
+    /// failure detector says otherwise), as far as the capacity allows: a ring member is a member.
+    /// </summary>
+    public void AddUnknown(ReadOnlySpan<NodeId> nodes)
+    {
+        var added = false;
+        foreach (var node in nodes)
+        {
+            if (!node.IsDefault && _members.Count < _capacity && !_members.ContainsKey(node))
+            {
+                _members.Add(node, new Member(node, "", 0, 0));
+                UpCount++;
+                added = true;
+            }
+        }
+
+        if (added)
+        {
+            _sorted = Sort();
+        }
+    }
+
+    /// <summary>
     /// A request to <paramref name="node"/> failed: believed down until its heartbeat (or epoch) advances by
     /// <see cref="Limits.MemberFailureHeartbeats"/> past the one known now.
     /// </summary>

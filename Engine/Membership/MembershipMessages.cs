@@ -24,10 +24,15 @@ public enum MemberStatus : byte
 /// <param name="Heartbeat">The member's own heartbeat counter, which only it increments; higher is newer.</param>
 public sealed record MemberState(NodeId Node, string Address, uint Epoch, MemberStatus Status, ulong Heartbeat);
 
-/// <summary>Gossip, push-pull: the sender's view of every member it knows; the peer answers with its own view.</summary>
+/// <summary>
+/// Gossip, push-pull: the sender's view of every member it knows and the ring it places keys by; the peer answers
+/// with its own.
+/// </summary>
 /// <param name="Members">The sender's view.</param>
-public sealed record Gossip(ImmutableArray<MemberState> Members) : NodeRequest;
+/// <param name="Ring">The sender's ring in force; null when the sender does not send one.</param>
+public sealed record Gossip(ImmutableArray<MemberState> Members, RingState? Ring) : NodeRequest;
 
-/// <summary>The answer to a <see cref="Gossip"/>: the peer's view after merging the sender's.</summary>
+/// <summary>The answer to a <see cref="Gossip"/>: the peer's view and ring after merging the sender's.</summary>
 /// <param name="Members">The peer's view.</param>
-public sealed record GossipResult(ImmutableArray<MemberState> Members) : NodeResponse;
+/// <param name="Ring">The peer's ring in force; null when the peer does not send one.</param>
+public sealed record GossipResult(ImmutableArray<MemberState> Members, RingState? Ring) : NodeResponse;

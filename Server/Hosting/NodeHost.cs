@@ -100,16 +100,13 @@ internal sealed class NodeHost : IAsyncDisposable
     /// <paramref name="medium"/> instead of files in <c>&lt;data&gt;/store</c> (tests inject a fault-injecting medium).
     /// </summary>
     /// <exception cref="EpochFileException">The epoch file cannot be trusted.</exception>
+    /// <exception cref="RingFileException">The ring file cannot be trusted, or holds another partition count.</exception>
     /// <exception cref="IOException">The listen address cannot be bound, or the data directory or store written.</exception>
     /// <exception cref="StorageFormatException">The store holds a file of an unknown format version.</exception>
     public static async Task<NodeHost> StartAsync(
         ServerOptions options, IStorageMedium? medium, Action<ILoggingBuilder>? configureLogging = null, CancellationToken cancellationToken = default)
     {
         var dataDirectory = options.DataDirectory ?? Directory.CreateTempSubdirectory($"dynamo-{options.Node}-").FullName;
-        var ring = Ring.Create(options.Members.Select(m => m.Id), options.Partitions);
-        var status = new NodeStatus(
-            options.Self.Endpoint.ToString(), ClusterInfoWire.Payload(options.Defaults, ring, StaticAddresses(options)) ?? []);
-
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         ConfigureLogging(builder.Logging, options.LogLevel, configureLogging);
         ListenOptions? listen = null;
@@ -140,10 +137,24 @@ internal sealed class NodeHost : IAsyncDisposable
             Log.EpochChosen(startupLogger, storage.Epoch, storage.EpochReason);
         }
 
+        // The ring the cluster agreed on, as this node last knew it, wins over the ring of the command line.
+        var stored = storage.StoredRing;
+        if (stored is not null && stored.Ring.PartitionCount != options.Partitions)
+        {
+            storage.Close();
+            throw new RingFileException(
+                $"The data directory holds a ring of {stored.Ring.PartitionCount} partitions, but --partitions is "
+                + $"{options.Partitions}; a cluster's partition count cannot change.");
+        }
+
+        var ring = stored?.Ring ?? Ring.Create(options.Members.Select(m => m.Id), options.Partitions);
+        var status = new NodeStatus(
+            options.Self.Endpoint.ToString(), ClusterInfoWire.Payload(options.Defaults, ring, StaticAddresses(options)) ?? []);
         var epoch = storage.Epoch;
         var core = new NodeCore(
             new NodeOptions(options.Node, epoch, ring, options.Defaults, options.Buckets)
             {
+                RingVersion = stored?.Version ?? 0,
                 AntiEntropyEnabled = options.AntiEntropy.Enabled,
                 AntiEntropyIntervalMs = options.AntiEntropy.IntervalMs,
                 AntiEntropyConcurrency = options.AntiEntropy.Concurrency,

@@ -153,6 +153,10 @@ internal sealed class NodeInfo(
         var members = _core.Members;
         void Line(string field, long value) =>
             text.Append(field).Append(':').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        Line("ring_version", (long)stats.RingVersion);
+        Line("ring_members", _core.Ring.Members.Length);
+        Line("ring_claims", stats.RingClaims);
+        Line("rings_ignored", stats.RingsIgnored);
         Line("members", members.Length);
         Line("members_up", stats.MembersUp);
         Line("members_down", stats.MembersDown);

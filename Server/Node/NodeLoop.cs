@@ -46,6 +46,7 @@ internal sealed class NodeLoop : INodeShell, IPeerInbox
     private long _nowMs;
     private long _lastMembershipCheckMs = -ServerLimits.MembershipCheckIntervalMs;
     private Engine.Placement.Ring? _publishedRing;
+    private Engine.Membership.RingState? _keptRing;
     private Dictionary<NodeId, string>? _publishedAddresses;
 
     public NodeLoop(
@@ -117,7 +118,38 @@ internal sealed class NodeLoop : INodeShell, IPeerInbox
             }
 
             _turn.Complete(now);
+            KeepRing();
         }
+    }
+
+    /// <summary>When the ring in force changed in this turn: logged, and kept in the data directory.</summary>
+    private void KeepRing()
+    {
+        var state = _core.RingState;
+        if (ReferenceEquals(state, _keptRing))
+        {
+            return;
+        }
+
+        _keptRing = state;
+        Log.RingChanged(_logger, state.ToString(), Claimant(state.Ring));
+        if (!_storage.KeepRing(state, out var failure))
+        {
+            Log.RingFileFailed(_logger, failure ?? "unknown");
+        }
+    }
+
+    private string Claimant(Engine.Placement.Ring ring)
+    {
+        foreach (var member in ring.Members)
+        {
+            if (_core.IsUp(member))
+            {
+                return member.Value;
+            }
+        }
+
+        return "none";
     }
 
     /// <summary>Runs the loop on a thread of its own, so the core never shares one with socket work.</summary>

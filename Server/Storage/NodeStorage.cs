@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Dynamo.Engine.Cluster;
+using Dynamo.Engine.Membership;
 using Dynamo.Engine.Storage;
 using Dynamo.Engine.Versions;
 using Dynamo.Server.Options;
@@ -41,6 +42,7 @@ internal sealed class NodeStorage
     private long _lastSyncMs;
     private long _lastCompactionMs;
     private bool _closed;
+    private RingState? _keptRing;
 
     private NodeStorage(IReplicaStore store, LogStore? log, ServerOptions options, string dataDirectory, ILogger logger)
     {
@@ -52,6 +54,9 @@ internal sealed class NodeStorage
         SyncIntervalMs = options.SyncIntervalMs;
         CompactionBytesPerSecond = options.CompactionBytesPerSecond;
     }
+
+    /// <summary>The ring state kept in the data directory when the node started (<see cref="RingFile"/>), or null.</summary>
+    public RingState? StoredRing { get; private set; }
 
     /// <summary>Where storage events are logged; the host swaps in its own logger once it is built.</summary>
     public ILogger Logger { get; set; }
@@ -94,16 +99,20 @@ internal sealed class NodeStorage
     /// <exception cref="StorageIOException">The store's files cannot be read or written.</exception>
     /// <exception cref="StorageFormatException">A file of the store has an unknown format version.</exception>
     /// <exception cref="EpochFileException">The epoch file cannot be trusted.</exception>
+    /// <exception cref="RingFileException">The ring file cannot be trusted.</exception>
     public static NodeStorage Open(
         ServerOptions options, string dataDirectory, IStorageMedium? medium, ILogger logger, IStorageMedium? hintMedium = null)
     {
         Directory.CreateDirectory(dataDirectory);
         var now = TimeProvider.System.GetUtcNow();
+        var storedRing = RingFile.Read(dataDirectory);
         if (options.EffectiveStore == StoreKind.Memory)
         {
             var memory = new NodeStorage(new InMemoryReplicaStore(), null, options, dataDirectory, logger)
             {
                 Hints = new InMemoryHintStore(options.HintsPerTargetMax),
+                StoredRing = storedRing,
+                _keptRing = storedRing,
             };
             memory.Epoch = EpochFile.Advance(dataDirectory, now);
             memory.EpochReason = "the memory store starts empty";
@@ -149,6 +158,8 @@ internal sealed class NodeStorage
 
         var storage = new NodeStorage(log, log, options, dataDirectory, logger)
         {
+            StoredRing = storedRing,
+            _keptRing = storedRing,
             RecoveryMs = clock.ElapsedMilliseconds,
             Hints = hints,
             _hintLog = hints,
@@ -184,6 +195,33 @@ internal sealed class NodeStorage
         }
 
         return storage;
+    }
+
+    /// <summary>
+    /// Keeps <paramref name="state"/> in the ring file when it is not the one kept already; false, with the reason,
+    /// when the file could not be written (the node goes on: the cluster still holds the ring, and gossip brings it
+    /// back after a restart).
+    /// </summary>
+    public bool KeepRing(RingState state, out string? failure)
+    {
+        failure = null;
+        if (ReferenceEquals(state, _keptRing))
+        {
+            return true;
+        }
+
+        try
+        {
+            RingFile.Write(_dataDirectory, state);
+            _keptRing = state;
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _keptRing = state;
+            failure = e.Message;
+            return false;
+        }
     }
 
     /// <summary>

@@ -56,7 +56,7 @@ internal static class PeerCodec
                 AntiEntropyWire.TryWriteRequest(output, operationId, request);
                 break;
             case Gossip gossip:
-                WriteGossip(output, operationId, gossip.Members);
+                WriteGossip(output, operationId, gossip);
                 break;
             case HintedWrite hinted:
                 SiblingSetCodec.Encode(hinted.Set, scratch);
@@ -192,8 +192,26 @@ internal static class PeerCodec
     {
         var reply = GossipReply.Read(payload);
         return RequestDecoder.TryReadMembers(reply.Members, out var members, out var error)
-            ? new GossipResult(members)
+            && RequestDecoder.TryReadRing(reply.Ring, out var ring, out error)
+            ? new GossipResult(members, ring)
             : new PeerFailure("The peer's gossip is not valid: " + error);
+    }
+
+    /// <summary>
+    /// A ring state as the gossip's ring section takes it: its members' ids as UTF-8 and the owners table, in arrays
+    /// the caller keeps alive while the <see cref="GossipRing"/> over them is written.
+    /// </summary>
+    internal static (ReadOnlyMemory<byte>[] Members, ushort[] Owners) RingToWire(RingState ring)
+    {
+        var members = new ReadOnlyMemory<byte>[ring.Ring.Members.Length];
+        for (var i = 0; i < members.Length; i++)
+        {
+            members[i] = System.Text.Encoding.UTF8.GetBytes(ring.Ring.Members[i].Value);
+        }
+
+        var owners = new ushort[ring.Ring.PartitionCount];
+        ring.Ring.CopyOwnerIndexesTo(owners);
+        return (members, owners);
     }
 
     /// <summary>Writes a member list as gossip; also used for the reply (<see cref="ReplyEncoder"/>).</summary>
@@ -210,8 +228,18 @@ internal static class PeerCodec
         return wire;
     }
 
-    private static void WriteGossip(IBufferWriter<byte> output, ulong operationId, ImmutableArray<MemberState> members) =>
-        FrameWriter.Write(output, Opcode.Gossip, operationId, new GossipRequest(ToWire(members)));
+    private static void WriteGossip(IBufferWriter<byte> output, ulong operationId, Gossip gossip)
+    {
+        if (gossip.Ring is null)
+        {
+            FrameWriter.Write(output, Opcode.Gossip, operationId, new GossipRequest(ToWire(gossip.Members), GossipRing.None));
+            return;
+        }
+
+        var (members, owners) = RingToWire(gossip.Ring);
+        FrameWriter.Write(
+            output, Opcode.Gossip, operationId, new GossipRequest(ToWire(gossip.Members), new GossipRing(gossip.Ring.Version, members, owners)));
+    }
 
     private static NodeResponse ReadPutReply(ReadOnlySpan<byte> payload)
     {

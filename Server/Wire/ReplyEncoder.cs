@@ -144,8 +144,16 @@ internal static class ReplyEncoder
             case TreeCompareResult or KeysCompareResult or RepairResult:
                 AntiEntropyWire.TryWriteResponse(output, reply.RequestId, reply.Response, scratch);
                 break;
+            case GossipResult { Ring: null } gossip:
+                FrameWriter.Write(output, Opcode.GossipReply, reply.RequestId, new GossipReply(PeerCodec.ToWire(gossip.Members), GossipRing.None));
+                break;
             case GossipResult gossip:
-                FrameWriter.Write(output, Opcode.GossipReply, reply.RequestId, new GossipReply(PeerCodec.ToWire(gossip.Members)));
+                var (members, owners) = PeerCodec.RingToWire(gossip.Ring);
+                FrameWriter.Write(
+                    output,
+                    Opcode.GossipReply,
+                    reply.RequestId,
+                    new GossipReply(PeerCodec.ToWire(gossip.Members), new GossipRing(gossip.Ring.Version, members, owners)));
                 break;
             default:
                 WriteError(output, reply.RequestId, ErrorCode.Internal, $"The node produced no answer for {reply.Opcode}.");

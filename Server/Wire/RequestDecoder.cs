@@ -146,12 +146,12 @@ internal static class RequestDecoder
     private static DecodedRequest DecodeGossip(ReadOnlySpan<byte> payload)
     {
         var gossip = GossipRequest.Read(payload);
-        if (!TryReadMembers(gossip.Members, out var members, out var error))
+        if (!TryReadMembers(gossip.Members, out var members, out var error) || !TryReadRing(gossip.Ring, out var ring, out error))
         {
             return Error(Opcode.Gossip, ErrorCode.BadRequest, error);
         }
 
-        return new DecodedRequest(RequestKind.Core, Opcode.Gossip, new Gossip(members));
+        return new DecodedRequest(RequestKind.Core, Opcode.Gossip, new Gossip(members, ring));
     }
 
     private static DecodedRequest DecodeHintedWrite(ReadOnlySpan<byte> payload)
@@ -192,6 +192,49 @@ internal static class RequestDecoder
         states = builder.MoveToImmutable();
         error = string.Empty;
         return true;
+    }
+
+    /// <summary>
+    /// The gossip's ring as the core's ring state (null when none is present); member ids the engine rejects, or
+    /// members out of ordinal order (every node lists a ring's members sorted), make the whole message bad.
+    /// </summary>
+    internal static bool TryReadRing(GossipRing ring, out RingState? state, out string error)
+    {
+        state = null;
+        error = string.Empty;
+        if (!ring.IsPresent)
+        {
+            return true;
+        }
+
+        var members = new List<NodeId>(ring.Members.Count);
+        foreach (var member in ring.Members)
+        {
+            if (!NodeId.TryParse(System.Text.Encoding.UTF8.GetString(member), out var node, out var reason))
+            {
+                error = "Ring member: " + reason;
+                return false;
+            }
+
+            members.Add(node);
+        }
+
+        var owners = new ushort[ring.PartitionCount];
+        for (var p = 0; p < owners.Length; p++)
+        {
+            owners[p] = (ushort)ring.GetOwner(p);
+        }
+
+        try
+        {
+            state = new RingState(ring.Version, Engine.Placement.Ring.FromOwners(members, owners));
+            return true;
+        }
+        catch (ArgumentException e)
+        {
+            error = "Ring: " + e.Message;
+            return false;
+        }
     }
 
     /// <summary>An empty context is a blind write; anything else must be a context this node's codec accepts.</summary>

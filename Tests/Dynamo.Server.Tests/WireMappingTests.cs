@@ -3,6 +3,7 @@ using Dynamo.Engine;
 using Dynamo.Engine.Cluster;
 using Dynamo.Engine.Handoff;
 using Dynamo.Engine.Membership;
+using Dynamo.Engine.Placement;
 using Dynamo.Engine.Versions;
 using Dynamo.Protocol;
 using Dynamo.Server.Wire;
@@ -299,9 +300,10 @@ public sealed class WireMappingTests
             new MemberState(NodeId.Parse("n1"), "127.0.0.1:7101", 3, MemberStatus.Up, 42),
             new MemberState(NodeId.Parse("n2"), "[::1]:7102", 1, MemberStatus.Down, 7),
             new MemberState(NodeId.Parse("n4"), "", 0, MemberStatus.Up, 0));
+        var ring = new RingState(4, Ring.Create([NodeId.Parse("n1"), NodeId.Parse("n2"), NodeId.Parse("n4")], 16));
         NodeRequest[] requests =
         [
-            new Gossip(members),
+            new Gossip(members, ring),
             new HintedWrite(NodeId.Parse("n3"), "b"u8.ToArray(), "k"u8.ToArray(), set),
         ];
         foreach (var request in requests)
@@ -316,6 +318,7 @@ public sealed class WireMappingTests
             if (request is Gossip)
             {
                 Assert.That(((Gossip)decoded.Request!).Members, Is.EqualTo(members));
+                Assert.That(((Gossip)decoded.Request!).Ring, Is.EqualTo(ring), "the ring and its version arrive whole");
             }
             else
             {
@@ -325,9 +328,10 @@ public sealed class WireMappingTests
             }
         }
 
-        var gossipReply = WriteReply(new OutboundReply(1, ReplyKind.Response, Opcode.Gossip, Response: new GossipResult(members)));
+        var gossipReply = WriteReply(new OutboundReply(1, ReplyKind.Response, Opcode.Gossip, Response: new GossipResult(members, ring)));
         Assert.That(gossipReply.Header.Opcode, Is.EqualTo(Opcode.GossipReply));
-        Assert.That(((GossipResult)PeerCodec.ReadReply(Opcode.Gossip, Opcode.GossipReply, gossipReply.Payload)).Members, Is.EqualTo(members));
+        var result = (GossipResult)PeerCodec.ReadReply(Opcode.Gossip, Opcode.GossipReply, gossipReply.Payload);
+        Assert.That((result.Members, result.Ring), Is.EqualTo((members, ring)));
 
         var hintAck = WriteReply(new OutboundReply(1, ReplyKind.Response, Opcode.HintedWrite, Response: new ReplicaWriteAck()));
         Assert.That(hintAck.Header.Opcode, Is.EqualTo(Opcode.HintedWriteReply));
@@ -361,9 +365,23 @@ public sealed class WireMappingTests
     }
 
     [Test]
+    public void A_gossip_ring_whose_members_are_not_in_ordinal_order_is_a_bad_request_and_a_bad_ring_reply_is_a_peer_failure()
+    {
+        GossipMember[] members = [new("n1", "h:1", 1, GossipStatus.Up, 1)];
+        ReadOnlyMemory<byte>[] unsorted = ["n2"u8.ToArray(), "n1"u8.ToArray()];
+        var payload = Encode(new GossipRequest(members, new GossipRing(1, unsorted, [0, 1, 0, 1])));
+        var decoded = RequestDecoder.Decode(Opcode.Gossip, payload);
+        Assert.That((decoded.Kind, decoded.ErrorCode), Is.EqualTo((RequestKind.Error, ErrorCode.BadRequest)));
+        Assert.That(decoded.ErrorMessage, Does.Contain("Ring"));
+
+        var reply = Encode(new GossipReply(members, new GossipRing(1, unsorted, [0, 1, 0, 1])));
+        Assert.That(PeerCodec.ReadReply(Opcode.Gossip, Opcode.GossipReply, reply), Is.TypeOf<PeerFailure>());
+    }
+
+    [Test]
     public void A_gossip_member_with_an_id_the_engine_refuses_is_a_bad_request()
     {
-        var payload = Encode(new GossipRequest([new GossipMember("bad/id", "h:1", 1, GossipStatus.Up, 1)]));
+        var payload = Encode(new GossipRequest([new GossipMember("bad/id", "h:1", 1, GossipStatus.Up, 1)], GossipRing.None));
         var decoded = RequestDecoder.Decode(Opcode.Gossip, payload);
         Assert.That((decoded.Kind, decoded.ErrorCode), Is.EqualTo((RequestKind.Error, ErrorCode.BadRequest)));
     }

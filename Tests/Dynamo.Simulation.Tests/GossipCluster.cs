@@ -55,7 +55,17 @@ internal sealed class GossipCluster
     private readonly Random _random;
     private long _sequence;
 
-    private GossipCluster(ulong seed) => _random = new Random(unchecked((int)seed ^ (int)(seed >> 32)));
+    private readonly ulong _seed;
+    private readonly int _partitions;
+    private readonly Func<NodeOptions, NodeOptions>? _configure;
+
+    private GossipCluster(ulong seed, int partitions, Func<NodeOptions, NodeOptions>? configure)
+    {
+        _random = new Random(unchecked((int)seed ^ (int)(seed >> 32)));
+        _seed = seed;
+        _partitions = partitions;
+        _configure = configure;
+    }
 
     public const int Partitions = 64;
 
@@ -75,11 +85,12 @@ internal sealed class GossipCluster
     public static string AddressOf(NodeId id) => $"{id}.cluster.test:7000";
 
     /// <summary>A cluster whose nodes all start knowing each other (a static <c>--peers</c> configuration).</summary>
-    public static GossipCluster Static(ulong seed, int count, Func<NodeOptions, NodeOptions>? configure = null, Func<IHintStore>? newHints = null)
+    public static GossipCluster Static(
+        ulong seed, int count, Func<NodeOptions, NodeOptions>? configure = null, Func<IHintStore>? newHints = null, int partitions = Partitions)
     {
-        var cluster = new GossipCluster(seed);
+        var cluster = new GossipCluster(seed, partitions, configure);
         var ids = Enumerable.Range(1, count).Select(i => NodeId.Parse($"n{i}")).ToArray();
-        var ring = Ring.Create(ids, Partitions);
+        var ring = Ring.Create(ids, partitions);
         foreach (var id in ids)
         {
             cluster.Add(Options(id, ring, [], seed, configure), newHints);
@@ -91,7 +102,7 @@ internal sealed class GossipCluster
     /// <summary>A cluster whose nodes start knowing only themselves and the address of the first node (the seed).</summary>
     public static GossipCluster FromSeed(ulong seed, int count, Func<NodeOptions, NodeOptions>? configure = null)
     {
-        var cluster = new GossipCluster(seed);
+        var cluster = new GossipCluster(seed, Partitions, configure);
         var ids = Enumerable.Range(1, count).Select(i => NodeId.Parse($"n{i}")).ToArray();
         foreach (var id in ids)
         {
@@ -101,16 +112,30 @@ internal sealed class GossipCluster
         return cluster;
     }
 
+    /// <summary>
+    /// Starts a new node, as <c>dynamo-server --seeds</c> on a fresh data directory does: it knows only itself (a ring
+    /// of its own at version 0) and the addresses of <paramref name="seeds"/>, and joins the cluster by gossip.
+    /// </summary>
+    public GossipNode Join(NodeId id, params NodeId[] seeds)
+    {
+        Add(Options(id, Ring.Create([id], _partitions), [.. seeds.Select(AddressOf)], _seed, _configure), null);
+        return _nodes[id];
+    }
+
     public void Stop(NodeId id, StopKind kind) => _nodes[id].Stopped = kind;
 
     public void Resume(NodeId id) => _nodes[id].Stopped = null;
 
-    /// <summary>The node's process restarts: a new core over the same store and hint store; requests in flight are lost.</summary>
+    /// <summary>
+    /// The node's process restarts: a new core over the same store, hint store and ring state (the server keeps the
+    /// ring in its data directory); requests in flight are lost.
+    /// </summary>
     public void Restart(NodeId id)
     {
         var node = _nodes[id];
         node.Routes.Clear();
-        node.Core = new NodeCore(node.Options, node.Store, node.Hints);
+        var ring = node.Core.RingState;
+        node.Core = new NodeCore(node.Options with { Ring = ring.Ring, RingVersion = ring.Version }, node.Store, node.Hints);
     }
 
     public ClientCall Submit(NodeId node, ClientCommand command)

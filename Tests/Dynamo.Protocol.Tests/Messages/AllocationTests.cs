@@ -29,6 +29,7 @@ public sealed class AllocationTests
     private KeyCopyEntry[] _copies = [];
     private ClusterMember[] _members = [];
     private ushort[] _owners = [];
+    private ReadOnlyMemory<byte>[] _ringMembers = [];
     private GossipMember[] _gossip = [];
     private byte[] _treeCompare = [];
     private byte[] _treeCompareReply = [];
@@ -56,13 +57,14 @@ public sealed class AllocationTests
         _copies = [new("bucket"u8.ToArray(), "key-1"u8.ToArray(), _value), new("bucket"u8.ToArray(), "key-2"u8.ToArray(), default)];
         _members = [new("n1", "10.0.0.1:7000"), new("n2", "[::1]:7001")];
         _owners = [0, 1, 1, 0];
+        _ringMembers = ["n1"u8.ToArray(), "n2"u8.ToArray()];
         _gossip = [new("n1", "10.0.0.1:7000", 3, GossipStatus.Up, 99), new("n2", string.Empty, 1, GossipStatus.Down, 7)];
         _treeCompare = Codec.Encode(new TreeCompareRequest(2, _hashes));
         _treeCompareReply = Codec.Encode(new TreeCompareReply(_nodes, _partitions));
         _keysCompare = Codec.Encode(new KeysCompareRequest(_nodes, _keys));
         _keysCompareReply = Codec.Encode(new KeysCompareReply(_copies));
         _clusterInfoReply = Codec.Encode(new ClusterInfoReply(7, 3, 2, 2, _members, _owners));
-        _gossipRequest = Codec.Encode(new GossipRequest(_gossip));
+        _gossipRequest = Codec.Encode(new GossipRequest(_gossip, new GossipRing(3, _ringMembers, _owners)));
     }
 
     [Test]
@@ -184,8 +186,8 @@ public sealed class AllocationTests
             _sink += Write(new KeysCompareRequest(_nodes, _keys));
             _sink += Write(new KeysCompareReply(_copies));
             _sink += Write(new ClusterInfoReply(7, 3, 2, 2, _members, _owners));
-            _sink += Write(new GossipRequest(_gossip));
-            _sink += Write(new GossipReply(_gossip));
+            _sink += Write(new GossipRequest(_gossip, new GossipRing(3, _ringMembers, _owners)));
+            _sink += Write(new GossipReply(_gossip, GossipRing.None));
         }), Is.Zero);
     }
 

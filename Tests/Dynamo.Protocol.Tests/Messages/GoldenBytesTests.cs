@@ -134,13 +134,22 @@ public sealed class GoldenBytesTests
     [Test]
     public void Gossip_bytes_are_pinned()
     {
-        // 2 members | "a" "h:1" epoch 1 up heartbeat 5 | "b" "h:2" epoch 0x0100 down heartbeat 0x0102
+        // 2 members | "a" "h:1" epoch 1 up heartbeat 5 | "b" "h:2" epoch 0x0100 down heartbeat 0x0102 | no ring
         GossipMember[] members = [new("a", "h:1", 1, GossipStatus.Up, 5), new("b", "h:2", 0x100, GossipStatus.Down, 0x102)];
-        var expected = "02"
+        var memberBytes = "02"
             + "0161" + "03683a31" + "01000000" + "01" + "0500000000000000"
             + "0162" + "03683a32" + "00010000" + "02" + "0201000000000000";
-        Assert.That(Hex(Codec.Encode(new GossipRequest(members))), Is.EqualTo(expected));
-        Assert.That(Hex(Codec.Encode(new GossipReply(members))), Is.EqualTo(expected));
+        var expected = memberBytes + "00";
+        Assert.That(Hex(Codec.Encode(new GossipRequest(members, GossipRing.None))), Is.EqualTo(expected));
+        Assert.That(Hex(Codec.Encode(new GossipReply(members, GossipRing.None))), Is.EqualTo(expected));
+
+        // ... | ring: present | version 7 | Q = 4 | 2 members "a" "b" | owners 0 1 0 1
+        ReadOnlyMemory<byte>[] ringMembers = ["a"u8.ToArray(), "b"u8.ToArray()];
+        var withRing = memberBytes + "01" + "0700000000000000" + "04000000" + "02" + "0161" + "0162" + "0000" + "0100" + "0000" + "0100";
+        Assert.That(Hex(Codec.Encode(new GossipRequest(members, new GossipRing(7, ringMembers, [0, 1, 0, 1])))), Is.EqualTo(withRing));
+        var ring = GossipRequest.Read(Convert.FromHexString(withRing)).Ring;
+        Assert.That((ring.IsPresent, ring.Version, ring.PartitionCount, ring.GetOwner(1), ring.GetOwner(2)), Is.EqualTo((true, 7UL, 4, 1, 0)));
+
         var read = GossipReply.Read(Convert.FromHexString(expected));
         var statuses = new List<GossipStatus>();
         foreach (var member in read.Members)

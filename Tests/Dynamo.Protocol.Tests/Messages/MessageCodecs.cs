@@ -67,8 +67,8 @@ internal static class MessageCodecs
                 s.Bytes(ProtocolLimits.KeyBytesMax).Span,
                 s.Bytes(ProtocolLimits.ObjectBytesMax, min: 1).Span)),
             b => Codec.Encode(ReplicaWriteRequest.Read(b))),
-        new("Gossip", s => Codec.Encode(new GossipRequest(SampleGossipMembers(s))), ReencodeGossip),
-        new("GossipReply", s => Codec.Encode(new GossipReply(SampleGossipMembers(s))), ReencodeGossipReply),
+        new("Gossip", EncodeSampleGossip, ReencodeGossip),
+        new("GossipReply", EncodeSampleGossip, ReencodeGossipReply),
         new(
             "HintedWrite",
             s => Codec.Encode(new HintedWriteRequest(
@@ -166,6 +166,41 @@ internal static class MessageCodecs
         }
 
         return Codec.Encode(reply);
+    }
+
+    /// <summary>
+    /// A ring for gossip, or none: Q from 1 to 64, 1 to 4 distinct members (ids made distinct by an index prefix),
+    /// each owning at least one partition.
+    /// </summary>
+    public static (ulong Version, ReadOnlyMemory<byte>[] Members, ushort[] Owners)? SampleGossipRing(SampleSource s)
+    {
+        if (s.Chance(0.3))
+        {
+            return null;
+        }
+
+        var owners = new ushort[1 << s.Int(0, 6)];
+        var members = new ReadOnlyMemory<byte>[s.Int(1, Math.Min(4, owners.Length))];
+        for (var i = 0; i < members.Length; i++)
+        {
+            members[i] = System.Text.Encoding.UTF8.GetBytes($"{i}{s.Text(ProtocolLimits.NameBytesMax - 8)}");
+            owners[i] = (ushort)i;
+        }
+
+        for (var p = members.Length; p < owners.Length; p++)
+        {
+            owners[p] = (ushort)s.Int(0, members.Length - 1);
+        }
+
+        return (s.U64(), members, owners);
+    }
+
+    private static byte[] EncodeSampleGossip(SampleSource s)
+    {
+        var members = SampleGossipMembers(s);
+        return SampleGossipRing(s) is { } ring
+            ? Codec.Encode(new GossipRequest(members, new GossipRing(ring.Version, ring.Members, ring.Owners)))
+            : Codec.Encode(new GossipRequest(members, GossipRing.None));
     }
 
     public static GossipMember[] SampleGossipMembers(SampleSource s)

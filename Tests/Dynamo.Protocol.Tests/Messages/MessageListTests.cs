@@ -50,7 +50,7 @@ public sealed class MessageListTests
             ErrorCode.BadRequest);
         yield return Element(
             "a gossip member's unknown status",
-            () => _ = new GossipRequest([new GossipMember("a", "h:1", 1, (GossipStatus)3, 1)]),
+            () => _ = new GossipRequest([new GossipMember("a", "h:1", 1, (GossipStatus)3, 1)], GossipRing.None),
             [0x01, 0x01, (byte)'a', 0x03, (byte)'h', (byte)':', (byte)'1', 1, 0, 0, 0, 3, 1, 0, 0, 0, 0, 0, 0, 0],
             b => GossipRequest.Read(b),
             ErrorCode.BadRequest);

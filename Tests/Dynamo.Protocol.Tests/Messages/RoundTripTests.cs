@@ -301,9 +301,28 @@ public sealed class RoundTripTests
         for (var i = 0; i < Cases; i++)
         {
             var members = MessageCodecs.SampleGossipMembers(source);
-            var bytes = Codec.Encode(new GossipRequest(members));
+            var ring = MessageCodecs.SampleGossipRing(source);
+            var bytes = ring is { } r
+                ? Codec.Encode(new GossipRequest(members, new GossipRing(r.Version, r.Members, r.Owners)))
+                : Codec.Encode(new GossipRequest(members, GossipRing.None));
             var read = GossipRequest.Read(bytes);
             Assert.That(read.Members.Count, Is.EqualTo(members.Length), $"case {i}");
+            Assert.That(read.Ring.IsPresent, Is.EqualTo(ring is not null), $"case {i}: ring present");
+            if (ring is { } sentRing)
+            {
+                Assert.That(
+                    (read.Ring.Version, read.Ring.PartitionCount, read.Ring.Members.Count),
+                    Is.EqualTo((sentRing.Version, sentRing.Owners.Length, sentRing.Members.Length)),
+                    $"case {i}");
+                var owners = new ushort[read.Ring.PartitionCount];
+                for (var p = 0; p < owners.Length; p++)
+                {
+                    owners[p] = (ushort)read.Ring.GetOwner(p);
+                }
+
+                Assert.That(owners, Is.EqualTo(sentRing.Owners), $"case {i}: owners");
+            }
+
             var m = 0;
             foreach (var member in read.Members)
             {
