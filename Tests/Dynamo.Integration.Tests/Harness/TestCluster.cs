@@ -19,6 +19,7 @@ internal sealed class TestCluster : IAsyncDisposable
 
     private readonly string _root;
     private readonly string[] _sharedArguments;
+    private readonly string[] _nodeArguments;
 
     private readonly List<NodeProcess> _nodes;
     private readonly List<NodeProcess> _moved = [];
@@ -30,13 +31,14 @@ internal sealed class TestCluster : IAsyncDisposable
         Settings = settings;
         var peers = string.Join(",", nodes.Select(node => $"{node.Id}@{node.Endpoint}"));
         string[] membership = settings.Seeds ? ["--seeds", nodes[0].Endpoint] : ["--peers", peers];
-        _sharedArguments =
+        _nodeArguments =
         [
-            .. membership, .. settings.ServerArguments ?? [], "--partitions", Invariant(settings.Partitions),
+            .. settings.ServerArguments ?? [], "--partitions", Invariant(settings.Partitions),
             "--n", Invariant(settings.N), "--r", Invariant(settings.R), "--w", Invariant(settings.W),
             "--timeout-ms", Invariant(settings.TimeoutMs), "--log-level", "information",
             "--parent-pid", Invariant(Environment.ProcessId),
         ];
+        _sharedArguments = [.. membership, .. _nodeArguments];
     }
 
     public IReadOnlyList<NodeProcess> Nodes => _nodes;
@@ -86,6 +88,20 @@ internal sealed class TestCluster : IAsyncDisposable
     {
         StartNode(node);
         await WaitUntilReadyAsync();
+    }
+
+    /// <summary>
+    /// Starts a new node, <c>n{count + 1}</c>, with <c>--seeds</c> naming the first node (as an operator grows a
+    /// cluster), adds it to <see cref="Nodes"/> and waits until every running node is ready and linked to it.
+    /// </summary>
+    public async Task<NodeProcess> JoinAsync()
+    {
+        var id = $"n{_nodes.Count + 1}";
+        var node = new NodeProcess(id, FreePorts.Take(1)[0], Path.Combine(_root, id));
+        _nodes.Add(node);
+        node.Start(["--node", id, "--listen", node.Endpoint, "--data", node.DataDirectory, "--seeds", _nodes[0].Endpoint, .. _nodeArguments]);
+        await WaitUntilReadyAsync();
+        return node;
     }
 
     /// <summary>Starts a stopped node again without waiting for anything (a user who only waits for a ping).</summary>
@@ -173,7 +189,7 @@ internal sealed class TestCluster : IAsyncDisposable
     {
         for (var i = 0; i < Nodes.Count; i++)
         {
-            foreach (var line in Nodes[i].OutputSince(marks?[i] ?? 0))
+            foreach (var line in Nodes[i].OutputSince(marks is not null && i < marks.Length ? marks[i] : 0))
             {
                 writer.WriteLine(line);
             }
