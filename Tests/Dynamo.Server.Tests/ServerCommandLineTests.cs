@@ -41,6 +41,7 @@ public sealed class ServerCommandLineTests
         ("--ae-keys-per-s <n>", "5000"),
         ("--gossip-interval-ms <ms>", "1000"),
         ("--member-down-after-ms <ms>", "5000, or 5 gossip intervals when that is more"),
+        ("--phi-threshold <phi>", "8"),
         ("--hints-per-target-max <n>", "100000"),
         ("--hints-per-second <n>", "1000"),
         ("--log-level <level>", "information"),
