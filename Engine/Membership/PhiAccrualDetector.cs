@@ -17,9 +17,10 @@ namespace Dynamo.Engine.Membership;
 /// interval), so a window of regular intervals must not make one late heartbeat look like a failure; with a quarter
 /// of it, peers in a simulated 5-node cluster at rest convicted each other. A new window is seeded with two samples,
 /// the expected interval ± half of it (mean: the interval; deviation: the floor), so a member just learned of is not
-/// judged on nothing. An interval of at least <c>silenceMaxMs</c> is not a sample: the bound on silence convicted the member
-/// before it ended, and an outage is not how the member's heartbeats arrive. The window is a ring of
-/// <c>capacity</c> samples with running sums, exact in integers (the squares in 128 bits), so adding one costs O(1) and allocates nothing.
+/// judged on nothing. An interval of at least <c>silenceMaxMs</c> is not a sample: the bound on silence convicted
+/// the member before it ended, and an outage is not how the member's heartbeats arrive. The window is a ring of
+/// <c>capacity</c> samples with running sums, exact in integers (the squares in 128 bits), so adding one costs O(1)
+/// and allocates nothing.
 /// </remarks>
 internal sealed class PhiAccrualDetector
 {

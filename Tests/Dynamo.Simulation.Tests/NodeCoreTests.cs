@@ -108,10 +108,12 @@ public sealed class NodeCoreTests
     [TestCase(double.NaN)]
     public void A_phi_threshold_outside_its_range_is_refused(double threshold)
     {
+        static NodeCore WithThreshold(double phi) => new(Core().Options with { PhiThreshold = phi }, new InMemoryReplicaStore());
+
         Assert.That(Core().Options.PhiThreshold, Is.EqualTo(Limits.PhiThresholdDefault));
-        Assert.That(new NodeCore(Core().Options with { PhiThreshold = Limits.PhiThresholdMin }, new InMemoryReplicaStore()).Options.PhiThreshold, Is.EqualTo(1));
-        Assert.That(new NodeCore(Core().Options with { PhiThreshold = Limits.PhiThresholdMax }, new InMemoryReplicaStore()).Options.PhiThreshold, Is.EqualTo(16));
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => _ = new NodeCore(Core().Options with { PhiThreshold = threshold }, new InMemoryReplicaStore()));
+        Assert.That(WithThreshold(Limits.PhiThresholdMin).Options.PhiThreshold, Is.EqualTo(1));
+        Assert.That(WithThreshold(Limits.PhiThresholdMax).Options.PhiThreshold, Is.EqualTo(16));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => WithThreshold(threshold));
         Assert.That(error!.Message, Does.Contain("PhiThreshold must be from 1 to 16"));
     }
 
