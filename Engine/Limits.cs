@@ -156,10 +156,29 @@ public static class Limits
     public const int GossipIntervalDefaultMs = 1000;
 
     /// <summary>
-    /// Default milliseconds without a newer heartbeat after which a node believes a member down: five gossip
-    /// intervals, enough for a heartbeat to spread through a cluster of tens of nodes by random push-pull gossip.
+    /// Default bound on silence: milliseconds without a newer heartbeat after which a node believes a member down,
+    /// whatever its phi: five gossip intervals, enough for a heartbeat to spread through a cluster of tens of nodes by
+    /// random push-pull gossip.
     /// </summary>
     public const int MemberDownAfterDefaultMs = 5000;
+
+    /// <summary>
+    /// Default phi above which a node believes a member down (docs/CLUSTER.md § Failure detection): a silence that
+    /// regular heartbeats would end later with a probability of 10^-8. Cassandra's and Akka's default.
+    /// </summary>
+    public const double PhiThresholdDefault = 8;
+
+    /// <summary>Lowest phi threshold: 1 convicts a member whose heartbeat is later than one in ten of its intervals.</summary>
+    public const double PhiThresholdMin = 1;
+
+    /// <summary>Highest phi threshold: one chance in 10^16 that a member convicted is only late.</summary>
+    public const double PhiThresholdMax = 16;
+
+    /// <summary>
+    /// Heartbeat intervals the failure detector keeps per member, as Cassandra's <c>ArrivalWindow</c> does: about 17
+    /// minutes of history at one heartbeat a second, 4 KiB per member.
+    /// </summary>
+    public const int PhiWindowSamples = 1000;
 
     /// <summary>
     /// How many heartbeats past the one known at a failed request a member must reach before it is believed up

@@ -100,6 +100,12 @@ public sealed class NodeCore
     public bool IsUp(NodeId node) => _membership.IsUp(node);
 
     /// <summary>
+    /// The failure detector's phi of <paramref name="node"/> at <paramref name="nowMs"/> (docs/CLUSTER.md § Failure
+    /// detection): 0 just after a heartbeat, growing with the silence since; 0 for this node and unknown nodes.
+    /// </summary>
+    public double Phi(NodeId node, long nowMs) => _membership.Phi(node, nowMs);
+
+    /// <summary>
     /// A request arrived (from a client, or from a peer). The core answers with a <see cref="Reply"/> effect carrying
     /// <paramref name="replyToken"/>, maybe much later.
     /// </summary>

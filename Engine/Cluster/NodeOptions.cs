@@ -52,7 +52,7 @@ public sealed record NodeOptions(
     /// Whether this node gossips (docs/CLUSTER.md § Membership): off by default, so that a shell turns it on once
     /// it carries <see cref="Membership.Gossip"/>, <see cref="Handoff.HintedWrite"/> and <see cref="SendToAddress"/>. Off, the members
     /// are those of <see cref="Ring"/>, heartbeats do not advance, and a member believed down after a failed request
-    /// is believed up again <see cref="MemberDownAfterMs"/> later. Seeds need it on.
+    /// is believed up again <see cref="MemberDownAfterMs"/> later (phi plays no part). Seeds need it on.
     /// </summary>
     public bool GossipEnabled { get; init; }
 
@@ -78,10 +78,19 @@ public sealed record NodeOptions(
     public int GossipIntervalMs { get; init; } = Limits.GossipIntervalDefaultMs;
 
     /// <summary>
-    /// Milliseconds without a newer heartbeat of a member after which this node believes it down; more than
-    /// <see cref="GossipIntervalMs"/>. A failed request to a member marks it down at once, until a newer heartbeat.
+    /// The bound on silence: milliseconds without a newer heartbeat of a member after which this node believes it
+    /// down, whatever its phi (<see cref="PhiThreshold"/>); more than <see cref="GossipIntervalMs"/>. A failed request
+    /// to a member marks it down at once, until a newer heartbeat.
     /// </summary>
     public int MemberDownAfterMs { get; init; } = Limits.MemberDownAfterDefaultMs;
+
+    /// <summary>
+    /// The phi above which this node believes a member down (docs/CLUSTER.md § Failure detection): phi is
+    /// -log10 of the chance that the silence since the member's last heartbeat is only a late heartbeat, given the
+    /// intervals seen so far. From <see cref="Limits.PhiThresholdMin"/> to <see cref="Limits.PhiThresholdMax"/>;
+    /// the default is <see cref="Limits.PhiThresholdDefault"/>.
+    /// </summary>
+    public double PhiThreshold { get; init; } = Limits.PhiThresholdDefault;
 
     /// <summary>Most hints this node delivers per second (hinted handoff's rate limit).</summary>
     public int HintsPerSecond { get; init; } = Limits.HintsPerSecondDefault;

@@ -28,7 +28,9 @@ internal sealed class ClusterMembership
         Validate(options);
         _context = context;
         var capacity = Math.Min(Limits.MembersMax, options.Ring.PartitionCount);
-        _members = new MemberView(options.Self, options.Address, options.Epoch, options.Ring.Members, capacity, options.MemberDownAfterMs);
+        _members = new MemberView(
+            options.Self, options.Address, options.Epoch, options.Ring.Members, capacity, options.MemberDownAfterMs, options.GossipIntervalMs,
+            options.PhiThreshold);
         _ringState = new RingState(options.RingVersion, options.Ring);
         _context.Stats.RingVersion = options.RingVersion;
         UpdateStats();
@@ -51,6 +53,9 @@ internal sealed class ClusterMembership
 
     /// <summary>Whether this node believes <paramref name="node"/> up (itself always; unknown nodes never).</summary>
     public bool IsUp(NodeId node) => node == _context.Self || _members.IsUp(node);
+
+    /// <summary>The phi of <paramref name="node"/>'s heartbeat at <paramref name="nowMs"/> (0 for this node and unknown nodes).</summary>
+    public double Phi(NodeId node, long nowMs) => _members.Phi(node, nowMs);
 
     /// <summary>A request to <paramref name="node"/> failed (a <see cref="PeerFailure"/>): believed down at once.</summary>
     public void ReportFailure(NodeId node)
@@ -98,7 +103,7 @@ internal sealed class ClusterMembership
     }
 
     /// <summary>
-    /// Applies the failure detector's timeout, and every <see cref="NodeOptions.GossipIntervalMs"/> starts a round:
+    /// Applies the failure detector, and every <see cref="NodeOptions.GossipIntervalMs"/> starts a round:
     /// the own heartbeat advances, the view goes to one known peer (push-pull), and to one seed not known yet.
     /// </summary>
     public void Tick(long nowMs)
@@ -116,7 +121,7 @@ internal sealed class ClusterMembership
         _context.Stats.GossipRounds++;
         ClaimJoiners();
 
-        // Gossip whose answer never came is forgotten after the detector's timeout, so the map stays small.
+        // Gossip whose answer never came is forgotten after the detector's bound on silence, so the map stays small.
         foreach (var (id, sentMs) in _gossipSends)
         {
             if (nowMs - sentMs >= options.MemberDownAfterMs)
@@ -167,6 +172,12 @@ internal sealed class ClusterMembership
 
         ArgumentOutOfRangeException.ThrowIfLessThan(options.GossipIntervalMs, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.MemberDownAfterMs, options.GossipIntervalMs, nameof(options));
+        if (!(options.PhiThreshold is >= Limits.PhiThresholdMin and <= Limits.PhiThresholdMax))
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(options), options.PhiThreshold, $"PhiThreshold must be from {Limits.PhiThresholdMin} to {Limits.PhiThresholdMax}.");
+        }
+
         ArgumentOutOfRangeException.ThrowIfLessThan(options.HintsPerSecond, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.HintDeliveriesInFlightMax, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.HintDeliveriesInFlightMax, Limits.HintDeliveriesInFlightMax, nameof(options));

@@ -4,7 +4,7 @@ using System.Text;
 namespace Dynamo.Engine.Membership;
 
 /// <summary>One member as this node knows it, with what its failure detector believes.</summary>
-internal sealed class Member(NodeId node, string address, uint epoch, ulong heartbeat)
+internal sealed class Member(NodeId node, string address, uint epoch, ulong heartbeat, PhiAccrualDetector detector)
 {
     public NodeId Node { get; } = node;
 
@@ -14,8 +14,11 @@ internal sealed class Member(NodeId node, string address, uint epoch, ulong hear
 
     public ulong Heartbeat { get; set; } = heartbeat;
 
-    /// <summary>This node's time when the heartbeat last advanced; -1 until the first tick sets it.</summary>
-    public long ProgressMs { get; set; } = -1;
+    /// <summary>
+    /// The intervals between the heartbeat's advances and this node's time of the last one (-1 until the first tick
+    /// or news sets it).
+    /// </summary>
+    public PhiAccrualDetector Detector { get; } = detector;
 
     /// <summary>A request to the member failed, and its heartbeat has not advanced far enough since.</summary>
     public bool Failed { get; set; }
@@ -32,8 +35,9 @@ internal sealed class Member(NodeId node, string address, uint epoch, ulong hear
 /// <summary>
 /// A node's view of the cluster's members and its failure detector (docs/CLUSTER.md § Membership, § Failure
 /// detection). Gossip merges views per member: the newer epoch wins, then the higher heartbeat (the paper's section
-/// 4.8 gossip, with Cassandra's heartbeat-version rule). A member is believed down when its heartbeat has not
-/// advanced for <c>downAfterMs</c> of this node's time, or a request to it failed since it last advanced. Bounded by
+/// 4.8 gossip, with Cassandra's heartbeat-version rule). A member is believed down when the phi of its heartbeat
+/// intervals (<see cref="PhiAccrualDetector"/>) passes <c>phiThreshold</c>, or its heartbeat has not advanced for
+/// <c>downAfterMs</c> of this node's time (the bound on silence), or a request to it failed since it last advanced. Bounded by
 /// <c>capacity</c> members; members are never removed (leaving is not a failure: Dynamo's membership changes are
 /// explicit).
 /// </summary>
@@ -42,20 +46,25 @@ internal sealed class MemberView
     private readonly Dictionary<NodeId, Member> _members = [];
     private readonly int _capacity;
     private readonly int _downAfterMs;
+    private readonly int _intervalMs;
+    private readonly double _phiThreshold;
     private NodeId[] _sorted;
     private long _lastTickMs;
 
-    public MemberView(NodeId self, string address, uint epoch, ReadOnlySpan<NodeId> initial, int capacity, int downAfterMs)
+    public MemberView(
+        NodeId self, string address, uint epoch, ReadOnlySpan<NodeId> initial, int capacity, int downAfterMs, int intervalMs, double phiThreshold)
     {
         _capacity = capacity;
         _downAfterMs = downAfterMs;
-        Self = new Member(self, address, epoch, 0);
+        _intervalMs = intervalMs;
+        _phiThreshold = phiThreshold;
+        Self = new Member(self, address, epoch, 0, NewDetector());
         _members.Add(self, Self);
         foreach (var node in initial)
         {
             if (node != self && _members.Count < capacity)
             {
-                _members.Add(node, new Member(node, "", 0, 0));
+                _members.Add(node, new Member(node, "", 0, 0, NewDetector()));
             }
         }
 
@@ -73,6 +82,10 @@ internal sealed class MemberView
     public int DownCount => _members.Count - UpCount;
 
     public bool IsUp(NodeId node) => _members.TryGetValue(node, out var member) && member.Up;
+
+    /// <summary>The phi of <paramref name="node"/>'s heartbeat at <paramref name="nowMs"/>; 0 for this node and unknown ones.</summary>
+    public double Phi(NodeId node, long nowMs) =>
+        node != Self.Node && _members.TryGetValue(node, out var member) ? member.Detector.Phi(nowMs) : 0;
 
     public bool IsKnownAddress(string address)
     {
@@ -133,7 +146,9 @@ internal sealed class MemberView
                     continue;
                 }
 
-                _members.Add(state.Node, new Member(state.Node, state.Address, state.Epoch, state.Heartbeat) { ProgressMs = nowMs });
+                var learned = new Member(state.Node, state.Address, state.Epoch, state.Heartbeat, NewDetector());
+                learned.Detector.Restart(nowMs);
+                _members.Add(state.Node, learned);
                 UpCount++;
                 added = true;
                 continue;
@@ -158,10 +173,19 @@ internal sealed class MemberView
                     }
                 }
 
+                // A restarted member's heartbeats come from a new process: its old intervals say nothing about them.
+                if (state.Epoch > member.Epoch)
+                {
+                    member.Detector.Restart(nowMs);
+                }
+                else
+                {
+                    member.Detector.Heartbeat(nowMs);
+                }
+
                 member.Address = state.Address.Length > 0 ? state.Address : member.Address;
                 member.Epoch = state.Epoch;
                 member.Heartbeat = state.Heartbeat;
-                member.ProgressMs = nowMs;
                 SetUp(member, !member.Failed);
             }
         }
@@ -185,7 +209,7 @@ internal sealed class MemberView
         {
             if (!node.IsDefault && _members.Count < _capacity && !_members.ContainsKey(node))
             {
-                _members.Add(node, new Member(node, "", 0, 0));
+                _members.Add(node, new Member(node, "", 0, 0, NewDetector()));
                 UpCount++;
                 added = true;
             }
@@ -227,14 +251,15 @@ internal sealed class MemberView
 
         member.Failed = false;
         member.ClearsAtHeartbeat = 0;
-        member.ProgressMs = Math.Max(member.ProgressMs, nowMs);
+        member.Detector.Alive(nowMs);
         SetUp(member, true);
         return true;
     }
 
     /// <summary>
-    /// Applies the timeout: with <paramref name="heartbeats"/> (gossip on), members whose heartbeat has not advanced
-    /// for too long are believed down; without, no heartbeat advances, and a failure is forgotten after the timeout.
+    /// Applies the failure detector: with <paramref name="heartbeats"/> (gossip on), a member whose phi passed the
+    /// threshold, or whose heartbeat has not advanced for the bound on silence, is believed down; without, no heartbeat
+    /// advances, and a failure is forgotten after the bound.
     /// </summary>
     public void Tick(long nowMs, bool heartbeats)
     {
@@ -246,9 +271,9 @@ internal sealed class MemberView
                 continue;
             }
 
-            if (member.ProgressMs < 0)
+            if (member.Detector.LastMs < 0)
             {
-                member.ProgressMs = nowMs;
+                member.Detector.Restart(nowMs);
             }
 
             if (!heartbeats)
@@ -258,7 +283,8 @@ internal sealed class MemberView
                 continue;
             }
 
-            SetUp(member, !member.Failed && nowMs - member.ProgressMs < _downAfterMs);
+            var silenceMs = nowMs - member.Detector.LastMs;
+            SetUp(member, !member.Failed && silenceMs < _downAfterMs && member.Detector.Phi(nowMs) <= _phiThreshold);
         }
     }
 
@@ -286,6 +312,8 @@ internal sealed class MemberView
         // This node always believes itself up: at least one member is, and no more than the members it knows.
         Invariant.Check(Self.Up && UpCount >= 1 && UpCount <= _members.Count);
     }
+
+    private PhiAccrualDetector NewDetector() => new(Limits.PhiWindowSamples, _intervalMs, _downAfterMs);
 
     private NodeId[] Sort()
     {

@@ -165,6 +165,7 @@ internal sealed class NodeHost : IAsyncDisposable
                 Random = new Random(SeedOf(options.Node, epoch) ^ 0x5EED),
                 GossipIntervalMs = options.GossipIntervalMs,
                 MemberDownAfterMs = options.MemberDownAfterMs,
+                PhiThreshold = options.PhiThreshold,
                 HintsPerSecond = options.HintsPerSecond,
             },
             storage.Store,

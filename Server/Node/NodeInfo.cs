@@ -60,7 +60,7 @@ internal sealed class NodeInfo(
         Line("repairs_skipped_too_large", stats.RepairsSkippedTooLarge);
         Line("operations_in_flight", stats.OperationsInFlight);
         AppendAntiEntropyInfo(Line, stats, nowMs);
-        AppendMembership(text);
+        AppendMembership(text, nowMs);
         Line("uptime_ms", nowMs);
         var bytes = Encoding.UTF8.GetBytes(text.ToString());
         var reply = new InfoReply(bytes.Length <= ProtocolLimits.InfoBytesMax ? bytes : bytes[..ProtocolLimits.InfoBytesMax]);
@@ -144,10 +144,11 @@ internal sealed class NodeInfo(
     }
 
     /// <summary>
-    /// The membership and hint fields of the Info reply: the member counts, one <c>member.&lt;id&gt;</c> line per member
-    /// (<c>address up|down epoch heartbeat</c>), the hints pending in total and per target, and the hint counters.
+    /// The membership and hint fields of the Info reply: the member counts, the failure detector's phi threshold, one
+    /// <c>member.&lt;id&gt;</c> line per member (<c>address up|down epoch heartbeat phi</c>), the hints pending in total
+    /// and per target, and the hint counters.
     /// </summary>
-    private void AppendMembership(StringBuilder text)
+    private void AppendMembership(StringBuilder text, long nowMs)
     {
         var stats = _core.Stats;
         var members = _core.Members;
@@ -160,6 +161,7 @@ internal sealed class NodeInfo(
         Line("members", members.Length);
         Line("members_up", stats.MembersUp);
         Line("members_down", stats.MembersDown);
+        text.Append("phi_threshold:").Append(_core.Options.PhiThreshold.ToString(CultureInfo.InvariantCulture)).Append('\n');
         foreach (var member in members)
         {
             var up = member.Node == _core.Options.Self || _core.IsUp(member.Node);
@@ -167,7 +169,8 @@ internal sealed class NodeInfo(
                 .Append(member.Address.Length > 0 ? member.Address : _staticAddresses.GetValueOrDefault(member.Node, "-"))
                 .Append(up ? " up " : " down ")
                 .Append(member.Epoch.ToString(CultureInfo.InvariantCulture)).Append(' ')
-                .Append(member.Heartbeat.ToString(CultureInfo.InvariantCulture)).Append('\n');
+                .Append(member.Heartbeat.ToString(CultureInfo.InvariantCulture)).Append(' ')
+                .Append(_core.Phi(member.Node, nowMs).ToString("F2", CultureInfo.InvariantCulture)).Append('\n');
         }
 
         var hints = _storage.Hints;

@@ -89,10 +89,19 @@ internal sealed class NodeOptionSet
         MemberDownAfterMs = Bounded(
             "--member-down-after-ms",
             "ms",
-            "Failure detector: a member whose heartbeat did not advance for this many milliseconds is believed down; more than --gossip-interval-ms",
+            "Failure detector's bound on silence: a member whose heartbeat did not advance for this many milliseconds is " +
+            "believed down, whatever its phi; more than --gossip-interval-ms",
             2,
             ServerLimits.MemberDownAfterMaxMs,
             $"{Limits.MemberDownAfterDefaultMs}, or 5 gossip intervals when that is more");
+        PhiThreshold = Single<double?>(
+            "--phi-threshold",
+            "phi",
+            "Failure detector: a member is believed down once phi, -log10 of the chance that the silence since its last " +
+            $"heartbeat is only a late heartbeat, passes this ({Limits.PhiThresholdMin.ToString(CultureInfo.InvariantCulture)} to " +
+            $"{Limits.PhiThresholdMax.ToString(CultureInfo.InvariantCulture)}).",
+            Limits.PhiThresholdDefault.ToString(CultureInfo.InvariantCulture),
+            OptionsParser.TryParsePhiThreshold);
         HintsPerTargetMax = Bounded(
             "--hints-per-target-max", "n", "Most hinted keys kept for one node believed down", 1, ServerLimits.HintsPerTargetMax,
             Limits.HintsPerTargetDefault);
@@ -173,6 +182,9 @@ internal sealed class NodeOptionSet
     /// <summary><c>--member-down-after-ms</c>.</summary>
     public Option<int?> MemberDownAfterMs { get; }
 
+    /// <summary><c>--phi-threshold</c>.</summary>
+    public Option<double?> PhiThreshold { get; }
+
     /// <summary><c>--hints-per-target-max</c>.</summary>
     public Option<int?> HintsPerTargetMax { get; }
 
@@ -190,7 +202,7 @@ internal sealed class NodeOptionSet
     [
         Node, Peers, Seeds, Listen, Data, Partitions, N, R, W, TimeoutMs, Buckets, Store, Durability, SyncIntervalMs, SegmentMb,
         GarbageRatio, CompactionMbPerSecond, AntiEntropy, AeIntervalMs, AeConcurrency, AeKeysPerSecond, GossipIntervalMs,
-        MemberDownAfterMs, HintsPerTargetMax, HintsPerSecond, LogLevel, ParentProcessId,
+        MemberDownAfterMs, PhiThreshold, HintsPerTargetMax, HintsPerSecond, LogLevel, ParentProcessId,
     ];
 
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
@@ -280,6 +292,7 @@ internal sealed class NodeOptionSet
             Seeds = seeds ?? [],
             GossipIntervalMs = gossipMs,
             MemberDownAfterMs = downAfterMs,
+            PhiThreshold = result.GetValue(PhiThreshold) ?? Limits.PhiThresholdDefault,
             HintsPerTargetMax = result.GetValue(HintsPerTargetMax) ?? Limits.HintsPerTargetDefault,
             HintsPerSecond = result.GetValue(HintsPerSecond) ?? Limits.HintsPerSecondDefault,
         };

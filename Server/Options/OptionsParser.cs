@@ -201,6 +201,22 @@ internal static class OptionsParser
     public static bool TryParseOnOff(string text, out OnOff? enabled, [NotNullWhen(false)] out string? error) =>
         TryParseKeyword(text, "--anti-entropy", [("on", OnOff.On), ("off", OnOff.Off)], out enabled, out error);
 
+    /// <summary><c>--phi-threshold</c>: a number from <see cref="Limits.PhiThresholdMin"/> to <see cref="Limits.PhiThresholdMax"/>.</summary>
+    public static bool TryParsePhiThreshold(string text, out double? phi, [NotNullWhen(false)] out string? error)
+    {
+        phi = null;
+        if (!double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var parsed)
+            || parsed < Limits.PhiThresholdMin || parsed > Limits.PhiThresholdMax)
+        {
+            error = $"--phi-threshold: '{text}' is not a number from {Limits.PhiThresholdMin} to {Limits.PhiThresholdMax}.";
+            return false;
+        }
+
+        phi = parsed;
+        error = null;
+        return true;
+    }
+
     /// <summary><c>--compaction-garbage-ratio</c>: a number strictly between 0 and 1.</summary>
     public static bool TryParseGarbageRatio(string text, out double? ratio, [NotNullWhen(false)] out string? error)
     {

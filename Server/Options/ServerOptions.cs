@@ -64,10 +64,13 @@ internal sealed record ServerOptions
     public int GossipIntervalMs { get; init; } = Limits.GossipIntervalDefaultMs;
 
     /// <summary>
-    /// The failure detector's threshold: milliseconds without a newer heartbeat after which a member is believed down
-    /// (<c>--member-down-after-ms</c>).
+    /// The failure detector's bound on silence: milliseconds without a newer heartbeat after which a member is believed
+    /// down, whatever its phi (<c>--member-down-after-ms</c>).
     /// </summary>
     public int MemberDownAfterMs { get; init; } = Limits.MemberDownAfterDefaultMs;
+
+    /// <summary>The phi above which the failure detector believes a member down (<c>--phi-threshold</c>).</summary>
+    public double PhiThreshold { get; init; } = Limits.PhiThresholdDefault;
 
     /// <summary>Most hinted keys kept per target (<c>--hints-per-target-max</c>).</summary>
     public int HintsPerTargetMax { get; init; } = Limits.HintsPerTargetDefault;

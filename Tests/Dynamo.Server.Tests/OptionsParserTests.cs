@@ -84,8 +84,8 @@ public sealed class OptionsParserTests
         var ok = OptionsParser.TryParse(
             [
                 "--node", "n4", "--listen", "127.0.0.1:7104", "--seeds", "127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7101",
-                "--gossip-interval-ms", "200", "--member-down-after-ms", "1500", "--hints-per-target-max", "50",
-                "--hints-per-second", "300",
+                "--gossip-interval-ms", "200", "--member-down-after-ms", "1500", "--phi-threshold", "10.5",
+                "--hints-per-target-max", "50", "--hints-per-second", "300",
             ],
             out var options,
             out var error);
@@ -94,10 +94,12 @@ public sealed class OptionsParserTests
         Assert.That(options!.Members, Is.EqualTo(new[] { new MemberAddress(NodeId.Parse("n4"), new HostPort("127.0.0.1", 7104)) }));
         Assert.That(options.Seeds, Is.EqualTo(new[] { new HostPort("127.0.0.1", 7101), new HostPort("127.0.0.1", 7102) }), "duplicates dropped");
         Assert.That((options.GossipIntervalMs, options.MemberDownAfterMs, options.HintsPerTargetMax, options.HintsPerSecond), Is.EqualTo((200, 1500, 50, 300)));
+        Assert.That(options.PhiThreshold, Is.EqualTo(10.5));
 
         Assert.That(OptionsParser.TryParse(["--node", "n1", "--peers", "n1@h:1"], out var defaults, out error), Is.True, error);
         Assert.That(defaults!.Seeds, Is.Empty);
         Assert.That((defaults.GossipIntervalMs, defaults.MemberDownAfterMs), Is.EqualTo((Limits.GossipIntervalDefaultMs, Limits.MemberDownAfterDefaultMs)));
+        Assert.That(defaults.PhiThreshold, Is.EqualTo(8));
         Assert.That((defaults.HintsPerTargetMax, defaults.HintsPerSecond), Is.EqualTo((Limits.HintsPerTargetDefault, Limits.HintsPerSecondDefault)));
     }
 
@@ -110,6 +112,9 @@ public sealed class OptionsParserTests
     [TestCase("--node n1 --seeds h --listen h:2", "--seeds: 'h' is not an endpoint")]
     [TestCase("--node n1 --peers n1@h:1 --gossip-interval-ms 0", "--gossip-interval-ms: 0 is out of range")]
     [TestCase("--node n1 --peers n1@h:1 --gossip-interval-ms 500 --member-down-after-ms 500", "must be more than --gossip-interval-ms")]
+    [TestCase("--node n1 --peers n1@h:1 --phi-threshold 0.5", "--phi-threshold: '0.5' is not a number from 1 to 16.")]
+    [TestCase("--node n1 --peers n1@h:1 --phi-threshold 16.01", "--phi-threshold: '16.01' is not a number from 1 to 16.")]
+    [TestCase("--node n1 --peers n1@h:1 --phi-threshold high", "--phi-threshold: 'high' is not a number from 1 to 16.")]
     [TestCase("--node n1 --peers n1@h:1 --hints-per-target-max 0", "--hints-per-target-max: 0 is out of range")]
     [TestCase("--node n1 --peers n1@h:1 --hints-per-second 0", "--hints-per-second: 0 is out of range")]
     [TestCase("--node n9 --peers n1@h:1,n2@h:2", "'n9' is not in --peers")]

@@ -41,6 +41,7 @@ public sealed class ServerCommandLineTests
         ("--ae-keys-per-s <n>", "5000"),
         ("--gossip-interval-ms <ms>", "1000"),
         ("--member-down-after-ms <ms>", "5000, or 5 gossip intervals when that is more"),
+        ("--phi-threshold <phi>", "8"),
         ("--hints-per-target-max <n>", "100000"),
         ("--hints-per-second <n>", "1000"),
         ("--log-level <level>", "information"),
@@ -202,13 +203,13 @@ public sealed class ServerCommandLineTests
     {
         var run = await InvokeAsync(
             "dev", "--nodes", "5", "--base-port", "7201", "--data", "cluster", "--partitions", "128", "--log-level", "debug",
-            "--", "--durability", "interval", "--ae-interval-ms", "2000");
+            "--", "--durability", "interval", "--ae-interval-ms", "2000", "--phi-threshold", "10");
 
         Assert.That(run.ExitCode, Is.Zero, run.Error);
         var settings = _clustersRun.Single();
         Assert.That((settings.Nodes, settings.BasePort, settings.Partitions, settings.LogLevel), Is.EqualTo((5, 7201, 128, "debug")));
         Assert.That(settings.DataDirectory, Is.EqualTo(Path.GetFullPath("cluster")));
-        Assert.That(settings.NodeArguments, Is.EqualTo(new[] { "--durability", "interval", "--ae-interval-ms", "2000" }));
+        Assert.That(settings.NodeArguments, Is.EqualTo(new[] { "--durability", "interval", "--ae-interval-ms", "2000", "--phi-threshold", "10" }));
     }
 
     [Test]
@@ -227,6 +228,7 @@ public sealed class ServerCommandLineTests
     [TestCase(new[] { "dev", "--", "--bogus" }, "dynamo-server dev: node options after --: Unknown option '--bogus'.")]
     [TestCase(new[] { "dev", "--", "--seed", "h:1" }, "node options after --: Unknown option '--seed'. Did you mean '--seeds'?")]
     [TestCase(new[] { "dev", "--", "--durability", "sometimes" }, "node options after --: --durability: 'sometimes' is not always, interval or none.")]
+    [TestCase(new[] { "dev", "--", "--phi-threshold", "20" }, "node options after --: --phi-threshold: '20' is not a number from 1 to 16.")]
     [TestCase(new[] { "dev", "--", "--data", "/tmp/x" }, "node options after --: --data is set by dev itself for every node; give dev's own --data before --.")]
     [TestCase(new[] { "dev", "--", "--node", "n9" }, "node options after --: --node is set by dev itself for every node.")]
     [TestCase(new[] { "dev", "--", "--r=1" }, "node options after --: --r is set by dev itself for every node.")]

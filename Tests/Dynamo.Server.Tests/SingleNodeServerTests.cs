@@ -32,6 +32,7 @@ public sealed class SingleNodeServerTests
             DataDirectory = _data,
             Partitions = Partitions,
             Defaults = new BucketProps(1, 1, 1, 2000),
+            PhiThreshold = 9.5,
         };
         _host = await NodeHost.StartAsync(options, configureLogging: _ => { });
     }
@@ -130,6 +131,8 @@ public sealed class SingleNodeServerTests
         Assert.That(fields["address"], Is.EqualTo("127.0.0.1:7999"));
         Assert.That(fields["epoch"], Is.EqualTo(_host.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         Assert.That(fields["members"], Is.EqualTo("1"));
+        Assert.That(fields["phi_threshold"], Is.EqualTo("9.5"), "the option reaches the node's failure detector");
+        Assert.That(fields["member.n1"], Does.StartWith("127.0.0.1:7999 up ").And.EndWith(" 0.00"), "a node's phi of itself is 0");
         Assert.That(fields["partitions_owned"], Is.EqualTo(Partitions.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         Assert.That(long.Parse(fields["keys"], System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThanOrEqualTo(1));
         Assert.That(long.Parse(fields["puts"], System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThanOrEqualTo(1));

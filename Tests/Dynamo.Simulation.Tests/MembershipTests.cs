@@ -38,19 +38,35 @@ public sealed class MembershipTests
     public void A_silent_node_is_believed_down_by_every_peer_within_the_documented_time_and_up_again_after_it_resumes()
     {
         var cluster = GossipCluster.Static(TestSeed.Next(), 5);
-        cluster.RunFor(3_000);
-        Assert.That(cluster.Nodes.All(n => n.Core.Stats.MembersUp == 5), Is.True);
-
         var stopped = cluster.NodeIds[2];
         var peers = cluster.Nodes.Where(n => n.Id != stopped).ToList();
+
+        // When the stopped node's heartbeat last advanced in each peer's view, and when that peer came to believe it
+        // down (again, if a heartbeat still spreading made it believe it up in between), after how much silence.
+        var heard = peers.ToDictionary(p => p.Id, p => (Heartbeat: HeartbeatOf(p, stopped), AtMs: 0L));
+        var convicted = new Dictionary<NodeId, (long AtMs, long SilenceMs, double Phi)>();
+        cluster.RunUntil(() => Watch() && false, 3_000);
+        Assert.That(cluster.Nodes.All(n => n.Core.Stats.MembersUp == 5), Is.True);
+
         cluster.Stop(stopped, StopKind.Silent);
         var stoppedAt = cluster.NowMs;
-        Assert.That(cluster.RunUntil(() => peers.All(p => !p.Core.IsUp(stopped)), 60_000), Is.True);
+        Assert.That(cluster.RunUntil(() => Watch(), 60_000), Is.True);
         var detectionMs = cluster.NowMs - stoppedAt;
         TestContext.Out.WriteLine($"believed down by all peers after {detectionMs} ms");
 
-        // A peer believes it down MemberDownAfterMs after the last heartbeat reached that peer; the last heartbeat
-        // may still spread for a few gossip intervals after the stop (docs/CLUSTER.md § Failure detection).
+        // Each peer believes it down once phi passes the threshold or the silence since the last heartbeat that reached
+        // it reaches MemberDownAfterMs, on the first tick (every TickMs) after; that heartbeat may still spread for a few
+        // gossip intervals after the stop (docs/CLUSTER.md § Failure detection).
+        foreach (var peer in peers)
+        {
+            var (atMs, silenceMs, phi) = convicted[peer.Id];
+            TestContext.Out.WriteLine($"{peer.Id}: down after {silenceMs} ms of silence, phi {phi:F2}");
+            Assert.That(silenceMs, Is.LessThan(Limits.MemberDownAfterDefaultMs + GossipCluster.TickMs), peer.Id.ToString());
+            Assert.That(phi > Limits.PhiThresholdDefault || silenceMs >= Limits.MemberDownAfterDefaultMs, Is.True, $"{peer.Id}: phi {phi}");
+            Assert.That(peer.Core.Phi(stopped, atMs - GossipCluster.TickMs), Is.LessThanOrEqualTo(Limits.PhiThresholdDefault),
+                $"{peer.Id}: not convicted on the tick before");
+        }
+
         Assert.That(detectionMs, Is.LessThanOrEqualTo(Limits.MemberDownAfterDefaultMs + (4 * Limits.GossipIntervalDefaultMs)));
         Assert.That(peers.All(p => p.Core.Stats.MembersDown == 1), Is.True);
         Assert.That(peers[0].Core.Members.Single(m => m.Node == stopped).Status, Is.EqualTo(MemberStatus.Down));
@@ -59,7 +75,32 @@ public sealed class MembershipTests
         var resumedAt = cluster.NowMs;
         Assert.That(cluster.RunUntil(() => peers.All(p => p.Core.IsUp(stopped)), 30_000), Is.True);
         TestContext.Out.WriteLine($"believed up again after {cluster.NowMs - resumedAt} ms");
+
+        bool Watch()
+        {
+            foreach (var peer in peers)
+            {
+                var heartbeat = HeartbeatOf(peer, stopped);
+                if (heartbeat != heard[peer.Id].Heartbeat)
+                {
+                    heard[peer.Id] = (heartbeat, cluster.NowMs);
+                }
+
+                if (peer.Core.IsUp(stopped))
+                {
+                    convicted.Remove(peer.Id);
+                }
+                else if (!convicted.ContainsKey(peer.Id))
+                {
+                    convicted.Add(peer.Id, (cluster.NowMs, cluster.NowMs - heard[peer.Id].AtMs, peer.Core.Phi(stopped, cluster.NowMs)));
+                }
+            }
+
+            return convicted.Count == peers.Count;
+        }
     }
+
+    private static ulong HeartbeatOf(GossipNode observer, NodeId node) => observer.Core.Members.Single(m => m.Node == node).Heartbeat;
 
     [Test]
     public void A_refused_request_marks_a_peer_down_at_once_until_a_newer_heartbeat()

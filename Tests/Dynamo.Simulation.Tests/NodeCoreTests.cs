@@ -103,6 +103,20 @@ public sealed class NodeCoreTests
         Assert.Throws<ArgumentOutOfRangeException>(() => Core(operationsInFlightMax: 0));
     }
 
+    [TestCase(Limits.PhiThresholdMin - 0.01)]
+    [TestCase(Limits.PhiThresholdMax + 0.01)]
+    [TestCase(double.NaN)]
+    public void A_phi_threshold_outside_its_range_is_refused(double threshold)
+    {
+        static NodeCore WithThreshold(double phi) => new(Core().Options with { PhiThreshold = phi }, new InMemoryReplicaStore());
+
+        Assert.That(Core().Options.PhiThreshold, Is.EqualTo(Limits.PhiThresholdDefault));
+        Assert.That(WithThreshold(Limits.PhiThresholdMin).Options.PhiThreshold, Is.EqualTo(1));
+        Assert.That(WithThreshold(Limits.PhiThresholdMax).Options.PhiThreshold, Is.EqualTo(16));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => WithThreshold(threshold));
+        Assert.That(error!.Message, Does.Contain("PhiThreshold must be from 1 to 16"));
+    }
+
     [Test]
     public void A_replica_write_is_merged_into_the_local_copy_and_stored_before_the_ack()
     {

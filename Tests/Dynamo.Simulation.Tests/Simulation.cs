@@ -510,8 +510,9 @@ internal sealed class Simulation
 
     /// <summary>
     /// A node's core, with the failure detector and handoff on a scale of simulated runs: gossip every
-    /// <see cref="GossipIntervalMs"/>, a member believed down after four intervals without news, peers picked by a
-    /// generator drawn from the seed.
+    /// <see cref="GossipIntervalMs"/>, a member believed down after four intervals without news at the latest (phi,
+    /// at the default threshold, convicts sooner when news came regularly), peers picked by a generator drawn from the
+    /// seed.
     /// </summary>
     private NodeCore NewCore(NodeId id, uint epoch, IReplicaStore store, IHintStore hints) =>
         new(
