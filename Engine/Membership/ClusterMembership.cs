@@ -68,7 +68,8 @@ internal sealed class ClusterMembership
     public GossipResult OnGossip(Gossip gossip, long nowMs)
     {
         MergeView(gossip.Members, nowMs);
-        return new GossipResult(_members.Snapshot());
+        _context.Buckets.Merge(gossip.Buckets);
+        return new GossipResult(_members.Snapshot(), _context.Buckets.Snapshot);
     }
 
     /// <summary>The answer to this node's gossip, or the shell's failure in its name; false when none is awaited.</summary>
@@ -82,6 +83,7 @@ internal sealed class ClusterMembership
         if (response is GossipResult result)
         {
             MergeView(result.Members, nowMs);
+            _context.Buckets.Merge(result.Buckets);
         }
         else if (response is PeerFailure && !from.IsDefault)
         {
@@ -138,7 +140,7 @@ internal sealed class ClusterMembership
         {
             var id = _context.NextId(Feature.Membership);
             _gossipSends.Add(id, nowMs);
-            _context.Emit(new SendToAddress(seeds[(int)(_seedTurn++ % (uint)seeds.Count)], id, new Gossip(view), nowMs + options.GossipIntervalMs));
+            _context.Emit(new SendToAddress(seeds[(int)(_seedTurn++ % (uint)seeds.Count)], id, new Gossip(view, _context.Buckets.Snapshot), nowMs + options.GossipIntervalMs));
         }
     }
 
@@ -197,7 +199,7 @@ internal sealed class ClusterMembership
 
     private void GossipTo(NodeId peer, ImmutableArray<MemberState> view, long nowMs)
     {
-        var id = _context.Send(Feature.Membership, peer, new Gossip(view), nowMs + _context.Options.GossipIntervalMs);
+        var id = _context.Send(Feature.Membership, peer, new Gossip(view, _context.Buckets.Snapshot), nowMs + _context.Options.GossipIntervalMs);
         _gossipSends.Add(id, nowMs);
     }
 }

@@ -26,8 +26,10 @@ public sealed record MemberState(NodeId Node, string Address, uint Epoch, Member
 
 /// <summary>Gossip, push-pull: the sender's view of every member it knows; the peer answers with its own view.</summary>
 /// <param name="Members">The sender's view.</param>
-public sealed record Gossip(ImmutableArray<MemberState> Members) : NodeRequest;
+/// <param name="Buckets">The sender's bucket table (docs/CLUSTER.md § Bucket properties); default: none.</param>
+public sealed record Gossip(ImmutableArray<MemberState> Members, ImmutableArray<BucketEntry> Buckets = default) : NodeRequest;
 
 /// <summary>The answer to a <see cref="Gossip"/>: the peer's view after merging the sender's.</summary>
 /// <param name="Members">The peer's view.</param>
-public sealed record GossipResult(ImmutableArray<MemberState> Members) : NodeResponse;
+/// <param name="Buckets">The peer's bucket table after merging the sender's; default: none.</param>
+public sealed record GossipResult(ImmutableArray<MemberState> Members, ImmutableArray<BucketEntry> Buckets = default) : NodeResponse;
