@@ -3,13 +3,13 @@ using System.Text;
 namespace Dynamo.Protocol;
 
 /// <summary>
-/// Push-pull gossip, node to node: the sender's view of every member it knows. Reply: <see cref="GossipReply"/>,
-/// the peer's view after merging the sender's. Both carry the same member list.
+/// Push-pull gossip, node to node: the sender's view of every member it knows, then its bucket table. Reply:
+/// <see cref="GossipReply"/>, the peer's view and table after merging the sender's. Both have the same layout.
 /// <code>
-/// +---------------+
-/// |    members    |   members: 1 to MembersMax
-/// | list (member) |
-/// +---------------+
+/// +---------------+-------------+
+/// |    members    |   buckets   |   members: 1 to MembersMax; buckets: a BucketList, 0 to BucketsMax
+/// | list (member) | bucket list |
+/// +---------------+-------------+
 /// member: +---------+----------+-------+--------+-----------+
 ///         | node id | endpoint | epoch | status | heartbeat |
 ///         |  bytes  |  bytes   |  u32  |   u8   |    u64    |
@@ -20,11 +20,12 @@ namespace Dynamo.Protocol;
 /// </code>
 /// </summary>
 /// <param name="members">The sender's members.</param>
-public readonly ref struct GossipRequest(GossipMemberList members) : IMessage<GossipRequest>
+/// <param name="buckets">The sender's bucket table.</param>
+public readonly ref struct GossipRequest(GossipMemberList members, BucketList buckets) : IMessage<GossipRequest>
 {
-    /// <summary>Builds a gossip message; throws <see cref="ProtocolException"/> when a member breaks a rule.</summary>
-    public GossipRequest(ReadOnlySpan<GossipMember> members)
-        : this(new GossipMemberList(members))
+    /// <summary>Builds a gossip message; throws <see cref="ProtocolException"/> when a member or bucket breaks a rule.</summary>
+    public GossipRequest(ReadOnlySpan<GossipMember> members, ReadOnlySpan<BucketInfo> buckets = default)
+        : this(new GossipMemberList(members), new BucketList(buckets))
     {
     }
 
@@ -34,23 +35,31 @@ public readonly ref struct GossipRequest(GossipMemberList members) : IMessage<Go
     /// <summary>The sender's members in order.</summary>
     public GossipMemberList Members { get; } = members;
 
-    /// <inheritdoc/>
-    public int Length => Members.Length;
+    /// <summary>The sender's bucket table.</summary>
+    public BucketList Buckets { get; } = buckets;
 
     /// <inheritdoc/>
-    public void WriteTo(Span<byte> destination) => Members.WriteTo(destination);
+    public int Length => Members.Length + Buckets.Length;
 
     /// <inheritdoc/>
-    public static GossipRequest Read(ReadOnlySpan<byte> payload) => new(GossipMemberList.Read(payload));
+    public void WriteTo(Span<byte> destination) => GossipMemberList.WriteTo(destination, Members, Buckets);
+
+    /// <inheritdoc/>
+    public static GossipRequest Read(ReadOnlySpan<byte> payload)
+    {
+        var members = GossipMemberList.Read(payload, out var buckets);
+        return new(members, buckets);
+    }
 }
 
-/// <summary>The reply to <see cref="GossipRequest"/>: the peer's view, in the same layout.</summary>
+/// <summary>The reply to <see cref="GossipRequest"/>: the peer's view and bucket table, in the same layout.</summary>
 /// <param name="members">The peer's members.</param>
-public readonly ref struct GossipReply(GossipMemberList members) : IMessage<GossipReply>
+/// <param name="buckets">The peer's bucket table.</param>
+public readonly ref struct GossipReply(GossipMemberList members, BucketList buckets) : IMessage<GossipReply>
 {
-    /// <summary>Builds a gossip reply; throws <see cref="ProtocolException"/> when a member breaks a rule.</summary>
-    public GossipReply(ReadOnlySpan<GossipMember> members)
-        : this(new GossipMemberList(members))
+    /// <summary>Builds a gossip reply; throws <see cref="ProtocolException"/> when a member or bucket breaks a rule.</summary>
+    public GossipReply(ReadOnlySpan<GossipMember> members, ReadOnlySpan<BucketInfo> buckets = default)
+        : this(new GossipMemberList(members), new BucketList(buckets))
     {
     }
 
@@ -60,19 +69,25 @@ public readonly ref struct GossipReply(GossipMemberList members) : IMessage<Goss
     /// <summary>The peer's members in order, after merging the sender's.</summary>
     public GossipMemberList Members { get; } = members;
 
-    /// <inheritdoc/>
-    public int Length => Members.Length;
+    /// <summary>The peer's bucket table, after merging the sender's.</summary>
+    public BucketList Buckets { get; } = buckets;
 
     /// <inheritdoc/>
-    public void WriteTo(Span<byte> destination) => Members.WriteTo(destination);
+    public int Length => Members.Length + Buckets.Length;
 
     /// <inheritdoc/>
-    public static GossipReply Read(ReadOnlySpan<byte> payload) => new(GossipMemberList.Read(payload));
+    public void WriteTo(Span<byte> destination) => GossipMemberList.WriteTo(destination, Members, Buckets);
+
+    /// <inheritdoc/>
+    public static GossipReply Read(ReadOnlySpan<byte> payload)
+    {
+        var members = GossipMemberList.Read(payload, out var buckets);
+        return new(members, buckets);
+    }
 }
 
 /// <summary>
-/// The member list of <see cref="GossipRequest"/> and <see cref="GossipReply"/>, which is also the whole payload of
-/// either: 1 to <see cref="ProtocolLimits.MembersMax"/> members, each checked when built or read. <c>foreach</c> walks
+/// The member list of <see cref="GossipRequest"/> and <see cref="GossipReply"/>, the first field of either: 1 to <see cref="ProtocolLimits.MembersMax"/> members, each checked when built or read. <c>foreach</c> walks
 /// it without allocating.
 /// </summary>
 public readonly ref struct GossipMemberList
@@ -100,21 +115,23 @@ public readonly ref struct GossipMemberList
     public MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan>.Enumerator GetEnumerator() =>
         _members.GetEnumerator();
 
-    /// <summary>Reads a whole gossip payload: the member list and nothing after it.</summary>
-    internal static GossipMemberList Read(ReadOnlySpan<byte> payload)
+    /// <summary>Reads a whole gossip payload: the member list, the bucket list, and nothing after them.</summary>
+    internal static GossipMemberList Read(ReadOnlySpan<byte> payload, out BucketList buckets)
     {
         var reader = new MessageReader(payload);
         var members = new GossipMemberList(
             MessageList<GossipMemberCodec, GossipMember, GossipMemberSpan>.Read(ref reader, ProtocolLimits.MembersMax, CountField));
+        buckets = BucketList.Read(ref reader);
         reader.EnsureEnd();
         return members;
     }
 
     /// <summary>Writes a whole gossip payload.</summary>
-    internal void WriteTo(Span<byte> destination)
+    internal static void WriteTo(Span<byte> destination, GossipMemberList members, BucketList buckets)
     {
-        var writer = new MessageWriter(destination, Length);
-        _members.WriteTo(ref writer);
+        var writer = new MessageWriter(destination, members.Length + buckets.Length);
+        members._members.WriteTo(ref writer);
+        buckets.WriteTo(ref writer);
         writer.Finish();
     }
 }

@@ -47,6 +47,7 @@ internal sealed class NodeLoop : INodeShell, IPeerInbox
     private long _lastMembershipCheckMs = -ServerLimits.MembershipCheckIntervalMs;
     private Engine.Placement.Ring? _publishedRing;
     private Dictionary<NodeId, string>? _publishedAddresses;
+    private long _publishedBuckets = -1;
 
     public NodeLoop(
         NodeCore core,
@@ -208,8 +209,9 @@ internal sealed class NodeLoop : INodeShell, IPeerInbox
 
     /// <summary>
     /// Follows the core's member list: a link for every member whose address is known, and a new ClusterInfo reply
-    /// when the core's ring changed (members learned by gossip) or a member's address did (a node back on another
-    /// port), so drivers route by the ring the nodes use, to the addresses they listen on now.
+    /// when the core's ring changed (members learned by gossip), a member's address did (a node back on another
+    /// port) or the bucket table did, so drivers route by the ring and bucket N the nodes use, to the addresses they
+    /// listen on now.
     /// </summary>
     private void FollowMembership()
     {
@@ -231,17 +233,19 @@ internal sealed class NodeLoop : INodeShell, IPeerInbox
         }
 
         var ring = _core.Ring;
-        if (ReferenceEquals(ring, _publishedRing) && SameAddresses(addresses, _publishedAddresses))
+        var buckets = _core.BucketsRevision;
+        if (ReferenceEquals(ring, _publishedRing) && SameAddresses(addresses, _publishedAddresses) && buckets == _publishedBuckets)
         {
             return;
         }
 
-        var payload = ClusterInfoWire.Payload(_core.Options.Defaults, ring, addresses);
+        var payload = ClusterInfoWire.Payload(_core.Options.Defaults, ring, addresses, _core.Buckets);
         if (payload is not null)
         {
             _status.PublishClusterInfo(payload);
             _publishedRing = ring;
             _publishedAddresses = addresses;
+            _publishedBuckets = buckets;
         }
     }
 

@@ -56,7 +56,7 @@ internal static class PeerCodec
                 AntiEntropyWire.TryWriteRequest(output, operationId, request);
                 break;
             case Gossip gossip:
-                WriteGossip(output, operationId, gossip.Members);
+                WriteGossip(output, operationId, gossip.Members, gossip.Buckets);
                 break;
             case HintedWrite hinted:
                 SiblingSetCodec.Encode(hinted.Set, scratch);
@@ -192,7 +192,8 @@ internal static class PeerCodec
     {
         var reply = GossipReply.Read(payload);
         return RequestDecoder.TryReadMembers(reply.Members, out var members, out var error)
-            ? new GossipResult(members)
+            && BucketWire.TryRead(reply.Buckets, out var buckets, out error)
+            ? new GossipResult(members, buckets)
             : new PeerFailure("The peer's gossip is not valid: " + error);
     }
 
@@ -210,8 +211,9 @@ internal static class PeerCodec
         return wire;
     }
 
-    private static void WriteGossip(IBufferWriter<byte> output, ulong operationId, ImmutableArray<MemberState> members) =>
-        FrameWriter.Write(output, Opcode.Gossip, operationId, new GossipRequest(ToWire(members)));
+    private static void WriteGossip(
+        IBufferWriter<byte> output, ulong operationId, ImmutableArray<MemberState> members, ImmutableArray<BucketEntry> buckets) =>
+        FrameWriter.Write(output, Opcode.Gossip, operationId, new GossipRequest(ToWire(members), BucketWire.ToWire(buckets)));
 
     private static NodeResponse ReadPutReply(ReadOnlySpan<byte> payload)
     {

@@ -145,7 +145,11 @@ internal static class ReplyEncoder
                 AntiEntropyWire.TryWriteResponse(output, reply.RequestId, reply.Response, scratch);
                 break;
             case GossipResult gossip:
-                FrameWriter.Write(output, Opcode.GossipReply, reply.RequestId, new GossipReply(PeerCodec.ToWire(gossip.Members)));
+                FrameWriter.Write(
+                    output, Opcode.GossipReply, reply.RequestId, new GossipReply(PeerCodec.ToWire(gossip.Members), BucketWire.ToWire(gossip.Buckets)));
+                break;
+            case BucketPropsResult set:
+                FrameWriter.Write(output, Opcode.SetBucketReply, reply.RequestId, new SetBucketReply(BucketWire.ToWire(set.Entry)));
                 break;
             default:
                 WriteError(output, reply.RequestId, ErrorCode.Internal, $"The node produced no answer for {reply.Opcode}.");
