@@ -88,6 +88,17 @@ public static class Limits
     /// command is refused as Overloaded. Each holds a deadline, so the bound also bounds the pending-request map.
     /// </summary>
     public const int OperationsInFlightMax = 65_536;
+
+    /// <summary>
+    /// Most buckets the cluster's bucket table holds (docs/CLUSTER.md § Bucket properties): every node keeps and gossips
+    /// the whole table, so it stays small. A change that would add one more is refused; buckets not in the table take
+    /// the defaults.
+    /// </summary>
+    public const int BucketsMax = 256;
+
+    /// <summary>Longest bucket name the bucket table holds, in bytes of UTF-8 (the wire's bucket limit).</summary>
+    public const int BucketNameBytesMax = 255;
+
     /// <summary>Longest bucket name the storage engine accepts, in bytes (the wire's limit is 255).</summary>
     public const int StorageBucketBytesMax = 255;
 

@@ -48,6 +48,9 @@ public enum Opcode : byte
     /// <summary>Asks a node to run anti-entropy with its peers now and report what it repaired.</summary>
     Repair = 0x51,
 
+    /// <summary>Asks a node to change a bucket's properties in the cluster's bucket table.</summary>
+    SetBucket = 0x52,
+
     /// <summary>Reply to <see cref="Ping"/>.</summary>
     Pong = 0x81,
 
@@ -87,6 +90,9 @@ public enum Opcode : byte
     /// <summary>Reply to <see cref="Repair"/>.</summary>
     RepairReply = 0xD1,
 
+    /// <summary>Reply to <see cref="SetBucket"/>.</summary>
+    SetBucketReply = 0xD2,
+
     /// <summary>A typed error answering any request.</summary>
     Error = 0xFF,
 }
@@ -107,6 +113,7 @@ public static class Opcodes
         Opcode.TreeCompare or Opcode.KeysCompare or Opcode.Repair
             or Opcode.TreeCompareReply or Opcode.KeysCompareReply or Opcode.RepairReply
             or Opcode.Gossip or Opcode.GossipReply or Opcode.HintedWrite or Opcode.HintedWriteReply => true,
+        Opcode.SetBucket or Opcode.SetBucketReply => true,
         _ => false,
     };
 

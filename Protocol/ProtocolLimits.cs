@@ -48,6 +48,15 @@ public static class ProtocolLimits
     /// <summary>Most ring partitions listed in cluster information.</summary>
     public const int PartitionsMax = 65536;
 
+    /// <summary>Largest replication factor N a bucket may have (the engine's <c>Limits.ReplicasMax</c>; a test pins the two).</summary>
+    public const int ReplicasMax = 16;
+
+    /// <summary>
+    /// Most buckets in a bucket table carried by gossip or cluster information (the engine's <c>Limits.BucketsMax</c>;
+    /// a test pins the two).
+    /// </summary>
+    public const int BucketsMax = 256;
+
     /// <summary>Most siblings in one get reply.</summary>
     public const int SiblingsMax = 1024;
 

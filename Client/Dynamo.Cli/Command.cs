@@ -16,6 +16,8 @@ internal enum CommandKind
     Info,
     Repair,
     Members,
+    BucketSet,
+    BucketGet,
     Help,
     Quit,
 }
@@ -32,7 +34,16 @@ internal sealed record Command(
 
     /// <summary>For GET: print the context line for a single value and for a missing key with tombstones too.</summary>
     public bool WithContext { get; init; }
+
+    /// <summary>For GET, SET and DEL: the key's bucket (BUCKET=name); for BUCKET SET and GET: the bucket named.</summary>
+    public string? Bucket { get; init; }
+
+    /// <summary>For BUCKET SET: the values to change; null keeps one.</summary>
+    public BucketArguments? Change { get; init; }
 }
+
+/// <summary>What BUCKET SET changes: N, R, W and the timeout in milliseconds, each null when not given.</summary>
+internal sealed record BucketArguments(int? N, int? R, int? W, int? TimeoutMs);
 
 /// <summary>Parses tokenized arguments into a <see cref="Command"/>; command names and option names ignore case.</summary>
 internal static class CommandParser
@@ -56,14 +67,16 @@ internal static class CommandParser
             "MEMBERS" => Exact(rest, 0, "MEMBERS", new Command(CommandKind.Members)),
             "HELP" => Exact(rest, 0, "HELP", new Command(CommandKind.Help)),
             "REPAIR" => Repair(rest),
+            "BUCKET" => Bucket(rest),
             "QUIT" or "EXIT" => Exact(rest, 0, name, new Command(CommandKind.Quit)),
             "RING" => rest.Count <= 1
                 ? (new Command(CommandKind.Ring, rest.Count == 1 ? rest[0] : null), null)
                 : (null, "wrong number of arguments: RING [key]"),
-            "GET" => Keyed(rest, CommandKind.Get, "GET key [R=n] [STRICT] [WITHCTX]", hasValue: false, "R", allowContext: false, flag: "WITHCTX"),
+            "GET" => Keyed(rest, CommandKind.Get, "GET key [R=n] [STRICT] [WITHCTX] [BUCKET=name]", hasValue: false, "R", allowContext: false, flag: "WITHCTX"),
             "SET" or "PUT" => Keyed(
-                rest, CommandKind.Set, name + " key value [W=n] [CTX=context | BLIND] [STRICT]", hasValue: true, "W", allowContext: true, flag: "BLIND"),
-            "DEL" or "DELETE" => Keyed(rest, CommandKind.Delete, name + " key [W=n] [CTX=context] [STRICT]", hasValue: false, "W", allowContext: true, flag: null),
+                rest, CommandKind.Set, name + " key value [W=n] [CTX=context | BLIND] [STRICT] [BUCKET=name]", hasValue: true, "W", allowContext: true, flag: "BLIND"),
+            "DEL" or "DELETE" => Keyed(
+                rest, CommandKind.Delete, name + " key [W=n] [CTX=context] [STRICT] [BUCKET=name]", hasValue: false, "W", allowContext: true, flag: null),
             _ => (null, $"unknown command '{Output.FormatValue(arguments[0])}', try HELP"),
         };
         return command is not null;
@@ -97,6 +110,70 @@ internal static class CommandParser
     }
 
     /// <summary>
+    /// <c>BUCKET SET name [n=N] [r=R] [w=W] [timeout=ms]</c> (at least one, each at most once, names ignore case) or
+    /// <c>BUCKET GET name</c>. R and W over the N given are refused here; against the bucket's current N, by the node.
+    /// </summary>
+    private static (Command?, string?) Bucket(List<byte[]> rest)
+    {
+        const string Usage = "BUCKET SET name [n=N] [r=R] [w=W] [timeout=ms] | BUCKET GET name";
+        var sub = rest.Count > 0 ? Encoding.UTF8.GetString(rest[0]).ToUpperInvariant() : string.Empty;
+        if (rest.Count < 2 || sub is not ("SET" or "GET"))
+        {
+            return (null, $"wrong arguments: {Usage}");
+        }
+
+        var name = Encoding.UTF8.GetString(rest[1]);
+        if (Encoding.UTF8.GetByteCount(name) > Engine.Limits.BucketNameBytesMax || name.Length == 0)
+        {
+            return (null, $"a bucket name is 1 to {Engine.Limits.BucketNameBytesMax} bytes");
+        }
+
+        if (sub == "GET")
+        {
+            return rest.Count == 2 ? (new Command(CommandKind.BucketGet) { Bucket = name }, null) : (null, $"wrong number of arguments: {Usage}");
+        }
+
+        var values = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var option in rest.Skip(2))
+        {
+            var text = Encoding.UTF8.GetString(option);
+            var equals = text.IndexOf('=', StringComparison.Ordinal);
+            var key = equals > 0 ? text[..equals].ToUpperInvariant() : string.Empty;
+            if (key is not ("N" or "R" or "W" or "TIMEOUT") || values.ContainsKey(key))
+            {
+                return (null, $"unknown or repeated option '{text}': {Usage}");
+            }
+
+            var max = key == "TIMEOUT" ? Engine.Limits.RequestTimeoutMaxMs : Engine.Limits.ReplicasMax;
+            var unit = key == "TIMEOUT" ? " (milliseconds)" : string.Empty;
+            if (!int.TryParse(text[(equals + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < 1 || value > max)
+            {
+                return (null, $"{key.ToLowerInvariant()} must be a number from 1 to {max}{unit}, not '{text[(equals + 1)..]}'");
+            }
+
+            values.Add(key, value);
+        }
+
+        if (values.Count == 0)
+        {
+            return (null, $"nothing to change: {Usage}");
+        }
+
+        var change = new BucketArguments(Get(values, "N"), Get(values, "R"), Get(values, "W"), Get(values, "TIMEOUT"));
+        foreach (var (quorum, given) in new[] { ("r", change.R), ("w", change.W) })
+        {
+            if (given > change.N)
+            {
+                return (null, $"{quorum}={given} is more than n={change.N}: R and W must be from 1 to N");
+            }
+        }
+
+        return (new Command(CommandKind.BucketSet) { Bucket = name, Change = change }, null);
+    }
+
+    private static int? Get(Dictionary<string, int> values, string key) => values.TryGetValue(key, out var value) ? value : null;
+
+    /// <summary>
     /// A command on a key: the key, the value when <paramref name="hasValue"/>, then options in any order, each at most
     /// once: <c>R=n</c> or <c>W=n</c>, <c>CTX=</c> when <paramref name="allowContext"/>, <c>STRICT</c>, and the
     /// command's own bare <paramref name="flag"/> (BLIND for SET, WITHCTX for GET).
@@ -111,6 +188,7 @@ internal static class CommandParser
         }
 
         int? quorum = null;
+        string? bucket = null;
         DynamoContext? context = null;
         var strict = false;
         var flagged = false;
@@ -137,6 +215,15 @@ internal static class CommandParser
 
                 quorum = n;
             }
+            else if (optionName == "BUCKET" && bucket is null)
+            {
+                if (Encoding.UTF8.GetByteCount(optionValue) > Engine.Limits.BucketNameBytesMax)
+                {
+                    return (null, $"BUCKET must be a name of at most {Engine.Limits.BucketNameBytesMax} bytes");
+                }
+
+                bucket = optionValue;
+            }
             else if (optionName == "CTX" && allowContext && context is null)
             {
                 if (!DynamoContext.TryParse(optionValue, out context))
@@ -159,6 +246,7 @@ internal static class CommandParser
         {
             Blind = kind == CommandKind.Set && flagged,
             WithContext = kind == CommandKind.Get && flagged,
+            Bucket = bucket,
         }, null);
     }
 }

@@ -62,7 +62,8 @@ internal static class Executor
                 await client.PingAsync(null, cancellationToken).ConfigureAwait(false);
                 return "PONG";
             case CommandKind.Get:
-                var read = await client.GetAsync(command.Key, new GetOptions { R = command.Quorum, Strict = command.Strict }, cancellationToken).ConfigureAwait(false);
+                var read = await client.GetAsync(command.Key, new GetOptions { R = command.Quorum, Strict = command.Strict, Bucket = command.Bucket }, cancellationToken)
+                    .ConfigureAwait(false);
                 return Output.FormatGet(read, command.WithContext);
             case CommandKind.Set:
                 await SetAsync(command, client, cancellationToken).ConfigureAwait(false);
@@ -70,7 +71,8 @@ internal static class Executor
             case CommandKind.Delete:
                 // Without CTX the driver reads the key first and deletes what that read found (as Riak's delete
                 // does when no vector clock is given); with CTX only what CTX names.
-                await client.DeleteAsync(command.Key, command.Context, new DeleteOptions { W = command.Quorum, Strict = command.Strict }, cancellationToken)
+                await client.DeleteAsync(
+                    command.Key, command.Context, new DeleteOptions { W = command.Quorum, Strict = command.Strict, Bucket = command.Bucket }, cancellationToken)
                     .ConfigureAwait(false);
                 return "OK";
             case CommandKind.Ring:
@@ -81,6 +83,16 @@ internal static class Executor
                 return Output.FormatRepair(await client.RepairAsync(null, command.Timeout, cancellationToken).ConfigureAwait(false));
             case CommandKind.Members:
                 return Output.FormatMembers(await client.GetInfoAsync(null, cancellationToken).ConfigureAwait(false));
+            case CommandKind.BucketSet:
+                var change = command.Change!;
+                var timeout = change.TimeoutMs is { } ms ? TimeSpan.FromMilliseconds(ms) : (TimeSpan?)null;
+                var set = await client.SetBucketPropsAsync(command.Bucket!, change.N, change.R, change.W, timeout, cancellationToken).ConfigureAwait(false);
+                return Output.FormatBucket(set);
+            case CommandKind.BucketGet:
+                var info = await client.GetClusterInfoAsync(cancellationToken).ConfigureAwait(false);
+                return info.GetBucketProps(command.Bucket!) is { } settings
+                    ? Output.FormatBucket(settings)
+                    : Output.FormatDefaultBucket(command.Bucket!, info);
             case CommandKind.Help:
                 return Output.Help;
             default:
@@ -101,7 +113,8 @@ internal static class Executor
         {
             try
             {
-                var read = await client.GetAsync(command.Key, new GetOptions { Strict = command.Strict }, cancellationToken).ConfigureAwait(false);
+                var read = await client.GetAsync(command.Key, new GetOptions { Strict = command.Strict, Bucket = command.Bucket }, cancellationToken)
+                    .ConfigureAwait(false);
                 context = read.Context;
             }
             catch (DynamoException error)
@@ -112,7 +125,8 @@ internal static class Executor
             }
         }
 
-        await client.PutAsync(command.Key, command.Value, context, new PutOptions { W = command.Quorum, Strict = command.Strict }, cancellationToken)
+        await client.PutAsync(
+            command.Key, command.Value, context, new PutOptions { W = command.Quorum, Strict = command.Strict, Bucket = command.Bucket }, cancellationToken)
             .ConfigureAwait(false);
     }
 }

@@ -7,6 +7,21 @@ namespace Dynamo.Cli;
 /// <summary>How replies are printed.</summary>
 internal static class Output
 {
+    /// <summary>A bucket's settings: <c>bucket b: n=2 r=1 w=1 timeout=5000ms (version 1 by n1)</c>.</summary>
+    public static string FormatBucket(BucketSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return $"bucket {settings.Name}: {settings}";
+    }
+
+    /// <summary>A bucket the table does not hold: it takes the defaults.</summary>
+    public static string FormatDefaultBucket(string name, ClusterInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        return string.Create(
+            CultureInfo.InvariantCulture, $"bucket {name}: n={info.DefaultN} r={info.DefaultR} w={info.DefaultW} (the defaults: no properties set)");
+    }
+
     public const string Help = """
         Commands (names and options ignore case):
           PING                              check the node answers: PONG
@@ -31,6 +46,11 @@ internal static class Output
                                             exchanges, failures, differing keys and keys repaired
           MEMBERS                           the members the node knows: address, up or down, epoch,
                                             heartbeat
+          BUCKET SET name [n=N] [r=R] [w=W] [timeout=ms]
+                                            change a bucket's properties on every node (any subset;
+                                            the rest keep their values); prints the new ones
+          BUCKET GET name                   the bucket's N, R, W and timeout as the cluster holds them
+                                            GET, SET and DEL take BUCKET=name: the key's bucket
           HELP                              this text
           QUIT, EXIT                        leave the prompt (or Ctrl-D on an empty line)
         Siblings whose values together pass the object bound print as 1) (value omitted: <n> bytes)

@@ -195,16 +195,16 @@ internal sealed class TerminalLineReader : ILineReader
 internal sealed class CommandCompletion : ITextCompletion
 {
     private static readonly string[] s_commands =
-        ["PING", "GET", "SET", "PUT", "DEL", "DELETE", "RING", "INFO", "REPAIR", "MEMBERS", "HELP", "QUIT", "EXIT"];
+        ["PING", "GET", "SET", "PUT", "DEL", "DELETE", "RING", "INFO", "REPAIR", "MEMBERS", "BUCKET", "HELP", "QUIT", "EXIT"];
 
     /// <summary>For each command with options: how many arguments come before them, and the options.</summary>
     private static readonly Dictionary<string, (int Fixed, string[] Options)> s_options = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["GET"] = (1, ["R=", "STRICT", "WITHCTX"]),
-        ["SET"] = (2, ["W=", "CTX=", "BLIND", "STRICT"]),
-        ["PUT"] = (2, ["W=", "CTX=", "BLIND", "STRICT"]),
-        ["DEL"] = (1, ["W=", "CTX=", "STRICT"]),
-        ["DELETE"] = (1, ["W=", "CTX=", "STRICT"]),
+        ["GET"] = (1, ["R=", "STRICT", "WITHCTX", "BUCKET="]),
+        ["SET"] = (2, ["W=", "CTX=", "BLIND", "STRICT", "BUCKET="]),
+        ["PUT"] = (2, ["W=", "CTX=", "BLIND", "STRICT", "BUCKET="]),
+        ["DEL"] = (1, ["W=", "CTX=", "STRICT", "BUCKET="]),
+        ["DELETE"] = (1, ["W=", "CTX=", "STRICT", "BUCKET="]),
         ["REPAIR"] = (0, ["TIMEOUT="]),
     };
 

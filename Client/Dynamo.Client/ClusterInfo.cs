@@ -7,13 +7,14 @@ using Dynamo.Protocol;
 namespace Dynamo.Client;
 
 /// <summary>
-/// What a node says about the cluster: the ring (partitions and their owners), the default N, R and W, and each
-/// member's endpoint. Immutable; <see cref="GetPlacement(string, string, int)"/> computes a key's preference list
+/// What a node says about the cluster: the ring (partitions and their owners), the default N, R and W, each member's
+/// endpoint, and the bucket table (each named bucket's N, R, W and timeout). Immutable; <see cref="GetPlacement(string, string, int)"/> computes a key's preference list
 /// exactly as the nodes do.
 /// </summary>
 public sealed class ClusterInfo
 {
     private readonly Dictionary<NodeId, ClusterNode> _nodes;
+    private readonly Dictionary<string, BucketSettings> _buckets;
 
     /// <summary>Builds cluster information from a ring and the endpoint of each of its members.</summary>
     /// <param name="fingerprint">The fingerprint the node reported for its ring.</param>
@@ -22,8 +23,10 @@ public sealed class ClusterInfo
     /// <param name="defaultR">The default read quorum.</param>
     /// <param name="defaultW">The default write quorum.</param>
     /// <param name="endpoints">"host:port" of each member, in the order of <see cref="Ring.Members"/>.</param>
+    /// <param name="buckets">The bucket table: the settings of each named bucket (none by default).</param>
     /// <exception cref="ArgumentException">The endpoints do not match the members, or N, R, W are out of range.</exception>
-    public ClusterInfo(ulong fingerprint, Ring ring, int defaultN, int defaultR, int defaultW, IReadOnlyList<string> endpoints)
+    public ClusterInfo(
+        ulong fingerprint, Ring ring, int defaultN, int defaultR, int defaultW, IReadOnlyList<string> endpoints, IReadOnlyList<BucketSettings>? buckets = null)
     {
         ArgumentNullException.ThrowIfNull(ring);
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -52,6 +55,19 @@ public sealed class ClusterInfo
         }
 
         Members = members;
+        _buckets = new Dictionary<string, BucketSettings>(StringComparer.Ordinal);
+        foreach (var bucket in buckets ?? [])
+        {
+            ArgumentNullException.ThrowIfNull(bucket);
+            if (_buckets.TryGetValue(bucket.Name, out var other) && other.Version >= bucket.Version)
+            {
+                continue;
+            }
+
+            _buckets[bucket.Name] = bucket;
+        }
+
+        Buckets = [.. _buckets.Values.OrderBy(b => b.Name, StringComparer.Ordinal)];
     }
 
     /// <summary>The fingerprint of the ring as the node reported it: it changes when the ring does.</summary>
@@ -69,6 +85,12 @@ public sealed class ClusterInfo
     /// <summary>The default write quorum W.</summary>
     public int DefaultW { get; }
 
+    /// <summary>
+    /// The bucket table, sorted by name: the N, R, W and timeout of every bucket whose properties were set (seeded with
+    /// <c>--bucket</c>, or changed with <c>SetBucketPropsAsync</c>); other buckets take the defaults.
+    /// </summary>
+    public IReadOnlyList<BucketSettings> Buckets { get; }
+
     /// <summary>The members, sorted by node id, with their endpoints and partition counts.</summary>
     public IReadOnlyList<ClusterNode> Members { get; }
 
@@ -81,7 +103,7 @@ public sealed class ClusterInfo
     /// </summary>
     /// <param name="key">The key.</param>
     /// <param name="bucket">The bucket; the empty bucket by default.</param>
-    /// <param name="n">The replication factor; 0 for <see cref="DefaultN"/>. Capped at the member count.</param>
+    /// <param name="n">The replication factor; 0 for the bucket's (<see cref="NOf"/>). Capped at the member count.</param>
     public KeyPlacement GetPlacement(string key, string bucket = "", int n = 0)
     {
         ArgumentNullException.ThrowIfNull(key);
@@ -89,17 +111,34 @@ public sealed class ClusterInfo
         return GetPlacement(Encoding.UTF8.GetBytes(bucket), Encoding.UTF8.GetBytes(key), n);
     }
 
+    /// <summary>
+    /// The settings of <paramref name="bucket"/> in the bucket table, or null when it has none (the bucket takes
+    /// <see cref="DefaultN"/>, <see cref="DefaultR"/>, <see cref="DefaultW"/> and the node's default timeout).
+    /// </summary>
+    public BucketSettings? GetBucketProps(string bucket)
+    {
+        ArgumentNullException.ThrowIfNull(bucket);
+        return _buckets.GetValueOrDefault(bucket);
+    }
+
+    /// <summary>The N a bucket's keys are placed with: the bucket table's, or <see cref="DefaultN"/>.</summary>
+    public int NOf(ReadOnlySpan<byte> bucket) =>
+        _buckets.Count > 0 && !bucket.IsEmpty && _buckets.TryGetValue(Encoding.UTF8.GetString(bucket), out var settings) ? settings.N : DefaultN;
+
     /// <summary>The preference list of a key given as bytes (see <see cref="GetPlacement(string, string, int)"/>).</summary>
+    /// <param name="bucket">The bucket, UTF-8.</param>
+    /// <param name="key">The key.</param>
+    /// <param name="n">The replication factor; 0 for the bucket's (<see cref="NOf"/>). Capped at the member count.</param>
     public KeyPlacement GetPlacement(ReadOnlySpan<byte> bucket, ReadOnlySpan<byte> key, int n = 0)
     {
         var hash = KeyHash.Of(bucket, key);
-        var list = Ring.GetPreferenceList(hash, RoutingN(n == 0 ? DefaultN : n));
+        var list = Ring.GetPreferenceList(hash, RoutingN(n == 0 ? NOf(bucket) : n));
         return new KeyPlacement(hash, list.Partition, ToNodes(list.Primaries), ToNodes(list.Fallbacks));
     }
 
     /// <summary>
     /// What differs in <paramref name="next"/> among the things a client routes by: the ring (fingerprint, partitions,
-    /// owners), each member's endpoint, and the default N, R and W; null when nothing does. A node that comes back on
+    /// owners), each member's endpoint, the default N, R and W, and the bucket table; null when nothing does. A node that comes back on
     /// another address keeps its place on the ring, so the fingerprint alone does not show that it moved.
     /// </summary>
     internal string? DescribeChanges(ClusterInfo next)
@@ -131,6 +170,15 @@ public sealed class ClusterInfo
             changes.Add(string.Create(
                 CultureInfo.InvariantCulture,
                 $"defaults N/R/W {DefaultN}/{DefaultR}/{DefaultW} -> {next.DefaultN}/{next.DefaultR}/{next.DefaultW}"));
+        }
+
+        foreach (var bucket in next.Buckets)
+        {
+            var old = GetBucketProps(bucket.Name);
+            if (old != bucket)
+            {
+                changes.Add($"bucket {bucket.Name} {old?.ToString() ?? "(defaults)"} -> {bucket}");
+            }
         }
 
         return changes.Count == 0 ? null : string.Join("; ", changes);
@@ -172,6 +220,12 @@ public sealed class ClusterInfo
             newIndex[order[i]] = (ushort)i;
         }
 
+        var buckets = new List<BucketSettings>(reply.Buckets.Count);
+        foreach (var bucket in reply.Buckets)
+        {
+            buckets.Add(new BucketSettings(bucket.NameText, bucket.N, bucket.R, bucket.W, (int)Math.Min(bucket.TimeoutMs, int.MaxValue), bucket.Counter, bucket.NodeIdText));
+        }
+
         var owners = new ushort[reply.PartitionCount];
         for (var p = 0; p < owners.Length; p++)
         {
@@ -182,7 +236,7 @@ public sealed class ClusterInfo
         {
             var ring = Ring.FromOwners([.. order.Select(i => ids[i])], owners);
             return new ClusterInfo(
-                reply.RingFingerprint, ring, reply.DefaultN, reply.DefaultR, reply.DefaultW, [.. order.Select(i => endpoints[i])]);
+                reply.RingFingerprint, ring, reply.DefaultN, reply.DefaultR, reply.DefaultW, [.. order.Select(i => endpoints[i])], buckets);
         }
         catch (ArgumentException error)
         {
@@ -203,6 +257,21 @@ public sealed class ClusterInfo
 
         return nodes;
     }
+}
+
+/// <summary>A bucket's settings as the cluster's bucket table holds them (docs/CLUSTER.md § Bucket properties).</summary>
+/// <param name="Name">The bucket's name.</param>
+/// <param name="N">Replicas per key.</param>
+/// <param name="R">Replicas that must answer a get.</param>
+/// <param name="W">Replicas that must acknowledge a put or delete.</param>
+/// <param name="TimeoutMs">The bucket's request deadline, in milliseconds.</param>
+/// <param name="Version">The counter of the settings' version: it goes up by one with every change.</param>
+/// <param name="ChangedBy">The node that made the change (or seeded the settings, at version 0).</param>
+public sealed record BucketSettings(string Name, int N, int R, int W, int TimeoutMs, ulong Version, string ChangedBy)
+{
+    /// <inheritdoc/>
+    public override string ToString() =>
+        string.Create(CultureInfo.InvariantCulture, $"n={N} r={R} w={W} timeout={TimeoutMs}ms (version {Version} by {ChangedBy})");
 }
 
 /// <summary>A member of the cluster.</summary>

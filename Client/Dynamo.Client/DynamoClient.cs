@@ -127,7 +127,7 @@ public sealed class DynamoClient : IDynamoClient, IAsyncDisposable, IDisposable
 
     /// <summary>
     /// Re-reads the cluster information from a reachable node and, when anything the client routes by changed (the
-    /// ring, a member's endpoint, the default N, R or W), routes with the new information from then on; connections
+    /// ring, a member's endpoint, the default N, R or W, the bucket table), routes with the new information from then on; connections
     /// to endpoints no member uses any more are closed. Returns true when something changed (or when this was the
     /// client's first read).
     /// </summary>
@@ -220,6 +220,52 @@ public sealed class DynamoClient : IDynamoClient, IAsyncDisposable, IDisposable
         var frame = new RequestFrame(Opcode.Repair, TimeoutMs: Milliseconds(deadline));
         var wait = deadline + TimeSpan.FromMilliseconds(ClientLimits.RepairReplySlackMs);
         return SendToAnyAsync(endpoint, frame, DecodeRepair, wait, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    /// <param name="bucket">The bucket's name, 1 to 255 bytes of UTF-8.</param>
+    /// <param name="n">Replicas per key, from 1 to 16; null keeps the current value.</param>
+    /// <param name="r">Read quorum, from 1 to N; null keeps the current value.</param>
+    /// <param name="w">Write quorum, from 1 to N; null keeps the current value.</param>
+    /// <param name="timeout">The bucket's request deadline; null keeps the current value.</param>
+    /// <param name="cancellationToken">Cancels the wait (the change may still be applied).</param>
+    /// <exception cref="ArgumentException">The name is empty or too long, nothing is to change, or a value is out of
+    /// range (R or W over the N given).</exception>
+    /// <exception cref="DynamoException">The node refused the change (BadRequest with the reason, for instance R over
+    /// the bucket's current N) or did not answer.</exception>
+    public Task<BucketSettings> SetBucketPropsAsync(
+        string bucket, int? n = null, int? r = null, int? w = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var name = RequestChecks.CheckBucket(bucket);
+        if (name.Length == 0)
+        {
+            throw new ArgumentException("A bucket name must not be empty: the default bucket takes the nodes' --n, --r and --w.", nameof(bucket));
+        }
+
+        if (n is null && r is null && w is null && timeout is null)
+        {
+            throw new ArgumentException("Give at least one of N, R, W and the timeout to change.");
+        }
+
+        var givenN = n is null ? 0 : RequestChecks.CheckN(n, 0);
+        var change = new BucketChange(
+            (byte)givenN,
+            RequestChecks.CheckQuorum(r, givenN == 0 ? Dynamo.Engine.Limits.ReplicasMax : givenN, "R"),
+            RequestChecks.CheckQuorum(w, givenN == 0 ? Dynamo.Engine.Limits.ReplicasMax : givenN, "W"),
+            timeout is { } t ? CheckedMilliseconds(t) : 0);
+        var frame = new RequestFrame(Opcode.SetBucket, name, Change: change);
+        return SendToAnyAsync(null, frame, DecodeSetBucket, _options.DefaultTimeout, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    /// <param name="bucket">The bucket's name.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    public async Task<BucketSettings?> GetBucketPropsAsync(string bucket, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(bucket);
+        var info = await GetClusterInfoAsync(cancellationToken).ConfigureAwait(false);
+        return info.GetBucketProps(bucket);
     }
 
     /// <summary>Stops the periodic refresh and closes every connection; pending requests fail.</summary>
@@ -328,6 +374,18 @@ public sealed class DynamoClient : IDynamoClient, IAsyncDisposable, IDisposable
         return new RepairResult(reply.Completed, reply.Exchanges, reply.ExchangesFailed, reply.Differences, reply.KeysRepaired, message);
     }
 
+    private static BucketSettings DecodeSetBucket(ReadOnlySpan<byte> payload)
+    {
+        var bucket = SetBucketReply.Read(payload).Bucket;
+        return new BucketSettings(bucket.NameText, bucket.N, bucket.R, bucket.W, (int)Math.Min(bucket.TimeoutMs, int.MaxValue), bucket.Counter, bucket.NodeIdText);
+    }
+
+    private static uint CheckedMilliseconds(TimeSpan timeout)
+    {
+        RequestChecks.CheckTimeout(timeout, nameof(timeout));
+        return Milliseconds(timeout);
+    }
+
     private static string DecodeInfo(ReadOnlySpan<byte> payload) => Encoding.UTF8.GetString(InfoReply.Read(payload).Text);
 
     private static bool DecodeEmpty<TReply>(ReadOnlySpan<byte> payload)
@@ -365,7 +423,7 @@ public sealed class DynamoClient : IDynamoClient, IAsyncDisposable, IDisposable
             frame, n, quorum ?? defaultQuorum, quorum is null && defaultQuorum is not null ? name + " (the client's default)" : name, TimeoutOf(options));
         if (_cluster is { } cluster)
         {
-            RequestChecks.CheckQuorum(request.Quorum, n ?? cluster.DefaultN, request.QuorumName);
+            RequestChecks.CheckQuorum(request.Quorum, n ?? cluster.NOf(frame.Bucket.Span), request.QuorumName);
         }
 
         return request;
@@ -469,7 +527,7 @@ public sealed class DynamoClient : IDynamoClient, IAsyncDisposable, IDisposable
     {
         var start = _time.GetTimestamp();
         var cluster = await ClusterAsync(start, request.Timeout, cancellationToken).ConfigureAwait(false);
-        var n = request.N ?? cluster.DefaultN;
+        var n = request.N ?? cluster.NOf(request.Frame.Bucket.Span);
         var frame = request.Frame with { Quorum = RequestChecks.CheckQuorum(request.Quorum, n, request.QuorumName) };
         var candidates = CandidateEndpoints(cluster, KeyHash.Of(frame.Bucket.Span, frame.Key.Span), n);
         var policy = _options.RetryPolicy;

@@ -40,4 +40,18 @@ public interface IDynamoClient
     /// repairing the keys that differ. Returns what the exchanges found and repaired.
     /// </summary>
     Task<RepairResult> RepairAsync(string? endpoint = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Changes a bucket's properties in the cluster's bucket table: the node that receives the request applies the
+    /// change with a new version and gossip spreads it to every node, whose coordinators then use it. Each value left
+    /// null keeps the bucket's current one. Returns the bucket's settings after the change.
+    /// </summary>
+    Task<BucketSettings> SetBucketPropsAsync(
+        string bucket, int? n = null, int? r = null, int? w = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Reads the cluster information again and returns <paramref name="bucket"/>'s settings from its bucket table, or
+    /// null when the bucket has none (it takes the defaults).
+    /// </summary>
+    Task<BucketSettings?> GetBucketPropsAsync(string bucket, CancellationToken cancellationToken = default);
 }

@@ -16,7 +16,8 @@ internal readonly record struct RequestFrame(
     byte Quorum = 0,
     bool ReturnContext = false,
     uint TimeoutMs = 0,
-    bool Strict = false)
+    bool Strict = false,
+    BucketChange Change = default)
 {
     /// <summary>The reply opcode that answers this request (besides Error).</summary>
     public Opcode ReplyOpcode => Opcodes.ReplyTo(Opcode);
@@ -46,6 +47,9 @@ internal readonly record struct RequestFrame(
                 var repairMs = TimeoutMs > ClientLimits.RepairReplySlackMs ? TimeoutMs - ClientLimits.RepairReplySlackMs : Math.Max(TimeoutMs / 2, 1);
                 FrameWriter.Write(writer, Opcode, requestId, new RepairRequest(repairMs));
                 break;
+            case Opcode.SetBucket:
+                FrameWriter.Write(writer, Opcode, requestId, new SetBucketRequest(Bucket.Span, Change.N, Change.R, Change.W, Change.TimeoutMs));
+                break;
             case Opcode.Ping:
             case Opcode.ClusterInfo:
             case Opcode.Info:
@@ -56,3 +60,6 @@ internal readonly record struct RequestFrame(
         }
     }
 }
+
+/// <summary>The fields of a SetBucket request: each 0 keeps the bucket's current value.</summary>
+internal readonly record struct BucketChange(byte N, byte R, byte W, uint TimeoutMs);

@@ -26,6 +26,7 @@ internal sealed class AntiEntropyService
     private readonly PartitionTrees _trees;
     private readonly RepairBudget _repairBudget;
     private Ring? _sharingRing;
+    private int _sharingN;
     private NodeId[] _sharingPeers = [];
     private Dictionary<NodeId, int[]> _sharedPartitions = [];
     private int _nextPeer;
@@ -669,17 +670,17 @@ internal sealed class AntiEntropyService
 
     /// <summary>
     /// A partition is shared with a peer when both are in its preference list for the largest N of the default
-    /// and named buckets. Recomputed when the ring changes.
+    /// and the bucket table's buckets. Recomputed when the ring or that N changes.
     /// </summary>
     private void UpdateSharing()
     {
         var ring = Ring;
-        if (ReferenceEquals(ring, _sharingRing))
+        var n = Math.Min(_context.Buckets.MaxN, ring.Members.Length);
+        if (ReferenceEquals(ring, _sharingRing) && n == _sharingN)
         {
             return;
         }
 
-        var n = Math.Min(Math.Max(_context.Options.Defaults.N, _context.NamedBuckets.Select(b => b.N).DefaultIfEmpty(1).Max()), ring.Members.Length);
         var shift = 64 - BitOperations.Log2((uint)ring.PartitionCount);
         var shared = new Dictionary<NodeId, List<int>>();
         for (var partition = 0; partition < ring.PartitionCount; partition++)
@@ -707,6 +708,7 @@ internal sealed class AntiEntropyService
         _sharedPartitions = shared.ToDictionary(p => p.Key, p => p.Value.ToArray());
         _sharingPeers = [.. shared.Keys.Order()];
         _sharingRing = ring;
+        _sharingN = n;
     }
 
     private void UpdateTreeStats()

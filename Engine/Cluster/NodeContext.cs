@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Dynamo.Engine.Cluster;
 
 /// <summary>
@@ -9,18 +7,13 @@ namespace Dynamo.Engine.Cluster;
 internal sealed class NodeContext
 {
     private readonly List<NodeEffect> _effects = [];
-    private readonly Dictionary<byte[], BucketProps> _buckets = new(ByteArrayComparer.Instance);
     private ulong _lastSequence;
     private PersistStores _unpersisted;
 
     public NodeContext(NodeOptions options)
     {
         Options = options;
-        foreach (var (name, props) in options.Buckets)
-        {
-            ArgumentNullException.ThrowIfNull(props);
-            _buckets.Add(Encoding.UTF8.GetBytes(name), props);
-        }
+        Buckets = new BucketTable(options.Self, options.Defaults, options.Buckets);
     }
 
     public NodeOptions Options { get; }
@@ -35,11 +28,11 @@ internal sealed class NodeContext
     /// <summary>Effects emitted and not drained yet.</summary>
     public int PendingEffects => _effects.Count;
 
-    /// <summary>The settings of <paramref name="bucket"/>: its own, or the defaults.</summary>
-    public BucketProps PropsOf(byte[] bucket) => _buckets.GetValueOrDefault(bucket, Options.Defaults);
+    /// <summary>The cluster's bucket table as this node holds it (seeded from the options, merged by gossip).</summary>
+    public BucketTable Buckets { get; }
 
-    /// <summary>The settings of every bucket named in the options.</summary>
-    public IEnumerable<BucketProps> NamedBuckets => _buckets.Values;
+    /// <summary>The settings of <paramref name="bucket"/>: the bucket table's, or the defaults.</summary>
+    public BucketProps PropsOf(byte[] bucket) => Buckets.PropsOf(bucket);
 
     /// <summary>A fresh operation id, tagged with the feature that sends it.</summary>
     public ulong NextId(Feature feature) => OperationId.Make(feature, ++_lastSequence);

@@ -5,6 +5,7 @@ using Dynamo.Engine.Handoff;
 using Dynamo.Engine.Membership;
 using Dynamo.Engine.Placement;
 using Dynamo.Engine.Replicas;
+using Dynamo.Engine.Versions;
 
 namespace Dynamo.Engine.Cluster;
 
@@ -96,6 +97,15 @@ public sealed class NodeCore
     /// <summary>Hint deliveries whose answer is awaited (for tests: bounded by the option).</summary>
     internal int DeliveriesInFlight => _handoff.DeliveriesInFlight;
 
+    /// <summary>
+    /// The cluster's bucket table as this node holds it, sorted by name (docs/CLUSTER.md § Bucket properties): seeded
+    /// from <see cref="NodeOptions.Buckets"/>, changed by <see cref="SetBucketProps"/>, merged by gossip.
+    /// </summary>
+    public ImmutableArray<BucketEntry> Buckets => _context.Buckets.Snapshot;
+
+    /// <summary>Goes up whenever <see cref="Buckets"/> changes (for a shell that republishes it).</summary>
+    public long BucketsRevision => _context.Buckets.Revision;
+
     /// <summary>Whether this node believes <paramref name="node"/> up (itself always; unknown nodes never).</summary>
     public bool IsUp(NodeId node) => _membership.IsUp(node);
 
@@ -133,6 +143,9 @@ public sealed class NodeCore
                 break;
             case Gossip gossip:
                 Reply(replyToken, _membership.OnGossip(gossip, nowMs));
+                break;
+            case SetBucketProps set:
+                Reply(replyToken, SetBucket(set));
                 break;
             default:
                 throw new ArgumentException($"Unknown request {request.GetType().Name}.", nameof(request));
@@ -203,6 +216,18 @@ public sealed class NodeCore
     {
         Invariant.Check(nowMs >= _context.NowMs);
         _context.NowMs = nowMs;
+    }
+
+    private NodeResponse SetBucket(SetBucketProps set)
+    {
+        var error = _context.Buckets.TrySet(set.Name, set.N, set.R, set.W, set.TimeoutMs, out var entry);
+        if (error is not null)
+        {
+            Stats.BadRequests++;
+            return new ClientResult(ClientStatus.BadRequest, null, CausalContext.Empty, 0, 0, error);
+        }
+
+        return new BucketPropsResult(entry!);
     }
 
     private void Reply(ulong replyToken, NodeResponse response) => _context.Emit(new Reply(replyToken, response));

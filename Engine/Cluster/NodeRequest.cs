@@ -54,3 +54,16 @@ public sealed record ReplicaRead(byte[] Bucket, byte[] Key) : NodeRequest;
 /// <param name="Key">The key's bytes.</param>
 /// <param name="Set">The sibling set to merge.</param>
 public sealed record ReplicaWrite(byte[] Bucket, byte[] Key, SiblingSet Set) : NodeRequest;
+
+/// <summary>
+/// A client's change to a bucket's properties (docs/CLUSTER.md § Bucket properties): the node that receives it applies
+/// it to its bucket table with a new version, and gossip spreads it. Each of N, R, W and the timeout that is 0 keeps
+/// the bucket's current value. The answer is a <see cref="BucketPropsResult"/>, or a BadRequest
+/// <see cref="ClientResult"/> saying why the change was refused (nothing changed then).
+/// </summary>
+/// <param name="Name">The bucket's name, 1 to <see cref="Limits.BucketNameBytesMax"/> bytes of UTF-8.</param>
+/// <param name="N">Replicas per key; 0 keeps the current value.</param>
+/// <param name="R">Read quorum; 0 keeps the current value.</param>
+/// <param name="W">Write quorum; 0 keeps the current value.</param>
+/// <param name="TimeoutMs">Request deadline in milliseconds; 0 keeps the current value.</param>
+public sealed record SetBucketProps(string Name, int N, int R, int W, int TimeoutMs) : NodeRequest;

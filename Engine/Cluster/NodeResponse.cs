@@ -71,3 +71,7 @@ public sealed record ReplicaWriteAck : NodeResponse;
 /// </summary>
 /// <param name="Reason">What went wrong, for logs and messages.</param>
 public sealed record PeerFailure(string Reason) : NodeResponse;
+
+/// <summary>The answer to a <see cref="SetBucketProps"/>: the bucket's entry after the change.</summary>
+/// <param name="Entry">The bucket's name, new properties and their version.</param>
+public sealed record BucketPropsResult(BucketEntry Entry) : NodeResponse;

@@ -78,7 +78,8 @@ internal sealed class ClusterMembership
     {
         MergeView(gossip.Members, nowMs);
         MergeRing(gossip.Ring);
-        return new GossipResult(_members.Snapshot(), _ringState);
+        _context.Buckets.Merge(gossip.Buckets);
+        return new GossipResult(_members.Snapshot(), _ringState, _context.Buckets.Snapshot);
     }
 
     /// <summary>The answer to this node's gossip, or the shell's failure in its name; false when none is awaited.</summary>
@@ -93,6 +94,7 @@ internal sealed class ClusterMembership
         {
             MergeView(result.Members, nowMs);
             MergeRing(result.Ring);
+            _context.Buckets.Merge(result.Buckets);
         }
         else if (response is PeerFailure && !from.IsDefault)
         {
@@ -150,7 +152,7 @@ internal sealed class ClusterMembership
         {
             var id = _context.NextId(Feature.Membership);
             _gossipSends.Add(id, nowMs);
-            _context.Emit(new SendToAddress(seeds[(int)(_seedTurn++ % (uint)seeds.Count)], id, new Gossip(view, _ringState), nowMs + options.GossipIntervalMs));
+            _context.Emit(new SendToAddress(seeds[(int)(_seedTurn++ % (uint)seeds.Count)], id, new Gossip(view, _ringState, _context.Buckets.Snapshot), nowMs + options.GossipIntervalMs));
         }
     }
 
@@ -285,7 +287,7 @@ internal sealed class ClusterMembership
 
     private void GossipTo(NodeId peer, ImmutableArray<MemberState> view, long nowMs)
     {
-        var id = _context.Send(Feature.Membership, peer, new Gossip(view, _ringState), nowMs + _context.Options.GossipIntervalMs);
+        var id = _context.Send(Feature.Membership, peer, new Gossip(view, _ringState, _context.Buckets.Snapshot), nowMs + _context.Options.GossipIntervalMs);
         _gossipSends.Add(id, nowMs);
     }
 }

@@ -30,9 +30,11 @@ public sealed record MemberState(NodeId Node, string Address, uint Epoch, Member
 /// </summary>
 /// <param name="Members">The sender's view.</param>
 /// <param name="Ring">The sender's ring in force; null when the sender does not send one.</param>
-public sealed record Gossip(ImmutableArray<MemberState> Members, RingState? Ring) : NodeRequest;
+/// <param name="Buckets">The sender's bucket table (docs/CLUSTER.md § Bucket properties); default: none.</param>
+public sealed record Gossip(ImmutableArray<MemberState> Members, RingState? Ring, ImmutableArray<BucketEntry> Buckets = default) : NodeRequest;
 
 /// <summary>The answer to a <see cref="Gossip"/>: the peer's view and ring after merging the sender's.</summary>
 /// <param name="Members">The peer's view.</param>
 /// <param name="Ring">The peer's ring in force; null when the peer does not send one.</param>
-public sealed record GossipResult(ImmutableArray<MemberState> Members, RingState? Ring) : NodeResponse;
+/// <param name="Buckets">The peer's bucket table after merging the sender's; default: none.</param>
+public sealed record GossipResult(ImmutableArray<MemberState> Members, RingState? Ring, ImmutableArray<BucketEntry> Buckets = default) : NodeResponse;

@@ -5,18 +5,20 @@ using System.Text;
 namespace Dynamo.Protocol;
 
 /// <summary>
-/// The reply to <see cref="ClusterInfoRequest"/>: the members, the defaults and which member owns each partition.
+/// The reply to <see cref="ClusterInfoRequest"/>: the members, the defaults, which member owns each partition, and the
+/// bucket table (docs/CLUSTER.md § Bucket properties).
 /// <code>
-/// +-------------+-----+---+---+---+---------------+---------+
-/// | fingerprint |  Q  | N | R | W |    members    | owners  |
-/// |     u64     | u32 |u8 |u8 |u8 | list (member) | Q x u16 |
-/// +-------------+-----+---+---+---+---------------+---------+
+/// +-------------+-----+---+---+---+---------------+---------+-------------+
+/// | fingerprint |  Q  | N | R | W |    members    | owners  |   buckets   |
+/// |     u64     | u32 |u8 |u8 |u8 | list (member) | Q x u16 | bucket list |
+/// +-------------+-----+---+---+---+---------------+---------+-------------+
 /// Q: a power of two, 1 to PartitionsMax; N >= 1; 1 &lt;= R, W &lt;= N; members: 1 to MembersMax
 /// member: +---------+----------+   node id: UTF-8, 1 to NameBytesMax bytes
 ///         | node id | endpoint |   endpoint: UTF-8 "host:port", 1 to NameBytesMax bytes
 ///         |  bytes  |  bytes   |
 ///         +---------+----------+
 /// owners: entry p is the index (&lt; count) of the member that owns partition p
+/// buckets: a <see cref="BucketList"/>, 0 to BucketsMax buckets with their properties and versions
 /// </code>
 /// </summary>
 public readonly ref struct ClusterInfoReply : IMessage<ClusterInfoReply>
@@ -32,8 +34,8 @@ public readonly ref struct ClusterInfoReply : IMessage<ClusterInfoReply>
 
     /// <summary>
     /// Builds cluster information; <paramref name="owners"/> holds, for each partition, the index of its owner in
-    /// <paramref name="members"/>, and its length is the partition count Q. Throws <see cref="ProtocolException"/>
-    /// when any rule of the layout is broken.
+    /// <paramref name="members"/>, and its length is the partition count Q; <paramref name="buckets"/> is the bucket
+    /// table (none by default). Throws <see cref="ProtocolException"/> when any rule of the layout is broken.
     /// </summary>
     public ClusterInfoReply(
         ulong ringFingerprint,
@@ -41,8 +43,10 @@ public readonly ref struct ClusterInfoReply : IMessage<ClusterInfoReply>
         byte r,
         byte w,
         ReadOnlySpan<ClusterMember> members,
-        ReadOnlySpan<ushort> owners)
+        ReadOnlySpan<ushort> owners,
+        ReadOnlySpan<BucketInfo> buckets = default)
     {
+        Buckets = new BucketList(buckets);
         CheckPartitionCount((uint)owners.Length);
         CheckQuorums(n, r, w);
         _members = MessageList<ClusterMemberCodec, ClusterMember, ClusterMemberSpan>.Of(members, ProtocolLimits.MembersMax, MembersField);
@@ -67,8 +71,10 @@ public readonly ref struct ClusterInfoReply : IMessage<ClusterInfoReply>
         byte r,
         byte w,
         MessageList<ClusterMemberCodec, ClusterMember, ClusterMemberSpan> members,
-        ReadOnlySpan<byte> encodedOwners)
+        ReadOnlySpan<byte> encodedOwners,
+        BucketList buckets)
     {
+        Buckets = buckets;
         RingFingerprint = ringFingerprint;
         DefaultN = n;
         DefaultR = r;
@@ -103,8 +109,11 @@ public readonly ref struct ClusterInfoReply : IMessage<ClusterInfoReply>
     /// <summary>The members in index order, without allocating: <c>foreach (var m in reply.Members)</c>.</summary>
     public MessageList<ClusterMemberCodec, ClusterMember, ClusterMemberSpan> Members => _members;
 
+    /// <summary>The bucket table: each named bucket's N, R, W, timeout and version.</summary>
+    public BucketList Buckets { get; }
+
     /// <inheritdoc/>
-    public int Length => FixedBytes + (int)_members.Length + (PartitionCount * sizeof(ushort));
+    public int Length => FixedBytes + (int)_members.Length + (PartitionCount * sizeof(ushort)) + Buckets.Length;
 
     /// <summary>The index (in <see cref="Members"/> order) of the member that owns <paramref name="partition"/>.</summary>
     public int GetOwner(int partition)
@@ -138,6 +147,7 @@ public readonly ref struct ClusterInfoReply : IMessage<ClusterInfoReply>
             }
         }
 
+        Buckets.WriteTo(ref writer);
         writer.Finish();
     }
 
@@ -156,13 +166,14 @@ public readonly ref struct ClusterInfoReply : IMessage<ClusterInfoReply>
         var members = MessageList<ClusterMemberCodec, ClusterMember, ClusterMemberSpan>.Read(ref reader, ProtocolLimits.MembersMax, MembersField);
         CheckMemberCount(members.Count);
         var owners = reader.Take((int)partitions * sizeof(ushort), OwnersField);
+        var buckets = BucketList.Read(ref reader);
         reader.EnsureEnd();
         for (var p = 0; p < owners.Length; p += sizeof(ushort))
         {
             CheckOwner(BinaryPrimitives.ReadUInt16LittleEndian(owners[p..]), members.Count);
         }
 
-        return new ClusterInfoReply(fingerprint, n, r, w, members, owners);
+        return new ClusterInfoReply(fingerprint, n, r, w, members, owners, buckets);
     }
 
     private static void CheckPartitionCount(uint partitions)

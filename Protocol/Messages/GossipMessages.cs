@@ -5,13 +5,14 @@ using System.Text;
 namespace Dynamo.Protocol;
 
 /// <summary>
-/// Push-pull gossip, node to node: the sender's view of every member it knows, and the ring it places keys by. Reply:
-/// <see cref="GossipReply"/>, the peer's view and ring after merging the sender's. Both have the same layout.
+/// Push-pull gossip, node to node: the sender's view of every member it knows, the ring it places keys by, and its
+/// bucket table. Reply: <see cref="GossipReply"/>, the peer's view, ring and table after merging the sender's. Both
+/// have the same layout.
 /// <code>
-/// +---------------+------+
-/// |    members    | ring |   members: 1 to MembersMax
-/// | list (member) |      |
-/// +---------------+------+
+/// +---------------+------+-------------+
+/// |    members    | ring |   buckets   |   members: 1 to MembersMax; buckets: a BucketList, 0 to BucketsMax
+/// | list (member) |      | bucket list |
+/// +---------------+------+-------------+
 /// member: +---------+----------+-------+--------+-----------+
 ///         | node id | endpoint | epoch | status | heartbeat |
 ///         |  bytes  |  bytes   |  u32  |   u8   |    u64    |
@@ -30,11 +31,12 @@ namespace Dynamo.Protocol;
 /// </summary>
 /// <param name="members">The sender's members.</param>
 /// <param name="ring">The sender's ring, or <see cref="GossipRing.None"/>.</param>
-public readonly ref struct GossipRequest(GossipMemberList members, GossipRing ring) : IMessage<GossipRequest>
+/// <param name="buckets">The sender's bucket table.</param>
+public readonly ref struct GossipRequest(GossipMemberList members, GossipRing ring, BucketList buckets) : IMessage<GossipRequest>
 {
     /// <summary>Builds a gossip message; throws <see cref="ProtocolException"/> when a member breaks a rule.</summary>
-    public GossipRequest(ReadOnlySpan<GossipMember> members, GossipRing ring)
-        : this(new GossipMemberList(members), ring)
+    public GossipRequest(ReadOnlySpan<GossipMember> members, GossipRing ring, ReadOnlySpan<BucketInfo> buckets = default)
+        : this(new GossipMemberList(members), ring, new BucketList(buckets))
     {
     }
 
@@ -47,28 +49,32 @@ public readonly ref struct GossipRequest(GossipMemberList members, GossipRing ri
     /// <summary>The sender's ring in force, or none.</summary>
     public GossipRing Ring { get; } = ring;
 
-    /// <inheritdoc/>
-    public int Length => Members.Length + Ring.Length;
+    /// <summary>The bucket table (docs/CLUSTER.md § Bucket properties).</summary>
+    public BucketList Buckets { get; } = buckets;
 
     /// <inheritdoc/>
-    public void WriteTo(Span<byte> destination) => GossipPayload.Write(destination, Members, Ring);
+    public int Length => Members.Length + Ring.Length + Buckets.Length;
+
+    /// <inheritdoc/>
+    public void WriteTo(Span<byte> destination) => GossipPayload.Write(destination, Members, Ring, Buckets);
 
     /// <inheritdoc/>
     public static GossipRequest Read(ReadOnlySpan<byte> payload)
     {
-        GossipPayload.Read(payload, out var members, out var ring);
-        return new(members, ring);
+        GossipPayload.Read(payload, out var members, out var ring, out var buckets);
+        return new(members, ring, buckets);
     }
 }
 
 /// <summary>The reply to <see cref="GossipRequest"/>: the peer's view and ring, in the same layout.</summary>
 /// <param name="members">The peer's members.</param>
 /// <param name="ring">The peer's ring, or <see cref="GossipRing.None"/>.</param>
-public readonly ref struct GossipReply(GossipMemberList members, GossipRing ring) : IMessage<GossipReply>
+/// <param name="buckets">The peer's bucket table.</param>
+public readonly ref struct GossipReply(GossipMemberList members, GossipRing ring, BucketList buckets) : IMessage<GossipReply>
 {
     /// <summary>Builds a gossip reply; throws <see cref="ProtocolException"/> when a member breaks a rule.</summary>
-    public GossipReply(ReadOnlySpan<GossipMember> members, GossipRing ring)
-        : this(new GossipMemberList(members), ring)
+    public GossipReply(ReadOnlySpan<GossipMember> members, GossipRing ring, ReadOnlySpan<BucketInfo> buckets = default)
+        : this(new GossipMemberList(members), ring, new BucketList(buckets))
     {
     }
 
@@ -81,36 +87,41 @@ public readonly ref struct GossipReply(GossipMemberList members, GossipRing ring
     /// <summary>The peer's ring in force after merging the sender's, or none.</summary>
     public GossipRing Ring { get; } = ring;
 
-    /// <inheritdoc/>
-    public int Length => Members.Length + Ring.Length;
+    /// <summary>The bucket table (docs/CLUSTER.md § Bucket properties).</summary>
+    public BucketList Buckets { get; } = buckets;
 
     /// <inheritdoc/>
-    public void WriteTo(Span<byte> destination) => GossipPayload.Write(destination, Members, Ring);
+    public int Length => Members.Length + Ring.Length + Buckets.Length;
+
+    /// <inheritdoc/>
+    public void WriteTo(Span<byte> destination) => GossipPayload.Write(destination, Members, Ring, Buckets);
 
     /// <inheritdoc/>
     public static GossipReply Read(ReadOnlySpan<byte> payload)
     {
-        GossipPayload.Read(payload, out var members, out var ring);
-        return new(members, ring);
+        GossipPayload.Read(payload, out var members, out var ring, out var buckets);
+        return new(members, ring, buckets);
     }
 }
 
-/// <summary>The payload both gossip messages share: the member list, then the ring.</summary>
+/// <summary>The payload both gossip messages share: the member list, the ring, then the bucket table.</summary>
 internal static class GossipPayload
 {
-    public static void Write(Span<byte> destination, GossipMemberList members, GossipRing ring)
+    public static void Write(Span<byte> destination, GossipMemberList members, GossipRing ring, BucketList buckets)
     {
-        var writer = new MessageWriter(destination, members.Length + ring.Length);
+        var writer = new MessageWriter(destination, members.Length + ring.Length + buckets.Length);
         members.WriteTo(ref writer);
         ring.WriteTo(ref writer);
+        buckets.WriteTo(ref writer);
         writer.Finish();
     }
 
-    public static void Read(ReadOnlySpan<byte> payload, out GossipMemberList members, out GossipRing ring)
+    public static void Read(ReadOnlySpan<byte> payload, out GossipMemberList members, out GossipRing ring, out BucketList buckets)
     {
         var reader = new MessageReader(payload);
         members = GossipMemberList.Read(ref reader);
         ring = GossipRing.Read(ref reader);
+        buckets = BucketList.Read(ref reader);
         reader.EnsureEnd();
     }
 }

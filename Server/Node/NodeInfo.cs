@@ -70,8 +70,8 @@ internal sealed class NodeInfo(
     }
 
     /// <summary>
-    /// Whether the node can serve quorum requests now (Info's <c>ready</c>): for the default bucket and every named
-    /// one, each partition's preference list holds at least max(R, W) nodes the node can reach among the first N it
+    /// Whether the node can serve quorum requests now (Info's <c>ready</c>): for the default bucket and every one of
+    /// the bucket table, each partition's preference list holds at least max(R, W) nodes the node can reach among the first N it
     /// would use (primaries, then fallbacks for those believed down, as sloppy quorum picks them). Reachable: the node
     /// itself, and a peer whose link is connected and whom the failure detector believes up. A ring with fewer members
     /// than N is not ready.
@@ -81,7 +81,7 @@ internal sealed class NodeInfo(
         var ring = _core.Ring;
         var options = _core.Options;
         var shift = 64 - System.Numerics.BitOperations.Log2((uint)ring.PartitionCount);
-        foreach (var props in options.Buckets.Values.Prepend(options.Defaults))
+        foreach (var props in _core.Buckets.Select(b => b.Props).Prepend(options.Defaults))
         {
             var need = Math.Max(props.R, props.W);
             for (var partition = 0; partition < ring.PartitionCount; partition++)

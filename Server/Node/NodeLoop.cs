@@ -48,6 +48,7 @@ internal sealed class NodeLoop : INodeShell, IPeerInbox
     private Engine.Placement.Ring? _publishedRing;
     private Engine.Membership.RingState? _keptRing;
     private Dictionary<NodeId, string>? _publishedAddresses;
+    private long _publishedBuckets = -1;
 
     public NodeLoop(
         NodeCore core,
@@ -240,8 +241,9 @@ internal sealed class NodeLoop : INodeShell, IPeerInbox
 
     /// <summary>
     /// Follows the core's member list: a link for every member whose address is known, and a new ClusterInfo reply
-    /// when the core's ring changed (members learned by gossip) or a member's address did (a node back on another
-    /// port), so drivers route by the ring the nodes use, to the addresses they listen on now.
+    /// when the core's ring changed (members learned by gossip), a member's address did (a node back on another
+    /// port) or the bucket table did, so drivers route by the ring and bucket N the nodes use, to the addresses they
+    /// listen on now.
     /// </summary>
     private void FollowMembership()
     {
@@ -263,17 +265,19 @@ internal sealed class NodeLoop : INodeShell, IPeerInbox
         }
 
         var ring = _core.Ring;
-        if (ReferenceEquals(ring, _publishedRing) && SameAddresses(addresses, _publishedAddresses))
+        var buckets = _core.BucketsRevision;
+        if (ReferenceEquals(ring, _publishedRing) && SameAddresses(addresses, _publishedAddresses) && buckets == _publishedBuckets)
         {
             return;
         }
 
-        var payload = ClusterInfoWire.Payload(_core.Options.Defaults, ring, addresses);
+        var payload = ClusterInfoWire.Payload(_core.Options.Defaults, ring, addresses, _core.Buckets);
         if (payload is not null)
         {
             _status.PublishClusterInfo(payload);
             _publishedRing = ring;
             _publishedAddresses = addresses;
+            _publishedBuckets = buckets;
         }
     }
 

@@ -51,7 +51,7 @@ internal sealed class NodeOptionSet
         Buckets = new Option<List<string>>("--bucket")
         {
             HelpName = "name:n=3,r=2,w=2,timeout-ms=5000",
-            Description = "Settings of one bucket; repeatable. Fields left out take --n, --r, --w and --timeout-ms.",
+            Description = "Seeds one bucket's settings in the cluster's bucket table; repeatable. Fields left out take --n, --r, --w and --timeout-ms.",
             Arity = ArgumentArity.OneOrMore,
             AllowMultipleArgumentsPerToken = false,
         };
@@ -328,11 +328,23 @@ internal sealed class NodeOptionSet
                 return false;
             }
 
+            if (!BucketEntry.IsValidName(name, out var nameError))
+            {
+                error = $"--bucket {name}: {nameError}";
+                return false;
+            }
+
             if (!buckets.TryAdd(name, settings))
             {
                 error = $"--bucket {name} is given twice.";
                 return false;
             }
+        }
+
+        if (buckets.Count > Limits.BucketsMax)
+        {
+            error = $"--bucket is given {buckets.Count} times; the cluster's bucket table holds at most {Limits.BucketsMax} buckets.";
+            return false;
         }
 
         error = null;

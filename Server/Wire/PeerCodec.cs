@@ -193,7 +193,8 @@ internal static class PeerCodec
         var reply = GossipReply.Read(payload);
         return RequestDecoder.TryReadMembers(reply.Members, out var members, out var error)
             && RequestDecoder.TryReadRing(reply.Ring, out var ring, out error)
-            ? new GossipResult(members, ring)
+            && BucketWire.TryRead(reply.Buckets, out var buckets, out error)
+            ? new GossipResult(members, ring, buckets)
             : new PeerFailure("The peer's gossip is not valid: " + error);
     }
 
@@ -230,15 +231,19 @@ internal static class PeerCodec
 
     private static void WriteGossip(IBufferWriter<byte> output, ulong operationId, Gossip gossip)
     {
+        var buckets = BucketWire.ToWire(gossip.Buckets);
         if (gossip.Ring is null)
         {
-            FrameWriter.Write(output, Opcode.Gossip, operationId, new GossipRequest(ToWire(gossip.Members), GossipRing.None));
+            FrameWriter.Write(output, Opcode.Gossip, operationId, new GossipRequest(ToWire(gossip.Members), GossipRing.None, buckets));
             return;
         }
 
         var (members, owners) = RingToWire(gossip.Ring);
         FrameWriter.Write(
-            output, Opcode.Gossip, operationId, new GossipRequest(ToWire(gossip.Members), new GossipRing(gossip.Ring.Version, members, owners)));
+            output,
+            Opcode.Gossip,
+            operationId,
+            new GossipRequest(ToWire(gossip.Members), new GossipRing(gossip.Ring.Version, members, owners), buckets));
     }
 
     private static NodeResponse ReadPutReply(ReadOnlySpan<byte> payload)

@@ -145,7 +145,11 @@ internal static class ReplyEncoder
                 AntiEntropyWire.TryWriteResponse(output, reply.RequestId, reply.Response, scratch);
                 break;
             case GossipResult { Ring: null } gossip:
-                FrameWriter.Write(output, Opcode.GossipReply, reply.RequestId, new GossipReply(PeerCodec.ToWire(gossip.Members), GossipRing.None));
+                FrameWriter.Write(
+                    output,
+                    Opcode.GossipReply,
+                    reply.RequestId,
+                    new GossipReply(PeerCodec.ToWire(gossip.Members), GossipRing.None, BucketWire.ToWire(gossip.Buckets)));
                 break;
             case GossipResult gossip:
                 var (members, owners) = PeerCodec.RingToWire(gossip.Ring);
@@ -153,7 +157,11 @@ internal static class ReplyEncoder
                     output,
                     Opcode.GossipReply,
                     reply.RequestId,
-                    new GossipReply(PeerCodec.ToWire(gossip.Members), new GossipRing(gossip.Ring.Version, members, owners)));
+                    new GossipReply(
+                        PeerCodec.ToWire(gossip.Members), new GossipRing(gossip.Ring.Version, members, owners), BucketWire.ToWire(gossip.Buckets)));
+                break;
+            case BucketPropsResult set:
+                FrameWriter.Write(output, Opcode.SetBucketReply, reply.RequestId, new SetBucketReply(BucketWire.ToWire(set.Entry)));
                 break;
             default:
                 WriteError(output, reply.RequestId, ErrorCode.Internal, $"The node produced no answer for {reply.Opcode}.");

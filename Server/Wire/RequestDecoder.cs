@@ -68,6 +68,7 @@ internal static class RequestDecoder
                 Opcode.Repair => AntiEntropyWire.DecodeRepair(payload),
                 Opcode.Gossip => DecodeGossip(payload),
                 Opcode.HintedWrite => DecodeHintedWrite(payload),
+                Opcode.SetBucket => BucketWire.DecodeSetBucket(payload),
                 _ => Error(opcode, ErrorCode.UnknownOpcode, $"Opcode 0x{(byte)opcode:X2} is not a request this node serves."),
             };
         }
@@ -146,12 +147,14 @@ internal static class RequestDecoder
     private static DecodedRequest DecodeGossip(ReadOnlySpan<byte> payload)
     {
         var gossip = GossipRequest.Read(payload);
-        if (!TryReadMembers(gossip.Members, out var members, out var error) || !TryReadRing(gossip.Ring, out var ring, out error))
+        if (!TryReadMembers(gossip.Members, out var members, out var error)
+            || !TryReadRing(gossip.Ring, out var ring, out error)
+            || !BucketWire.TryRead(gossip.Buckets, out var buckets, out error))
         {
             return Error(Opcode.Gossip, ErrorCode.BadRequest, error);
         }
 
-        return new DecodedRequest(RequestKind.Core, Opcode.Gossip, new Gossip(members, ring));
+        return new DecodedRequest(RequestKind.Core, Opcode.Gossip, new Gossip(members, ring, buckets));
     }
 
     private static DecodedRequest DecodeHintedWrite(ReadOnlySpan<byte> payload)

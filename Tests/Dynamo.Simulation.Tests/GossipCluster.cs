@@ -169,6 +169,18 @@ internal sealed class GossipCluster
         return call;
     }
 
+    /// <summary>Hands a request to a node now (as a client would) and returns the core's answer, given in the same turn.</summary>
+    public NodeResponse Request(NodeId id, NodeRequest request)
+    {
+        var node = _nodes[id];
+        NodeResponse? answer = null;
+        var token = ++node.LastToken;
+        node.Routes.Add(token, (Action<NodeResponse>)(response => answer = response));
+        node.Core.OnRequest(token, request, NowMs);
+        Carry(node);
+        return answer ?? throw new InvalidOperationException($"{id} did not answer {request} in its turn.");
+    }
+
     public bool RunUntil(Func<bool> condition, long limitMs)
     {
         var end = NowMs + limitMs;
@@ -300,6 +312,12 @@ internal sealed class GossipCluster
     {
         if (!node.Routes.Remove(reply.ReplyToken, out var route))
         {
+            return;
+        }
+
+        if (route is Action<NodeResponse> sink)
+        {
+            sink(reply.Response);
             return;
         }
 

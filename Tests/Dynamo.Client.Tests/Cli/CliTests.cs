@@ -88,6 +88,47 @@ public sealed class CliTests
         Assert.That(Output.FormatMembers("node:n1\n"), Does.Contain("no member list"));
     }
 
+    [Test]
+    public void Bucket_commands_parse_any_subset_of_n_r_w_and_timeout_and_keyed_commands_take_a_bucket()
+    {
+        var set = Parse("bucket set b n=2 R=1 w=1");
+        Assert.That((set.Kind, set.Bucket, set.Change), Is.EqualTo((CommandKind.BucketSet, "b", new BucketArguments(2, 1, 1, null))));
+        Assert.That(Parse("BUCKET SET carts timeout=900").Change, Is.EqualTo(new BucketArguments(null, null, null, 900)));
+        Assert.That(Parse("BUCKET SET carts w=3").Change, Is.EqualTo(new BucketArguments(null, null, 3, null)), "W alone: the node checks it against the bucket's N");
+        var get = Parse("BUCKET GET carts");
+        Assert.That((get.Kind, get.Bucket), Is.EqualTo((CommandKind.BucketGet, "carts")));
+        Assert.That(Parse("GET k BUCKET=carts R=1").Bucket, Is.EqualTo("carts"));
+        Assert.That(Parse("SET k v bucket=carts").Bucket, Is.EqualTo("carts"));
+        Assert.That(Parse("DEL k BUCKET=carts").Bucket, Is.EqualTo("carts"));
+        Assert.That(Parse("GET k").Bucket, Is.Null);
+    }
+
+    [Test]
+    public async Task Bucket_set_prints_the_new_settings_and_bucket_get_the_table_or_the_defaults()
+    {
+        var client = new FakeClient();
+        Assert.That((await Line("BUCKET SET b n=2 r=1 w=1", client)).Text, Is.EqualTo("bucket b: n=2 r=1 w=1 timeout=5000ms (version 1 by a)"));
+        Assert.That(client.Calls, Does.Contain("BUCKET SET b n=2 r=1 w=1 timeout="));
+        Assert.That((await Line("BUCKET GET b", client)).Text, Is.EqualTo("bucket b: n=3 r=2 w=2 (the defaults: no properties set)"));
+        client.Cluster = new ClusterInfo(
+            client.Cluster.Fingerprint, client.Cluster.Ring, 3, 2, 2, ["h:1", "h:2", "h:3"], [new BucketSettings("b", 2, 1, 1, 5000, 1, "a")]);
+        Assert.That((await Line("BUCKET GET b", client)).Text, Is.EqualTo("bucket b: n=2 r=1 w=1 timeout=5000ms (version 1 by a)"));
+        await Line("GET k BUCKET=b", client);
+        Assert.That(client.Calls, Does.Contain("GET k R= BUCKET=b"));
+    }
+
+    [TestCase("BUCKET SET b n=3 r=4", "r=4 is more than n=3: R and W must be from 1 to N")]
+    [TestCase("BUCKET SET b w=5 n=2", "w=5 is more than n=2")]
+    [TestCase("BUCKET SET b", "nothing to change")]
+    [TestCase("BUCKET SET b n=0", "n must be a number from 1 to 16, not '0'")]
+    [TestCase("BUCKET SET b n=17", "n must be a number from 1 to 16")]
+    [TestCase("BUCKET SET b timeout=0", "timeout must be a number from 1 to 3600000 (milliseconds)")]
+    [TestCase("BUCKET SET b n=2 n=3", "unknown or repeated option 'n=3'")]
+    [TestCase("BUCKET SET b x=1", "unknown or repeated option 'x=1'")]
+    [TestCase("BUCKET GET b n=2", "wrong number of arguments")]
+    [TestCase("BUCKET DROP b", "wrong arguments")]
+    [TestCase("BUCKET GET", "wrong arguments")]
+    [TestCase("GET k BUCKET=a BUCKET=b", "unknown or repeated option")]
     [TestCase("GET", "wrong number of arguments")]
     [TestCase("GET k STRICT STRICT", "unknown or repeated option")]
     [TestCase("MEMBERS n1", "wrong number of arguments")]

@@ -34,7 +34,7 @@ internal sealed class FakeClient : IDynamoClient
     public async Task<GetResult> GetAsync(ReadOnlyMemory<byte> key, GetOptions? options = null, CancellationToken cancellationToken = default)
     {
         var text = Encoding.UTF8.GetString(key.Span);
-        Calls.Enqueue($"GET {text} R={options?.R}" + (options?.Strict == true ? " STRICT" : string.Empty));
+        Calls.Enqueue($"GET {text} R={options?.R}" + (options?.Strict == true ? " STRICT" : string.Empty) + (options?.Bucket is { } bucket ? $" BUCKET={bucket}" : string.Empty));
         if (Gate is { } gate)
         {
             await gate(text, cancellationToken);
@@ -98,6 +98,17 @@ internal sealed class FakeClient : IDynamoClient
         Calls.Enqueue($"REPAIR {endpoint} {timeout?.TotalMilliseconds}");
         return Task.FromResult(Repair);
     }
+
+    public Task<BucketSettings> SetBucketPropsAsync(
+        string bucket, int? n = null, int? r = null, int? w = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        Calls.Enqueue($"BUCKET SET {bucket} n={n} r={r} w={w} timeout={timeout?.TotalMilliseconds}");
+        Throw(bucket);
+        return Task.FromResult(new BucketSettings(bucket, n ?? 3, r ?? 2, w ?? 2, (int)(timeout?.TotalMilliseconds ?? 5000), 1, "a"));
+    }
+
+    public Task<BucketSettings?> GetBucketPropsAsync(string bucket, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Cluster.GetBucketProps(bucket));
 
     private void Throw(string key)
     {

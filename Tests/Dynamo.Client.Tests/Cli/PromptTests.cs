@@ -117,13 +117,13 @@ public sealed class PromptTests
         Assert.That((await reader.ReadLineAsync(CancellationToken.None).WaitAsync(s_wait)).Text, Is.EqualTo("INFO"));
     }
 
-    [TestCase("", "", new[] { "PING", "GET", "SET", "PUT", "DEL", "DELETE", "RING", "INFO", "REPAIR", "MEMBERS", "HELP", "QUIT", "EXIT" })]
+    [TestCase("", "", new[] { "PING", "GET", "SET", "PUT", "DEL", "DELETE", "RING", "INFO", "REPAIR", "MEMBERS", "BUCKET", "HELP", "QUIT", "EXIT" })]
     [TestCase("", "De", new[] { "DeL", "DeLETE" })]
     [TestCase("", "r", new[] { "ring", "repair" })]
     [TestCase("GET ", "", null)]
-    [TestCase("GET key ", "", new[] { "R=", "STRICT", "WITHCTX" })]
+    [TestCase("GET key ", "", new[] { "R=", "STRICT", "WITHCTX", "BUCKET=" })]
     [TestCase("set key ", "", null)]
-    [TestCase("set key value ", "", new[] { "W=", "CTX=", "BLIND", "STRICT" })]
+    [TestCase("set key value ", "", new[] { "W=", "CTX=", "BLIND", "STRICT", "BUCKET=" })]
     [TestCase("repair ", "t", new[] { "timeout=" })]
     [TestCase("PING ", "", null)]
     [TestCase("SET \"open ", "", null)]

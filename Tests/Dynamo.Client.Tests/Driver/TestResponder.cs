@@ -74,10 +74,10 @@ internal sealed class TestResponder : IAsyncDisposable
     }
 
     public static byte[] ClusterInfoPayload(
-        ulong fingerprint, byte n, byte r, byte w, (string NodeId, string Endpoint)[] members, ushort[] owners)
+        ulong fingerprint, byte n, byte r, byte w, (string NodeId, string Endpoint)[] members, ushort[] owners, BucketInfo[]? buckets = null)
     {
         var list = members.Select(member => new ClusterMember(member.NodeId, member.Endpoint)).ToArray();
-        return Encode(new ClusterInfoReply(fingerprint, n, r, w, list, owners));
+        return Encode(new ClusterInfoReply(fingerprint, n, r, w, list, owners, buckets));
     }
 
     public static byte[] Encode<T>(in T message)

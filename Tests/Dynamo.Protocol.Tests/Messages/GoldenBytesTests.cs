@@ -88,7 +88,27 @@ public sealed class GoldenBytesTests
             Is.EqualTo(
                 "0807060504030201" + "04000000" + "030202" + "02"
                 + "0161" + "03683a31" + "0162" + "03683a32"
-                + "0000" + "0100" + "0100" + "0000"));
+                + "0000" + "0100" + "0100" + "0000" + "00"));
+    }
+
+    [Test]
+    public void Bucket_list_set_bucket_and_its_reply_bytes_are_pinned()
+    {
+        // "b" | N 2 | R 1 | W 1 | timeout 5,000 | counter 1 | node "n1"
+        const string Bucket = "0162" + "02" + "01" + "01" + "88130000" + "0100000000000000" + "026e31";
+        BucketInfo[] buckets = [new("b", 2, 1, 1, 5000, 1, "n1")];
+        ClusterMember[] members = [new("a", "h:1")];
+        var info = Codec.Encode(new ClusterInfoReply(7, 3, 2, 2, members, [0], buckets));
+        Assert.That(Hex(info), Does.EndWith("0000" + "01" + Bucket));
+        var read = ClusterInfoReply.Read(info);
+        foreach (var b in read.Buckets)
+        {
+            Assert.That((b.NameText, b.N, b.R, b.W, b.TimeoutMs, b.Counter, b.NodeIdText), Is.EqualTo(("b", 2, 1, 1, 5000u, 1ul, "n1")));
+        }
+
+        Assert.That(Hex(Codec.Encode(new SetBucketReply(buckets[0]))), Is.EqualTo(Bucket));
+        Assert.That(Hex(Codec.Encode(new SetBucketRequest("b"u8, 2, 1, 1, 0))), Is.EqualTo("0162" + "02" + "01" + "01" + "00000000"));
+        Assert.That((Opcode.SetBucket, Opcode.SetBucketReply), Is.EqualTo(((Opcode)0x52, (Opcode)0xD2)));
     }
 
     [Test]
@@ -139,13 +159,15 @@ public sealed class GoldenBytesTests
         var memberBytes = "02"
             + "0161" + "03683a31" + "01000000" + "01" + "0500000000000000"
             + "0162" + "03683a32" + "00010000" + "02" + "0201000000000000";
-        var expected = memberBytes + "00";
+
+        // ... | no ring | no bucket
+        var expected = memberBytes + "00" + "00";
         Assert.That(Hex(Codec.Encode(new GossipRequest(members, GossipRing.None))), Is.EqualTo(expected));
         Assert.That(Hex(Codec.Encode(new GossipReply(members, GossipRing.None))), Is.EqualTo(expected));
 
-        // ... | ring: present | version 7 | Q = 4 | 2 members "a" "b" | owners 0 1 0 1
+        // ... | ring: present | version 7 | Q = 4 | 2 members "a" "b" | owners 0 1 0 1 | no bucket
         ReadOnlyMemory<byte>[] ringMembers = ["a"u8.ToArray(), "b"u8.ToArray()];
-        var withRing = memberBytes + "01" + "0700000000000000" + "04000000" + "02" + "0161" + "0162" + "0000" + "0100" + "0000" + "0100";
+        var withRing = memberBytes + "01" + "0700000000000000" + "04000000" + "02" + "0161" + "0162" + "0000" + "0100" + "0000" + "0100" + "00";
         Assert.That(Hex(Codec.Encode(new GossipRequest(members, new GossipRing(7, ringMembers, [0, 1, 0, 1])))), Is.EqualTo(withRing));
         var ring = GossipRequest.Read(Convert.FromHexString(withRing)).Ring;
         Assert.That((ring.IsPresent, ring.Version, ring.PartitionCount, ring.GetOwner(1), ring.GetOwner(2)), Is.EqualTo((true, 7UL, 4, 1, 0)));

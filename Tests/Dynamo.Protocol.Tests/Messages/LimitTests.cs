@@ -138,7 +138,34 @@ public sealed class LimitTests
         yield return Bad("R over N", () => _ = new ClusterInfoReply(1, 2, 3, 1, [new("a", "h:1")], [0]));
         yield return Bad("W of zero", () => _ = new ClusterInfoReply(1, 2, 1, 0, [new("a", "h:1")], [0]));
         yield return Bad("an empty replica write built", () => _ = new ReplicaWriteRequest("b"u8, "k"u8, []));
+        yield return Bad("a bucket change with R over N", () => SetBucketRequest.Read(Convert.FromHexString("0162" + "020301" + "00000000")));
+        yield return Bad("a bucket change with N over ReplicasMax", () => SetBucketRequest.Read(Convert.FromHexString("0162" + "110101" + "00000000")));
+        yield return Bad("a bucket change that changes nothing", () => SetBucketRequest.Read(Convert.FromHexString("0162" + "000000" + "00000000")));
+        yield return Bad("a bucket change of the empty bucket", () => SetBucketRequest.Read(Convert.FromHexString("00" + "020101" + "00000000")));
+        yield return Bad("a bucket change whose name is not UTF-8", () => _ = new SetBucketRequest([0xC3, 0x28], 2, 1, 1, 0));
+        yield return Bad("a bucket with W over N", () => SetBucketReply.Read(Convert.FromHexString(Bucket("020103", "88130000", "026e31"))));
+        yield return Bad("a bucket with N of zero", () => SetBucketReply.Read(Convert.FromHexString(Bucket("000101", "88130000", "026e31"))));
+        yield return Bad("a bucket with a timeout of zero", () => SetBucketReply.Read(Convert.FromHexString(Bucket("020101", "00000000", "026e31"))));
+        yield return Bad("a bucket with an empty node id", () => SetBucketReply.Read(Convert.FromHexString(Bucket("020101", "88130000", "00"))));
+        yield return Bad("a bucket whose node id runs past the payload", () => SetBucketReply.Read(Convert.FromHexString(Bucket("020101", "88130000", "056e31"))));
+        yield return Bad("gossip without its ring", () => GossipRequest.Read(Convert.FromHexString(OneGossipMember)));
+        yield return Bad("gossip without its bucket list", () => GossipRequest.Read(Convert.FromHexString(OneGossipMember + "00")));
+        yield return Bad("gossip with a bucket built with R over N", () => _ = new GossipRequest([new GossipMember("a", "h:1", 1, GossipStatus.Up, 1)], GossipRing.None, [new BucketInfo("b", 1, 2, 1, 1, 0, "a")]));
     }
+
+    [Test]
+    public void A_bucket_count_over_BucketsMax_is_too_large_before_any_bucket_is_read()
+    {
+        // one member | bucket count 257 (varint 81 02) and no bucket after it
+        AssertRejected(() => GossipRequest.Read(Convert.FromHexString(OneGossipMember + "8102")), ErrorCode.TooLarge);
+        AssertRejected(() => _ = new SetBucketReply(new BucketInfo(new byte[ProtocolLimits.BucketBytesMax + 1], 1, 1, 1, 1, 0, "a"u8.ToArray())), ErrorCode.TooLarge);
+    }
+
+    /// <summary>One gossip member: "a" at "h:1", epoch 1, up, heartbeat 1.</summary>
+    private const string OneGossipMember = "01" + "0161" + "03683a31" + "01000000" + "01" + "0100000000000000";
+
+    /// <summary>A bucket "b" with the given N R W, timeout and node id fields, version counter 1.</summary>
+    private static string Bucket(string nrw, string timeout, string nodeId) => "0162" + nrw + timeout + "0100000000000000" + nodeId;
 
     [TestCaseSource(nameof(OtherMalformations))]
     public void Other_malformations_are_bad_requests(Action read)

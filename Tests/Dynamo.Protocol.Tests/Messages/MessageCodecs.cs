@@ -69,6 +69,8 @@ internal static class MessageCodecs
             b => Codec.Encode(ReplicaWriteRequest.Read(b))),
         new("Gossip", EncodeSampleGossip, ReencodeGossip),
         new("GossipReply", EncodeSampleGossip, ReencodeGossipReply),
+        new("SetBucket", SampleSetBucket, b => Codec.Encode(SetBucketRequest.Read(b))),
+        new("SetBucketReply", s => Codec.Encode(new SetBucketReply(SampleBucket(s))), b => Codec.Encode(SetBucketReply.Read(b))),
         new(
             "HintedWrite",
             s => Codec.Encode(new HintedWriteRequest(
@@ -140,7 +142,7 @@ internal static class MessageCodecs
         }
 
         var n = (byte)s.Int(1, 5);
-        return Codec.Encode(new ClusterInfoReply(s.U64(), n, (byte)s.Int(1, n), (byte)s.Int(1, n), members, owners));
+        return Codec.Encode(new ClusterInfoReply(s.U64(), n, (byte)s.Int(1, n), (byte)s.Int(1, n), members, owners, SampleBuckets(s)));
     }
 
     private static byte[] ReencodeClusterInfoReply(byte[] payload)
@@ -199,8 +201,34 @@ internal static class MessageCodecs
     {
         var members = SampleGossipMembers(s);
         return SampleGossipRing(s) is { } ring
-            ? Codec.Encode(new GossipRequest(members, new GossipRing(ring.Version, ring.Members, ring.Owners)))
-            : Codec.Encode(new GossipRequest(members, GossipRing.None));
+            ? Codec.Encode(new GossipRequest(members, new GossipRing(ring.Version, ring.Members, ring.Owners), SampleBuckets(s)))
+            : Codec.Encode(new GossipRequest(members, GossipRing.None, SampleBuckets(s)));
+    }
+
+    public static BucketInfo SampleBucket(SampleSource s)
+    {
+        var n = (byte)s.Int(1, ProtocolLimits.ReplicasMax);
+        return new BucketInfo(
+            s.Text(ProtocolLimits.BucketBytesMax), n, (byte)s.Int(1, n), (byte)s.Int(1, n), (uint)s.Int(1, int.MaxValue - 1), s.U64(), s.Text(ProtocolLimits.NameBytesMax));
+    }
+
+    public static BucketInfo[] SampleBuckets(SampleSource s)
+    {
+        var buckets = new BucketInfo[s.Int(0, 3)];
+        for (var i = 0; i < buckets.Length; i++)
+        {
+            buckets[i] = SampleBucket(s);
+        }
+
+        return buckets;
+    }
+
+    private static byte[] SampleSetBucket(SampleSource s)
+    {
+        var n = (byte)s.Int(0, ProtocolLimits.ReplicasMax);
+        var max = n == 0 ? byte.MaxValue : n;
+        var timeoutMs = (uint)s.Int(n == 0 ? 1 : 0, int.MaxValue - 1);
+        return Codec.Encode(new SetBucketRequest(s.Text(ProtocolLimits.BucketBytesMax), n, (byte)s.Int(0, max), (byte)s.Int(0, max), timeoutMs));
     }
 
     public static GossipMember[] SampleGossipMembers(SampleSource s)
@@ -223,6 +251,7 @@ internal static class MessageCodecs
     {
         var message = GossipRequest.Read(payload);
         CheckWalk(message.Members, message.Members.Count);
+        CheckWalk(message.Buckets);
         return Codec.Encode(message);
     }
 
@@ -230,7 +259,22 @@ internal static class MessageCodecs
     {
         var message = GossipReply.Read(payload);
         CheckWalk(message.Members, message.Members.Count);
+        CheckWalk(message.Buckets);
         return Codec.Encode(message);
+    }
+
+    private static void CheckWalk(BucketList buckets)
+    {
+        var walked = 0;
+        foreach (var bucket in buckets)
+        {
+            walked += bucket.Name.IsEmpty || bucket.NodeId.IsEmpty ? 0 : 1;
+        }
+
+        if (walked != buckets.Count)
+        {
+            throw new InvalidOperationException($"walked {walked} of {buckets.Count} buckets");
+        }
     }
 
     private static void CheckWalk(GossipMemberList members, int count)
