@@ -7,7 +7,7 @@ public sealed class GossipRingTests
 {
     private static readonly GossipMember[] s_members = [new("a", "h:1", 1, GossipStatus.Up, 5)];
 
-    // One member "a" up, then the ring section under test.
+    // One member "a" up, then the ring section under test (and, where the ring is good, the bucket list).
     private static readonly byte[] s_head = [0x01, 0x01, (byte)'a', 0x03, (byte)'h', (byte)':', (byte)'1', 1, 0, 0, 0, 1, 5, 0, 0, 0, 0, 0, 0, 0];
 
     private static readonly byte[] s_version = [7, 0, 0, 0, 0, 0, 0, 0];
@@ -22,7 +22,7 @@ public sealed class GossipRingTests
         yield return new TestCaseData(Ring(2, ["a", "b"], [0, 0]), ErrorCode.BadRequest).SetName("a member that owns no partition");
         yield return new TestCaseData(Ring(4, ["a", "b"], [0, 1, 0]), ErrorCode.BadRequest).SetName("an owners table shorter than Q");
         yield return new TestCaseData(Ring(2, ["a", "b", "c"], [0, 1]), ErrorCode.TooLarge).SetName("more members than partitions");
-        yield return new TestCaseData((byte[])[.. Ring(2, ["a", "b"], [0, 1]), 0], ErrorCode.BadRequest).SetName("bytes after the ring");
+        yield return new TestCaseData((byte[])[.. Ring(2, ["a", "b"], [0, 1]), 0, 0], ErrorCode.BadRequest).SetName("bytes after the ring and the bucket list");
     }
 
     [TestCaseSource(nameof(BadRings))]

@@ -156,8 +156,8 @@ public sealed class LimitTests
     [Test]
     public void A_bucket_count_over_BucketsMax_is_too_large_before_any_bucket_is_read()
     {
-        // one member | bucket count 257 (varint 81 02) and no bucket after it
-        AssertRejected(() => GossipRequest.Read(Convert.FromHexString(OneGossipMember + "8102")), ErrorCode.TooLarge);
+        // one member | no ring | bucket count 257 (varint 81 02) and no bucket after it
+        AssertRejected(() => GossipRequest.Read(Convert.FromHexString(OneGossipMember + "00" + "8102")), ErrorCode.TooLarge);
         AssertRejected(() => _ = new SetBucketReply(new BucketInfo(new byte[ProtocolLimits.BucketBytesMax + 1], 1, 1, 1, 1, 0, "a"u8.ToArray())), ErrorCode.TooLarge);
     }
 
