@@ -14,6 +14,10 @@ internal sealed class NodeContext
     {
         Options = options;
         Buckets = new BucketTable(options.Self, options.Defaults, options.Buckets);
+        if (!options.KeptBuckets.IsDefaultOrEmpty)
+        {
+            Buckets.Merge(options.KeptBuckets);
+        }
     }
 
     public NodeOptions Options { get; }

@@ -25,6 +25,13 @@ public sealed record NodeOptions(
     public ulong RingVersion { get; init; }
 
     /// <summary>
+    /// Bucket entries the node kept from before it stopped (those a change made, with their versions): merged over the
+    /// seeds of <see cref="Buckets"/> at start, so a change survives a restart of the whole cluster
+    /// (docs/CLUSTER.md § Bucket properties).
+    /// </summary>
+    public System.Collections.Immutable.ImmutableArray<BucketEntry> KeptBuckets { get; init; } = [];
+
+    /// <summary>
     /// Most coordinator operations this node keeps in flight at once, from 1 to
     /// <see cref="Limits.OperationsInFlightMax"/> (the default); requests beyond it are refused as Overloaded.
     /// </summary>

@@ -179,6 +179,32 @@ public readonly ref struct BucketList
     /// <summary>Walks the buckets in order, without allocating.</summary>
     public MessageList<BucketInfoCodec, BucketInfo, BucketInfoSpan>.Enumerator GetEnumerator() => _buckets.GetEnumerator();
 
+    /// <summary>The size of the list alone, as <see cref="WriteSection"/> writes it.</summary>
+    public int SectionLength => Length;
+
+    /// <summary>
+    /// Writes the list alone into <paramref name="destination"/> of exactly <see cref="SectionLength"/> bytes: part of a
+    /// node's ring file (docs/STORAGE.md § Ring file).
+    /// </summary>
+    public void WriteSection(Span<byte> destination)
+    {
+        var writer = new MessageWriter(destination, Length);
+        WriteTo(ref writer);
+        writer.Finish();
+    }
+
+    /// <summary>
+    /// Reads a list that is the whole of <paramref name="section"/>, checking every bucket; throws
+    /// <see cref="ProtocolException"/> when one breaks a rule or bytes are left over.
+    /// </summary>
+    public static BucketList ReadSection(ReadOnlySpan<byte> section)
+    {
+        var reader = new MessageReader(section);
+        var buckets = Read(ref reader);
+        reader.EnsureEnd();
+        return buckets;
+    }
+
     /// <summary>Reads a bucket list from <paramref name="reader"/>, checking every bucket.</summary>
     internal static BucketList Read(scoped ref MessageReader reader) =>
         new(MessageList<BucketInfoCodec, BucketInfo, BucketInfoSpan>.Read(ref reader, ProtocolLimits.BucketsMax, CountField));

@@ -138,7 +138,8 @@ internal sealed class NodeHost : IAsyncDisposable
         }
 
         // The ring the cluster agreed on, as this node last knew it, wins over the ring of the command line.
-        var stored = storage.StoredRing;
+        var kept = storage.StoredState;
+        var stored = kept?.Ring;
         if (stored is not null && stored.Ring.PartitionCount != options.Partitions)
         {
             storage.Close();
@@ -155,6 +156,7 @@ internal sealed class NodeHost : IAsyncDisposable
             new NodeOptions(options.Node, epoch, ring, options.Defaults, options.Buckets)
             {
                 RingVersion = stored?.Version ?? 0,
+                KeptBuckets = kept?.Buckets ?? [],
                 AntiEntropyEnabled = options.AntiEntropy.Enabled,
                 AntiEntropyIntervalMs = options.AntiEntropy.IntervalMs,
                 AntiEntropyConcurrency = options.AntiEntropy.Concurrency,

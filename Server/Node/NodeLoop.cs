@@ -47,6 +47,7 @@ internal sealed class NodeLoop : INodeShell, IPeerInbox
     private long _lastMembershipCheckMs = -ServerLimits.MembershipCheckIntervalMs;
     private Engine.Placement.Ring? _publishedRing;
     private Engine.Membership.RingState? _keptRing;
+    private long _keptBuckets = -1;
     private Dictionary<NodeId, string>? _publishedAddresses;
     private long _publishedBuckets = -1;
 
@@ -123,18 +124,26 @@ internal sealed class NodeLoop : INodeShell, IPeerInbox
         }
     }
 
-    /// <summary>When the ring in force changed in this turn: logged, and kept in the data directory.</summary>
+    /// <summary>
+    /// When the ring in force (logged) or the bucket table changed in this turn: both are kept in the data directory.
+    /// </summary>
     private void KeepRing()
     {
         var state = _core.RingState;
-        if (ReferenceEquals(state, _keptRing))
+        var buckets = _core.BucketsRevision;
+        if (ReferenceEquals(state, _keptRing) && buckets == _keptBuckets)
         {
             return;
         }
 
+        if (!ReferenceEquals(state, _keptRing))
+        {
+            Log.RingChanged(_logger, state.ToString(), Claimant(state.Ring));
+        }
+
         _keptRing = state;
-        Log.RingChanged(_logger, state.ToString(), Claimant(state.Ring));
-        if (!_storage.KeepRing(state, out var failure))
+        _keptBuckets = buckets;
+        if (!_storage.KeepClusterState(state, _core.Buckets, out var failure))
         {
             Log.RingFileFailed(_logger, failure ?? "unknown");
         }

@@ -42,7 +42,6 @@ internal sealed class NodeStorage
     private long _lastSyncMs;
     private long _lastCompactionMs;
     private bool _closed;
-    private RingState? _keptRing;
 
     private NodeStorage(IReplicaStore store, LogStore? log, ServerOptions options, string dataDirectory, ILogger logger)
     {
@@ -55,8 +54,8 @@ internal sealed class NodeStorage
         CompactionBytesPerSecond = options.CompactionBytesPerSecond;
     }
 
-    /// <summary>The ring state kept in the data directory when the node started (<see cref="RingFile"/>), or null.</summary>
-    public RingState? StoredRing { get; private set; }
+    /// <summary>The cluster state kept in the data directory when the node started (<see cref="RingFile"/>), or null.</summary>
+    public KeptClusterState? StoredState { get; private set; }
 
     /// <summary>Where storage events are logged; the host swaps in its own logger once it is built.</summary>
     public ILogger Logger { get; set; }
@@ -111,8 +110,7 @@ internal sealed class NodeStorage
             var memory = new NodeStorage(new InMemoryReplicaStore(), null, options, dataDirectory, logger)
             {
                 Hints = new InMemoryHintStore(options.HintsPerTargetMax),
-                StoredRing = storedRing,
-                _keptRing = storedRing,
+                StoredState = storedRing,
             };
             memory.Epoch = EpochFile.Advance(dataDirectory, now);
             memory.EpochReason = "the memory store starts empty";
@@ -158,8 +156,7 @@ internal sealed class NodeStorage
 
         var storage = new NodeStorage(log, log, options, dataDirectory, logger)
         {
-            StoredRing = storedRing,
-            _keptRing = storedRing,
+            StoredState = storedRing,
             RecoveryMs = clock.ElapsedMilliseconds,
             Hints = hints,
             _hintLog = hints,
@@ -198,27 +195,19 @@ internal sealed class NodeStorage
     }
 
     /// <summary>
-    /// Keeps <paramref name="state"/> in the ring file when it is not the one kept already; false, with the reason,
-    /// when the file could not be written (the node goes on: the cluster still holds the ring, and gossip brings it
-    /// back after a restart).
+    /// Keeps the ring in force and the bucket table in the ring file; false, with the reason, when the file could not
+    /// be written (the node goes on: the cluster still holds both, and gossip brings them back after a restart).
     /// </summary>
-    public bool KeepRing(RingState state, out string? failure)
+    public bool KeepClusterState(RingState ring, System.Collections.Immutable.ImmutableArray<BucketEntry> buckets, out string? failure)
     {
         failure = null;
-        if (ReferenceEquals(state, _keptRing))
-        {
-            return true;
-        }
-
         try
         {
-            RingFile.Write(_dataDirectory, state);
-            _keptRing = state;
+            RingFile.Write(_dataDirectory, ring, buckets);
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _keptRing = state;
             failure = e.Message;
             return false;
         }
