@@ -16,7 +16,13 @@ public sealed class BucketTableTests
     public void A_change_on_one_node_reaches_every_node_by_gossip_and_their_coordinators_use_it()
     {
         var cluster = GossipCluster.FromSeed(TestSeed.Next(), 3);
-        Assert.That(cluster.RunUntil(() => cluster.Nodes.All(n => n.Core.Members.Length == 3), 30_000), Is.True, "members converge");
+        Assert.That(
+            cluster.RunUntil(
+                () => cluster.Nodes.All(n => n.Core.Members.Length == 3 && n.Core.Ring.Members.Length == 3)
+                    && cluster.Nodes.Select(n => n.Core.Ring.Fingerprint).Distinct().Count() == 1,
+                30_000),
+            Is.True,
+            "members and the ring converge");
         Assert.That(cluster.Execute(cluster.NodeIds[0], Put("wide")).Result!.Status, Is.EqualTo(ClientStatus.Ok), "N = 3 fits 3 members");
 
         var answer = cluster.Request(cluster.NodeIds[2], new SetBucketProps("wide", 4, 0, 0, 0));
