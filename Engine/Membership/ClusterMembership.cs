@@ -132,14 +132,19 @@ internal sealed class ClusterMembership
             }
         }
 
-        // As Cassandra does: one live peer every round, so news among live nodes never waits on dead ones, and a
-        // peer believed down with probability down / (up + 1), so a node that is back is heard of.
+        // Up to GossipFanout live peers every round, so news among live nodes never waits on dead ones and a member's
+        // heartbeat reaches every node with gaps short enough for the failure detector (docs/CLUSTER.md § Rounds);
+        // and, as Cassandra does, a peer believed down with probability down / (up + 1), so a node that is back is
+        // heard of.
         var view = _members.Snapshot();
         var up = _members.Peers(up: true);
         var down = _members.Peers(up: false);
-        if (up.Count > 0)
+        for (var sent = 0; sent < Limits.GossipFanout && up.Count > 0; sent++)
         {
-            GossipTo(up[Pick(up.Count, ref _peerTurn)], view, nowMs);
+            var index = Pick(up.Count, ref _peerTurn);
+            GossipTo(up[index], view, nowMs);
+            up[index] = up[^1];
+            up.RemoveAt(up.Count - 1);
         }
 
         if (down.Count > 0 && (options.Random is not { } random || random.Next(up.Count + 1) < down.Count))
