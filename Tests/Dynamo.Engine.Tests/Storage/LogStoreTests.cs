@@ -182,10 +182,16 @@ public sealed class LogStoreTests
                 continue;
             }
 
-            for (var flip = random.Next(1, 4); flip > 0; flip--)
+            // Distinct bits: the same bit flipped twice would undo itself and leave nothing to notice.
+            var flips = new HashSet<(int At, int Bit)>();
+            for (var count = random.Next(1, 4); flips.Count < count;)
             {
-                var at = random.Next(20, bytes.Length);
-                bytes[at] ^= (byte)(1 << random.Next(8));
+                flips.Add((random.Next(20, bytes.Length), random.Next(8)));
+            }
+
+            foreach (var (at, bit) in flips)
+            {
+                bytes[at] ^= (byte)(1 << bit);
             }
 
             medium.SetBytes(name, bytes);
@@ -196,7 +202,7 @@ public sealed class LogStoreTests
                 Assert.That(read is null || read.Equals(Set(i)), $"round {round}, key {i}: a wrong value was served");
             }
 
-            Assert.That(reopened.Stats.CorruptRecords + reopened.Recovery.TornBytesTruncated, Is.GreaterThan(0), "the damage was noticed");
+            Assert.That(reopened.Stats.CorruptRecords + reopened.Recovery.TornBytesTruncated, Is.GreaterThan(0), $"round {round}: the damage was noticed");
         }
     }
 
