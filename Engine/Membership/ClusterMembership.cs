@@ -106,7 +106,8 @@ internal sealed class ClusterMembership
 
     /// <summary>
     /// Applies the failure detector, and every <see cref="NodeOptions.GossipIntervalMs"/> starts a round:
-    /// the own heartbeat advances, the view goes to one known peer (push-pull), and to one seed not known yet.
+    /// the own heartbeat advances, the view goes to <see cref="Limits.GossipFanout"/>
+    /// live peers (push-pull), now and then to one believed down, and to one seed not known yet.
     /// </summary>
     public void Tick(long nowMs)
     {
