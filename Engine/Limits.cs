@@ -168,8 +168,8 @@ public static class Limits
 
     /// <summary>
     /// Live peers a node gossips to every round. With one (Cassandra's choice), a heartbeat reaches a node of a
-    /// 30-member cluster after gaps of 4 to 7 rounds often enough that the bound on silence and phi convicted live
-    /// members within a minute in every seeded run; with three the longest gap measured was 3 rounds
+    /// 30-member cluster after gaps of 4 to 7 rounds often enough that the bound on silence and phi convicted a live
+    /// member within 30 seconds in every seeded run; with three the longest gap measured was 3 rounds
     /// (docs/CLUSTER.md § Rounds). The cost is three views a round instead of one.
     /// </summary>
     public const int GossipFanout = 3;

@@ -140,6 +140,7 @@ internal sealed class ClusterMembership
         var view = _members.Snapshot();
         var up = _members.Peers(up: true);
         var down = _members.Peers(up: false);
+        var upCount = up.Count;
         for (var sent = 0; sent < Limits.GossipFanout && up.Count > 0; sent++)
         {
             var index = Pick(up.Count, ref _peerTurn);
@@ -148,7 +149,7 @@ internal sealed class ClusterMembership
             up.RemoveAt(up.Count - 1);
         }
 
-        if (down.Count > 0 && (options.Random is not { } random || random.Next(up.Count + 1) < down.Count))
+        if (down.Count > 0 && (options.Random is not { } random || random.Next(upCount + 1) < down.Count))
         {
             GossipTo(down[Pick(down.Count, ref _downTurn)], view, nowMs);
         }

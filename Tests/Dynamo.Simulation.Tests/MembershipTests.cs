@@ -124,19 +124,11 @@ public sealed class MembershipTests
             cluster.RunUntil(
                 () =>
                 {
-                    foreach (var observer in live)
-                    {
-                        foreach (var member in live)
-                        {
-                            if (!observer.Core.IsUp(member.Id))
-                            {
-                                convicted = (observer.Id, member.Id, observer.Core.Phi(member.Id, cluster.NowMs));
-                                return true;
-                            }
-                        }
-                    }
-
-                    return false;
+                    convicted = live
+                        .SelectMany(o => live.Where(m => !o.Core.IsUp(m.Id)).Select(m => (o.Id, m.Id, o.Core.Phi(m.Id, cluster.NowMs))))
+                        .Cast<(NodeId, NodeId, double)?>()
+                        .FirstOrDefault();
+                    return convicted is not null;
                 },
                 60_000);
             Assert.That(convicted, Is.Null, $"run {run}: at {cluster.NowMs} ms");
