@@ -146,7 +146,9 @@ internal sealed class TestCluster : IAsyncDisposable
     /// Waits until every running node answers a ping, says it can serve quorum requests (<c>ready:1</c>, when enough
     /// nodes run for a quorum), reports
     /// links to every other running node (<c>peers_connected</c> in its Info), as <c>dynamo-server dev</c> does, and
-    /// believes every running node up (<c>members_up</c>). Fails at once when a node that should run has exited.
+    /// believes every running node up (<c>members_up</c>) and holds a ring with every running node on it
+    /// (<c>ring_members</c>: nodes started with <c>--seeds</c> are put on the ring by the claimant a gossip round or
+    /// more after they are linked). Fails at once when a node that should run has exited.
     /// </summary>
     public async Task WaitUntilReadyAsync()
     {
@@ -242,7 +244,9 @@ internal sealed class TestCluster : IAsyncDisposable
             var connected = info.TryGetValue("peers_connected", out var text) ? int.Parse(text, CultureInfo.InvariantCulture) : -1;
             var up = info.TryGetValue("members_up", out var upText) ? int.Parse(upText, CultureInfo.InvariantCulture) : peers + 1;
             var ready = info.GetValueOrDefault("ready", "?");
-            return (connected >= peers && up >= peers + 1 && (ready == "1" || !quorum), $"ready:{ready} peers_connected:{connected} members_up:{up}");
+            var onRing = int.Parse(info.GetValueOrDefault("ring_members", "0"), CultureInfo.InvariantCulture);
+            return (connected >= peers && up >= peers + 1 && onRing >= peers + 1 && (ready == "1" || !quorum),
+                $"ready:{ready} peers_connected:{connected} members_up:{up} ring_members:{onRing}");
         }
         catch (Exception error) when (error is System.Net.Sockets.SocketException or IOException)
         {
